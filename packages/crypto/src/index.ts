@@ -1,0 +1,6 @@
+/**
+ * @effect-p2p/crypto
+ *
+ * @since 0.1.0
+ */
+export {}
