@@ -1,0 +1,88 @@
+/**
+ * Exact-length reads over a `ByteSocket`, keeping whatever arrived beyond what was asked for. The
+ * handshake and the connection share one reader, so bytes the peer sent early (its metadata right
+ * behind its connection message, say) are never lost between the two.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import type { ByteSocket } from "./ByteSocket.ts"
+import type { ConnectionClosed } from "./ConnectionError.ts"
+
+/**
+ * @category models
+ * @since 0.1.0
+ */
+export interface ByteReader {
+  readonly socket: ByteSocket
+  /** Exactly `n` bytes, waiting for as many socket reads as needed. */
+  readonly readExactly: (n: number) => Effect.Effect<Uint8Array, ConnectionClosed>
+  /** Bytes received and not yet consumed. */
+  readonly buffered: () => number
+}
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ByteReader, ByteSocket } from "@effect-p2p/connection"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [a, b] = ByteSocket.makePair()
+ *   yield* a.write(new Uint8Array([0, 3, 7, 8, 9]))
+ *   const reader = ByteReader.make(b)
+ *   const header = yield* reader.readExactly(2)
+ *   return yield* reader.readExactly((header[0]! << 8) | header[1]!) // [7, 8, 9]
+ * })
+ * ```
+ */
+export const make = (socket: ByteSocket): ByteReader => {
+  const pieces: Array<Uint8Array> = []
+  let offset = 0 // into pieces[0]
+  let available = 0
+
+  const take = (n: number): Uint8Array => {
+    const first = pieces[0]!
+    if (first.length - offset >= n) {
+      const out = first.subarray(offset, offset + n)
+      offset += n
+      if (offset === first.length) {
+        pieces.shift()
+        offset = 0
+      }
+      available -= n
+      return out
+    }
+    const out = new Uint8Array(n)
+    let filled = 0
+    while (filled < n) {
+      const piece = pieces[0]!
+      const count = Math.min(piece.length - offset, n - filled)
+      out.set(piece.subarray(offset, offset + count), filled)
+      filled += count
+      offset += count
+      if (offset === piece.length) {
+        pieces.shift()
+        offset = 0
+      }
+    }
+    available -= n
+    return out
+  }
+
+  // Reads happen in the caller's fiber; an interrupted socket read loses nothing because the
+  // piece is only appended once it has arrived.
+  const readExactly = (n: number): Effect.Effect<Uint8Array, ConnectionClosed> =>
+    Effect.suspend(() => {
+      if (available >= n) return Effect.succeed(n === 0 ? new Uint8Array(0) : take(n))
+      return Effect.flatMap(socket.read, (piece) => {
+        pieces.push(piece)
+        available += piece.length
+        return readExactly(n)
+      })
+    })
+
+  return { socket, readExactly, buffered: () => available }
+}

@@ -1,0 +1,152 @@
+/**
+ * The byte transport under a session: anything that reads and writes ordered bytes. TCP sockets
+ * (through Effect's `Socket`), WebSockets and in-memory pairs all fit, so the protocol code above
+ * never depends on a platform.
+ *
+ * @since 0.1.0
+ */
+import { Effect, type Scope } from "effect"
+import * as Socket from "effect/socket/Socket"
+import * as BoundedQueue from "./BoundedQueue.ts"
+import { ConnectionClosed } from "./ConnectionError.ts"
+
+/**
+ * An ordered, reliable byte stream.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ByteSocket {
+  /** The next bytes from the peer (at least one byte). Fails with `ConnectionClosed` at the end of the stream. */
+  readonly read: Effect.Effect<Uint8Array, ConnectionClosed>
+  /** Hands bytes to the transport, in order. */
+  readonly write: (bytes: Uint8Array) => Effect.Effect<void, ConnectionClosed>
+  /** Closes both directions. Idempotent. */
+  readonly close: Effect.Effect<void>
+}
+
+const closedBy = (error: Socket.SocketError): ConnectionClosed =>
+  new ConnectionClosed({
+    reason: error.reason._tag === "SocketCloseError" ? "closed by peer" : `socket error: ${error.message}`
+  })
+
+/**
+ * Adapts an Effect `Socket` (for example `NodeSocket.makeNet` or a socket accepted by
+ * `NodeSocketServer`). Acquiring it opens the connection; closing the scope releases it.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fromSocket = (socket: Socket.Socket): Effect.Effect<ByteSocket, ConnectionClosed, Scope.Scope> =>
+  Effect.gen(function* () {
+    const pull = yield* Socket.readerBytes(socket).pipe(Effect.mapError(closedBy))
+    const writer = yield* socket.writer
+    let pending: Array<Uint8Array> = []
+    let closed = false
+    const notOpen = () => new ConnectionClosed({ reason: "closed locally" })
+    const read: Effect.Effect<Uint8Array, ConnectionClosed> = Effect.suspend(() => {
+      if (pending.length > 0) return Effect.succeed(pending.shift()!)
+      if (closed) return Effect.fail(notOpen())
+      return pull.pipe(
+        Effect.mapError(closedBy),
+        Effect.flatMap((chunks) => {
+          pending = chunks.slice(1).filter((chunk) => chunk.length > 0)
+          const first = chunks[0]
+          return first.length > 0 ? Effect.succeed(first) : read
+        })
+      )
+    })
+    return {
+      read,
+      write: (bytes) => (closed ? Effect.fail(notOpen()) : writer.write(bytes).pipe(Effect.mapError(closedBy))),
+      close: Effect.suspend(() => {
+        if (closed) return Effect.void
+        closed = true
+        return writer.write(new Socket.CloseEvent()).pipe(Effect.ignore)
+      })
+    }
+  })
+
+/**
+ * Options of an in-memory pair.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface PairOptions {
+  /** Bytes each direction buffers before a write waits (default: unbounded). */
+  readonly capacity?: number
+}
+
+/**
+ * Two connected in-memory sockets: what one writes, the other reads. Useful in tests and in a
+ * browser, and to replay recorded traffic.
+ *
+ * @category constructors
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ByteSocket } from "@effect-p2p/connection"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [a, b] = ByteSocket.makePair()
+ *   yield* a.write(new Uint8Array([1, 2, 3]))
+ *   return yield* b.read // Uint8Array [1, 2, 3]
+ * })
+ * ```
+ */
+export const makePair = (options: PairOptions = {}): readonly [ByteSocket, ByteSocket] => {
+  const capacity = options.capacity ?? Number.POSITIVE_INFINITY
+  const aToB = BoundedQueue.make<Uint8Array, ConnectionClosed>(capacity)
+  const bToA = BoundedQueue.make<Uint8Array, ConnectionClosed>(capacity)
+  let closed = false
+  const close = Effect.sync(() => {
+    if (closed) return
+    closed = true
+    aToB.close(new ConnectionClosed({ reason: "closed by peer" }))
+    bToA.close(new ConnectionClosed({ reason: "closed by peer" }))
+  })
+  const end = (
+    incoming: BoundedQueue.BoundedQueue<Uint8Array, ConnectionClosed>,
+    outgoing: BoundedQueue.BoundedQueue<Uint8Array, ConnectionClosed>
+  ): ByteSocket => ({
+    read: incoming.take,
+    write: (bytes) => (bytes.length === 0 ? Effect.void : outgoing.offer(bytes.slice(), bytes.length)),
+    close
+  })
+  return [end(bToA, aToB), end(aToB, bToA)]
+}
+
+/**
+ * A socket whose peer sends `input` (then closes) and that records what is written to it: for
+ * replaying captured traffic.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fromBytes = (
+  input: ReadonlyArray<Uint8Array>
+): { readonly socket: ByteSocket; readonly written: () => ReadonlyArray<Uint8Array> } => {
+  const queue = [...input]
+  const written: Array<Uint8Array> = []
+  let closed = false
+  return {
+    socket: {
+      read: Effect.suspend(() => {
+        const next = queue.shift()
+        return next && !closed ? Effect.succeed(next) : Effect.fail(new ConnectionClosed({ reason: "end of input" }))
+      }),
+      write: (bytes) =>
+        closed
+          ? Effect.fail(new ConnectionClosed({ reason: "closed locally" }))
+          : Effect.sync(() => {
+              written.push(bytes.slice())
+            }),
+      close: Effect.sync(() => {
+        closed = true
+      })
+    },
+    written: () => written
+  }
+}

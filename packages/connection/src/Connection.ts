@@ -1,0 +1,307 @@
+/**
+ * The encrypted, chunked message connection that follows a successful handshake (Octez
+ * `P2p_socket` after `accept`).
+ *
+ * Two fibers run per connection, both tied to its scope:
+ *
+ * 1. the **reader** reads one chunk at a time (`u16` length, then tag and ciphertext), opens it
+ *    with the remote nonce, feeds the plaintext to a streaming decoder (chunk boundaries carry no
+ *    meaning: a message may span many chunks) and queues every complete message with its encoded
+ *    size; a chunk that does not authenticate or a message that does not decode stops it, the
+ *    error is delivered to the next `read`, and the connection closes;
+ * 2. the **writer** takes encoded messages from the outgoing queue, cuts each into pieces of at most
+ *    `binaryChunksSize − 18` bytes, seals them with consecutive local nonces and writes them.
+ *
+ * Both queues are bounded in bytes with Octez's rule (see `BoundedQueue`): `write` waits for room,
+ * `writeNow` drops and says so, and the reader stops reading the socket while the incoming queue
+ * is full, so a fast peer is slowed by TCP rather than by our memory.
+ *
+ * @since 0.1.0
+ */
+import * as Binary from "@effect-p2p/codec/Binary"
+import type { DecodeError, EncodeError } from "@effect-p2p/codec/CodecError"
+import type { Encoding } from "@effect-p2p/codec/Encoding"
+import * as StreamDecoder from "@effect-p2p/codec/StreamDecoder"
+import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
+import { DecipherError } from "@effect-p2p/crypto/CryptoError"
+import type * as Nonce from "@effect-p2p/crypto/Nonce"
+import { Deferred, Effect, Exit, Fiber, Option, Result, Scope } from "effect"
+import * as BoundedQueue from "./BoundedQueue.ts"
+import type { ByteReader } from "./ByteReader.ts"
+import * as Chunk from "./Chunk.ts"
+import { ConnectionClosed, type InvalidChunksSize, InvalidIncomingCiphertextSize } from "./ConnectionError.ts"
+import * as IoScheduler from "./IoScheduler.ts"
+import type * as Stat from "./Stat.ts"
+
+/**
+ * Queue sizes and chunking, each with its unit.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  /** Bytes of decoded messages held before the reader stops reading the socket. Default 8 MiB (Octez's node default). */
+  readonly incomingQueueSize?: number
+  /** Bytes of encoded messages held before `write` waits and `writeNow` drops. Default 8 MiB. */
+  readonly outgoingQueueSize?: number
+  /** Largest chunk on the wire, header and tag included: 19..65535. Default 65535. */
+  readonly binaryChunksSize?: number
+}
+
+/**
+ * Default queue size: 8 MiB, as an Octez node.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const defaultQueueSize = 8 * 1024 * 1024
+
+/**
+ * What `read` fails with: the connection was closed, or the reader stopped on bad input.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type ReadError = ConnectionClosed | DecipherError | DecodeError | InvalidIncomingCiphertextSize
+
+/**
+ * What the write operations fail with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type WriteError = ConnectionClosed | EncodeError
+
+/**
+ * An open message connection.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Connection<Msg> {
+  /** Waits for the next message; returns its encoded size in bytes and the message. */
+  readonly read: Effect.Effect<readonly [size: number, message: Msg], ReadError>
+  /** The next message if one is queued, `None` otherwise; never waits. */
+  readonly readNow: Effect.Effect<Option.Option<readonly [size: number, message: Msg]>, ReadError>
+  /** Encodes and queues; waits while the outgoing queue is full. */
+  readonly write: (message: Msg) => Effect.Effect<void, WriteError>
+  /** Encodes and queues without waiting: `true` if queued, `false` if dropped because the queue is full. */
+  readonly writeNow: (message: Msg) => Effect.Effect<boolean, WriteError>
+  /** Like `write`, but completes only once every chunk of this message was handed to the socket. */
+  readonly writeSync: (message: Msg) => Effect.Effect<void, WriteError>
+  /** `write` for bytes already encoded with this connection's encoding (relaying without re-encoding). */
+  readonly writeEncoded: (bytes: Uint8Array) => Effect.Effect<void, ConnectionClosed>
+  /** `writeNow` for pre-encoded bytes. */
+  readonly writeEncodedNow: (bytes: Uint8Array) => Effect.Effect<boolean, ConnectionClosed>
+  /** `writeSync` for pre-encoded bytes. */
+  readonly writeEncodedSync: (bytes: Uint8Array) => Effect.Effect<void, ConnectionClosed>
+  /**
+   * Closes the connection; idempotent. With `wait`, first stops accepting writes and sends what is
+   * queued. Pending reads and writes fail with `ConnectionClosed`.
+   */
+  readonly close: (options?: { readonly wait?: boolean; readonly reason?: string }) => Effect.Effect<void>
+  /** Traffic counters of this connection (wire bytes). */
+  readonly stat: Effect.Effect<Stat.Stat>
+  /** Completes when the connection is closed, with the reason. */
+  readonly closed: Effect.Effect<ConnectionClosed>
+  /** The encoding of the messages. */
+  readonly encoding: Encoding<Msg>
+}
+
+/**
+ * What a connection is made from: the transport (already past the handshake), the channel key and
+ * the two nonces the handshake derived, and the message encoding.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface MakeOptions<Msg> extends Options {
+  readonly reader: ByteReader
+  readonly channelKey: Uint8Array
+  readonly localNonce: Nonce.Nonce
+  readonly remoteNonce: Nonce.Nonce
+  readonly encoding: Encoding<Msg>
+}
+
+interface Outgoing {
+  readonly bytes: Uint8Array
+  /** Completed once the chunks are handed to the socket (`writeSync`, flush on close). */
+  readonly written: Deferred.Deferred<void, ConnectionClosed> | undefined
+  /** A marker queued by `close({ wait: true })`: nothing to send, everything before it was sent. */
+  readonly flush: boolean
+}
+
+/**
+ * Starts the reader and writer fibers and returns the connection. It is closed when the scope
+ * closes. Uses the `IoScheduler` in the context if there is one (shared limits and stats), else a
+ * private, unlimited one.
+ *
+ * Can fail with: `InvalidChunksSize`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Encoding } from "@effect-p2p/codec"
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
+ * import { ByteReader, ByteSocket, Connection } from "@effect-p2p/connection"
+ *
+ * const key = new Uint8Array(32)
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const [a, b] = ByteSocket.makePair()
+ *   const common = { channelKey: key, encoding: Encoding.string }
+ *   const left = yield* Connection.make({ ...common, reader: ByteReader.make(a), localNonce: Nonce.zero, remoteNonce: Nonce.zero })
+ *   const right = yield* Connection.make({ ...common, reader: ByteReader.make(b), localNonce: Nonce.zero, remoteNonce: Nonce.zero })
+ *   yield* left.write("hello")
+ *   return yield* right.read // [9, "hello"]
+ * })).pipe(Effect.provide(CryptoBackend.layerNoble))
+ * ```
+ */
+export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOptions<Msg>) {
+  const piece = yield* Chunk.pieceSize(options.binaryChunksSize)
+  const backend = yield* CryptoBackend
+  const parentScope = yield* Effect.scope
+  const scope = yield* Scope.fork(parentScope)
+  const sharedScheduler = yield* Effect.serviceOption(IoScheduler.IoScheduler)
+  const scheduler = Option.isSome(sharedScheduler)
+    ? sharedScheduler.value
+    : yield* Scope.provide(IoScheduler.make(), scope)
+  const scheduled = yield* Scope.provide(scheduler.register, scope)
+
+  const { reader, encoding } = options
+  const socket = reader.socket
+  const key = options.channelKey
+  const localNonce: Chunk.NonceCounter = { current: options.localNonce }
+  const remoteNonce: Chunk.NonceCounter = { current: options.remoteNonce }
+  const incoming = BoundedQueue.make<readonly [number, Msg], ReadError>(options.incomingQueueSize ?? defaultQueueSize)
+  const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize)
+  const closedSignal = yield* Deferred.make<ConnectionClosed>()
+  let acceptingWrites = true
+
+  /** Stops everything; the first reason wins. Safe to call from any fiber, including the reader and writer. */
+  const shutdown = (reason: string, readError?: ReadError) =>
+    Effect.suspend(() => {
+      if (Deferred.isDoneUnsafe(closedSignal)) return Effect.void
+      const closed = new ConnectionClosed({ reason })
+      acceptingWrites = false
+      incoming.close(readError ?? closed)
+      outgoing.close(closed)
+      for (const pending of outgoing.clear()) {
+        if (pending.written) Deferred.doneUnsafe(pending.written, Effect.fail(closed))
+      }
+      Deferred.doneUnsafe(closedSignal, Effect.succeed(closed))
+      return socket.close
+    })
+
+  const readChunk = Effect.gen(function* () {
+    const length = Chunk.readHeader(yield* reader.readExactly(Chunk.headerLength))
+    if (length < Chunk.tagLength) return yield* new InvalidIncomingCiphertextSize({ size: length })
+    const body = yield* reader.readExactly(length)
+    yield* scheduled.download(Chunk.headerLength + length)
+    const plaintext = Chunk.openChunk(backend, key, remoteNonce, body)
+    if (plaintext === undefined) return yield* new DecipherError({ length })
+    return plaintext
+  })
+
+  const readLoop = Effect.gen(function* () {
+    const decoder = StreamDecoder.make(encoding)
+    while (true) {
+      const plaintext = yield* readChunk
+      const decoded = decoder.feed(plaintext)
+      if (Result.isFailure(decoded)) return yield* Effect.fail(decoded.failure)
+      for (const [size, message] of decoded.success) {
+        yield* incoming.offer([size, message] as const, size)
+      }
+    }
+  }).pipe(
+    Effect.catch((error: ReadError) =>
+      error._tag === "ConnectionClosed" ? shutdown(error.reason) : shutdown(error.message, error)
+    )
+  )
+
+  const writeLoop = Effect.gen(function* () {
+    while (true) {
+      const next = yield* outgoing.take
+      if (!next.flush) {
+        const wire = Chunk.sealMessage(backend, key, localNonce, next.bytes, piece)
+        yield* scheduled.upload(wire.length)
+        yield* socket.write(wire)
+      }
+      if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
+    }
+  }).pipe(Effect.catch((error: ConnectionClosed) => shutdown(error.reason)))
+
+  const readerFiber = yield* Effect.forkIn(readLoop, scope)
+  const writerFiber = yield* Effect.forkIn(writeLoop, scope)
+
+  const stop = (reason: string) =>
+    Effect.gen(function* () {
+      yield* shutdown(reason)
+      yield* Fiber.interrupt(readerFiber)
+      yield* Fiber.interrupt(writerFiber)
+      yield* Scope.close(scope, Exit.void)
+    })
+  yield* Scope.addFinalizer(parentScope, stop("scope closed"))
+
+  const notAccepting = () => new ConnectionClosed({ reason: "closing" })
+  const enqueue = (bytes: Uint8Array) =>
+    acceptingWrites
+      ? outgoing.offer({ bytes, written: undefined, flush: false }, bytes.length)
+      : Effect.fail(notAccepting())
+  const enqueueNow = (bytes: Uint8Array) =>
+    acceptingWrites
+      ? outgoing.offerNow({ bytes, written: undefined, flush: false }, bytes.length)
+      : Effect.fail(notAccepting())
+  const enqueueSync = (bytes: Uint8Array) =>
+    Effect.gen(function* () {
+      if (!acceptingWrites) return yield* Effect.fail(notAccepting())
+      const written = yield* Deferred.make<void, ConnectionClosed>()
+      yield* outgoing.offer({ bytes, written, flush: false }, bytes.length)
+      yield* Deferred.await(written)
+    })
+  const encode = (message: Msg) =>
+    Result.match(Binary.encode(encoding, message), {
+      onFailure: (error) => Effect.fail(error),
+      onSuccess: (bytes) => Effect.succeed(bytes)
+    })
+
+  const close = (closeOptions?: { readonly wait?: boolean; readonly reason?: string }) =>
+    Effect.gen(function* () {
+      if (Deferred.isDoneUnsafe(closedSignal)) return
+      if (closeOptions?.wait && acceptingWrites) {
+        acceptingWrites = false
+        const flushed = yield* Deferred.make<void, ConnectionClosed>()
+        const marker: Outgoing = { bytes: new Uint8Array(0), written: flushed, flush: true }
+        yield* outgoing.offer(marker, 0).pipe(Effect.andThen(Deferred.await(flushed)), Effect.ignore)
+      }
+      yield* stop(closeOptions?.reason ?? "closed locally")
+    })
+
+  const connection: Connection<Msg> = {
+    read: incoming.take,
+    readNow: incoming.poll,
+    write: (message) => Effect.flatMap(encode(message), enqueue),
+    writeNow: (message) => Effect.flatMap(encode(message), enqueueNow),
+    writeSync: (message) => Effect.flatMap(encode(message), enqueueSync),
+    writeEncoded: enqueue,
+    writeEncodedNow: enqueueNow,
+    writeEncodedSync: enqueueSync,
+    close,
+    stat: Effect.sync(() => scheduled.stat()),
+    closed: Deferred.await(closedSignal),
+    encoding
+  }
+  return connection
+})
+
+/**
+ * Validates options without making a connection.
+ *
+ * Can fail with: `InvalidChunksSize`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const validateOptions = (options: Options): Result.Result<Options, InvalidChunksSize> =>
+  Result.map(Chunk.pieceSize(options.binaryChunksSize), () => options)

@@ -1,0 +1,240 @@
+/**
+ * The I/O scheduler shared by all connections of a host (Octez `P2p_io_scheduler`). It counts every
+ * byte each connection reads and writes, refreshes the moving averages every second, and, when a
+ * global upload or download limit is set, shares that bandwidth fairly:
+ *
+ * - every second each connection's quota becomes `min(quota, 0) + globalAverage / connections`
+ *   (unused quota is not carried over, overdraft is), and the global quota becomes
+ *   `min(quota, 0) + maxSpeed`;
+ * - a connection asking to move bytes waits in the high-priority queue if its quota is positive,
+ *   in the low one otherwise; the high queue is served first, and service pauses while the global
+ *   quota is negative until the next second.
+ *
+ * So connections that used less than their share go first, and the total rate is capped per
+ * one-second window with overdraft carried into the next. Without limits a request is just two
+ * additions.
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Layer, Metric, type Scope } from "effect"
+import * as Stat from "./Stat.ts"
+
+/**
+ * Global limits, in bytes per second. Absent means unlimited.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  readonly maxDownloadSpeed?: number
+  readonly maxUploadSpeed?: number
+}
+
+/**
+ * One connection's handle on the scheduler.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ScheduledConnection {
+  /** Accounts `bytes` just read from the socket; waits for the download share when limited. */
+  readonly download: (bytes: number) => Effect.Effect<void>
+  /** Accounts `bytes` about to be written to the socket; waits for the upload share when limited. */
+  readonly upload: (bytes: number) => Effect.Effect<void>
+  readonly stat: () => Stat.Stat
+}
+
+/**
+ * @category models
+ * @since 0.1.0
+ */
+export interface IoSchedulerShape {
+  /** Registers a connection for the lifetime of the scope. */
+  readonly register: Effect.Effect<ScheduledConnection, never, Scope.Scope>
+  /** Traffic of every connection, past and present, together. */
+  readonly globalStat: () => Stat.Stat
+  /** Number of registered connections. */
+  readonly connections: () => number
+}
+
+/**
+ * @category services
+ * @since 0.1.0
+ */
+export class IoScheduler extends Context.Service<IoScheduler, IoSchedulerShape>()(
+  "@effect-p2p/connection/IoScheduler"
+) {}
+
+/** Effect metrics mirroring the global stat, refreshed every second. */
+const metrics = {
+  sent: Metric.counter("p2p_connection_sent_bytes_total", { description: "bytes written to the wire" }),
+  received: Metric.counter("p2p_connection_received_bytes_total", { description: "bytes read from the wire" }),
+  inflow: Metric.gauge("p2p_connection_inflow_bytes_per_second", { description: "moving average of bytes read/s" }),
+  outflow: Metric.gauge("p2p_connection_outflow_bytes_per_second", {
+    description: "moving average of bytes written/s"
+  }),
+  connections: Metric.gauge("p2p_connection_open", { description: "registered connections" })
+}
+
+/**
+ * The metrics the scheduler updates every second: `p2p_connection_sent_bytes_total`,
+ * `p2p_connection_received_bytes_total`, `p2p_connection_inflow_bytes_per_second`,
+ * `p2p_connection_outflow_bytes_per_second`, `p2p_connection_open`.
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const Metrics = metrics
+
+interface Waiter {
+  readonly entry: Entry
+  readonly bytes: number
+  readonly resume: () => void
+}
+
+interface Entry {
+  readonly counter: Stat.MovingAverage
+  quota: number
+}
+
+/** One direction (read or write) of Octez's scheduler. */
+const makeDirection = (maxSpeed: number | undefined) => {
+  const counter = Stat.makeMovingAverage()
+  const entries = new Set<Entry>()
+  let quota = 0
+  let high: Array<Waiter> = []
+  let low: Array<Waiter> = []
+
+  const serve = () => {
+    while (quota >= 0) {
+      const fromHigh = high.length > 0
+      const waiter = fromHigh ? high.shift() : low.shift()
+      if (waiter === undefined) return
+      quota -= waiter.bytes
+      if (fromHigh) waiter.entry.quota -= waiter.bytes
+      account(waiter.entry, waiter.bytes)
+      waiter.resume()
+    }
+  }
+
+  const account = (entry: Entry, bytes: number) => {
+    Stat.add(counter, bytes)
+    Stat.add(entry.counter, bytes)
+  }
+
+  const request = (entry: Entry, bytes: number): Effect.Effect<void> => {
+    if (maxSpeed === undefined) {
+      return Effect.sync(() => account(entry, bytes))
+    }
+    return Effect.callback<void>((resume) => {
+      const waiter: Waiter = { entry, bytes, resume: () => resume(Effect.void) }
+      if (entry.quota > 0) high.push(waiter)
+      else low.push(waiter)
+      serve()
+      return Effect.sync(() => {
+        high = high.filter((w) => w !== waiter)
+        low = low.filter((w) => w !== waiter)
+      })
+    })
+  }
+
+  const tick = (elapsedMs: number) => {
+    Stat.refresh(counter, elapsedMs)
+    for (const entry of entries) Stat.refresh(entry.counter, elapsedMs)
+    if (maxSpeed === undefined) return
+    const fair = entries.size > 0 ? Math.trunc(counter.average / entries.size) : 0
+    for (const entry of entries) entry.quota = Math.min(entry.quota, 0) + fair
+    quota = Math.min(quota, 0) + maxSpeed
+    const promoted = low.filter((w) => w.entry.quota > 0)
+    if (promoted.length > 0) {
+      low = low.filter((w) => w.entry.quota <= 0)
+      high = high.concat(promoted)
+    }
+    serve()
+  }
+
+  const add = (): Entry => {
+    const entry: Entry = { counter: Stat.makeMovingAverage(), quota: 0 }
+    entries.add(entry)
+    return entry
+  }
+
+  const remove = (entry: Entry) => {
+    entries.delete(entry)
+    high = high.filter((w) => w.entry !== entry)
+    low = low.filter((w) => w.entry !== entry)
+  }
+
+  return { counter, request, tick, add, remove, size: () => entries.size }
+}
+
+/**
+ * Creates a scheduler whose refresh fiber lives in the current scope.
+ *
+ * @category constructors
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { IoScheduler } from "@effect-p2p/connection"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const scheduler = yield* IoScheduler.make({ maxUploadSpeed: 1024 * 1024 })
+ *   const conn = yield* scheduler.register
+ *   yield* conn.upload(1000)
+ *   return conn.stat().totalSent // 1000
+ * }))
+ * ```
+ */
+export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const down = makeDirection(options.maxDownloadSpeed)
+    const up = makeDirection(options.maxUploadSpeed)
+    let reported = { sent: 0, received: 0 }
+    const refreshEverySecond = Effect.gen(function* () {
+      yield* Effect.sleep(Duration.seconds(1))
+      down.tick(1000)
+      up.tick(1000)
+      yield* Metric.update(metrics.sent, up.counter.total - reported.sent)
+      yield* Metric.update(metrics.received, down.counter.total - reported.received)
+      reported = { sent: up.counter.total, received: down.counter.total }
+      yield* Metric.update(metrics.inflow, down.counter.average)
+      yield* Metric.update(metrics.outflow, up.counter.average)
+      yield* Metric.update(metrics.connections, down.size())
+    }).pipe(Effect.forever)
+    yield* Effect.forkScoped(refreshEverySecond)
+
+    return {
+      register: Effect.acquireRelease(
+        Effect.sync(() => {
+          const d = down.add()
+          const u = up.add()
+          return {
+            handle: {
+              download: (bytes: number) => down.request(d, bytes),
+              upload: (bytes: number) => up.request(u, bytes),
+              stat: () => Stat.fromCounters(d.counter, u.counter)
+            } satisfies ScheduledConnection,
+            d,
+            u
+          }
+        }),
+        ({ d, u }) =>
+          Effect.sync(() => {
+            down.remove(d)
+            up.remove(u)
+          })
+      ).pipe(Effect.map(({ handle }) => handle)),
+      globalStat: () => Stat.fromCounters(down.counter, up.counter),
+      connections: () => down.size()
+    }
+  })
+
+/**
+ * The scheduler as a layer: one per host, shared by every connection made under it.
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer = (options: Options = {}): Layer.Layer<IoScheduler> =>
+  Layer.effect(IoScheduler, Effect.map(make(options), IoScheduler.of))

@@ -1,0 +1,31 @@
+/**
+ * A broadcast wake-up for fibers waiting on a condition that plain code changes (queue has room,
+ * queue has items). Waiters re-check their condition after waking, so spurious wake-ups are fine,
+ * and an interrupted waiter simply leaves the set.
+ */
+import { Effect } from "effect"
+
+export interface Signal {
+  readonly wait: Effect.Effect<void>
+  readonly notifyAll: () => void
+}
+
+export const make = (): Signal => {
+  const waiters = new Set<() => void>()
+  return {
+    wait: Effect.callback<void>((resume) => {
+      const wake = () => {
+        waiters.delete(wake)
+        resume(Effect.void)
+      }
+      waiters.add(wake)
+      return Effect.sync(() => {
+        waiters.delete(wake)
+      })
+    }),
+    notifyAll: () => {
+      if (waiters.size === 0) return
+      for (const wake of [...waiters]) wake()
+    }
+  }
+}
