@@ -1,0 +1,135 @@
+/**
+ * The `CryptoBackend` service: the few primitives the protocol needs (X25519, NaCl's
+ * `crypto_box_beforenm`, XSalsa20-Poly1305 seal/open, BLAKE2b of any output length, random bytes),
+ * behind one synchronous interface so a connection can call it per chunk. The default
+ * implementation, {@link noble}, is pure JavaScript (`@noble/*`) and runs in browsers;
+ * `@effect-p2p/node` provides a native one.
+ *
+ * Low-order peer keys: X25519 with a low-order point gives the all-zero shared secret, which would
+ * make the channel key predictable; `x25519` and `precompute` return `undefined` for such keys and
+ * `Box.precompute` turns that into `InvalidPublicKey` (libsodium's `crypto_scalarmult` refuses them
+ * the same way).
+ *
+ * @since 0.1.0
+ */
+import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js"
+import { x25519 } from "@noble/curves/ed25519.js"
+import { blake2b } from "@noble/hashes/blake2.js"
+import { Context, Layer } from "effect"
+import { hsalsa20 } from "./internal/hsalsa.ts"
+
+/**
+ * The operations of a backend. All are synchronous and none throws on well-sized input: failures
+ * are `undefined` results.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface CryptoBackendShape {
+  /** Human-readable implementation name, e.g. `"noble"`. */
+  readonly name: string
+  /** X25519(secretKey, publicKey); `undefined` when the result is all zero (low-order peer key). */
+  readonly x25519: (secretKey: Uint8Array, publicKey: Uint8Array) => Uint8Array | undefined
+  /** X25519 with the base point: the public key of a secret key. */
+  readonly publicKeyOf: (secretKey: Uint8Array) => Uint8Array
+  /** `crypto_box_beforenm`: HSalsa20(X25519(sk, pk), 0¹⁶); `undefined` for a low-order peer key. */
+  readonly precompute: (secretKey: Uint8Array, peerPublicKey: Uint8Array) => Uint8Array | undefined
+  /** XSalsa20-Poly1305 with a 24-byte nonce; returns `tag(16) || ciphertext`. */
+  readonly seal: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array) => Uint8Array
+  /** Inverse of `seal`; `undefined` when authentication fails (or the box is shorter than a tag). */
+  readonly open: (key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array) => Uint8Array | undefined
+  /** Unkeyed BLAKE2b with `outputLength` (1..64) bytes of output: a real parameterisation, not a truncation. */
+  readonly blake2b: (data: Uint8Array, outputLength: number) => Uint8Array
+  /** Cryptographically secure random bytes. */
+  readonly randomBytes: (n: number) => Uint8Array
+}
+
+/**
+ * The service key.
+ *
+ * @example
+ * ```ts
+ * import { CryptoBackend } from "@effect-p2p/crypto"
+ * import { Effect } from "effect"
+ * const hash = CryptoBackend.CryptoBackend.useSync((b) => b.blake2b(new Uint8Array(0), 32))
+ * Effect.runSync(Effect.provide(hash, CryptoBackend.layerNoble))
+ * ```
+ * @category services
+ * @since 0.1.0
+ */
+export class CryptoBackend extends Context.Service<CryptoBackend, CryptoBackendShape>()(
+  "@effect-p2p/crypto/CryptoBackend"
+) {}
+
+const isAllZero = (a: Uint8Array): boolean => {
+  let acc = 0
+  for (let i = 0; i < a.length; i++) acc |= a[i]!
+  return acc === 0
+}
+
+const nobleX25519 = (secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array | undefined => {
+  try {
+    // noble throws on an all-zero result; we check again so the contract does not depend on it.
+    const shared = x25519.getSharedSecret(secretKey, publicKey)
+    return isAllZero(shared) ? undefined : shared
+  } catch {
+    return undefined
+  }
+}
+
+const maxRandomChunk = 65536 // getRandomValues refuses more per call
+
+const webRandomBytes = (n: number): Uint8Array => {
+  const out = new Uint8Array(n)
+  for (let i = 0; i < n; i += maxRandomChunk) {
+    globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + maxRandomChunk)))
+  }
+  return out
+}
+
+/**
+ * The pure-JavaScript backend (`@noble/curves`, `@noble/ciphers`, `@noble/hashes`, WebCrypto's
+ * `getRandomValues`). Works in Node and browsers.
+ *
+ * @example
+ * ```ts
+ * import { CryptoBackend } from "@effect-p2p/crypto"
+ * CryptoBackend.noble.blake2b(new TextEncoder().encode("hello world"), 16)
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const noble: CryptoBackendShape = {
+  name: "noble",
+  x25519: nobleX25519,
+  publicKeyOf: (secretKey) => x25519.getPublicKey(secretKey),
+  precompute: (secretKey, peerPublicKey) => {
+    const shared = nobleX25519(secretKey, peerPublicKey)
+    return shared === undefined ? undefined : hsalsa20(shared)
+  },
+  seal: (key, nonce, plaintext) => xsalsa20poly1305(key, nonce).encrypt(plaintext),
+  open: (key, nonce, boxed) => {
+    if (boxed.length < 16) return undefined
+    try {
+      return xsalsa20poly1305(key, nonce).decrypt(boxed)
+    } catch {
+      return undefined
+    }
+  },
+  blake2b: (data, outputLength) => blake2b(data, { dkLen: outputLength }),
+  randomBytes: webRandomBytes
+}
+
+/**
+ * Provides the {@link noble} backend.
+ *
+ * @example
+ * ```ts
+ * import { Box, CryptoBackend } from "@effect-p2p/crypto"
+ * import { Effect } from "effect"
+ * Box.seal(key, nonce, msg).pipe(Effect.provide(CryptoBackend.layerNoble))
+ * ```
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerNoble: Layer.Layer<CryptoBackend> = Layer.succeed(CryptoBackend, noble)

@@ -1,0 +1,4 @@
+import { CryptoBackend } from "@effect-p2p/crypto"
+import { backendSuite } from "./backendSuite.ts"
+
+backendSuite("noble", CryptoBackend.layerNoble)
