@@ -1,0 +1,13 @@
+/** Conversions from the internal thrown failures to the public tagged errors. */
+import { DecodeError, EncodeError } from "../CodecError.ts"
+import { asDecodeFailure, asEncodeFailure } from "./cursor.ts"
+
+export const toDecodeError = (thrown: unknown, offset: number, base = 0): DecodeError => {
+  const f = asDecodeFailure(thrown, offset)
+  return new DecodeError({ reason: f.reason, path: f.path, offset: base + f.offset, detail: f.detail })
+}
+
+export const toEncodeError = (thrown: unknown): EncodeError => {
+  const f = asEncodeFailure(thrown)
+  return new EncodeError({ reason: f.reason, path: f.path, detail: f.detail })
+}
