@@ -159,7 +159,7 @@ interface Outgoing {
  * ```
  */
 export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOptions<Msg>) {
-  const piece = yield* Chunk.pieceSize(options.binaryChunksSize)
+  const piece = yield* Effect.fromResult(Chunk.pieceSize(options.binaryChunksSize))
   const backend = yield* CryptoBackend
   const parentScope = yield* Effect.scope
   const scope = yield* Scope.fork(parentScope)
@@ -178,11 +178,15 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
   const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize)
   const closedSignal = yield* Deferred.make<ConnectionClosed>()
   let acceptingWrites = true
+  let shuttingDown = false
 
   /** Stops everything; the first reason wins. Safe to call from any fiber, including the reader and writer. */
   const shutdown = (reason: string, readError?: ReadError) =>
     Effect.suspend(() => {
-      if (Deferred.isDoneUnsafe(closedSignal)) return Effect.void
+      // Set before anything else: closing the queues wakes fibers synchronously, and they may
+      // call back in here.
+      if (shuttingDown) return Effect.void
+      shuttingDown = true
       const closed = new ConnectionClosed({ reason })
       acceptingWrites = false
       incoming.close(readError ?? closed)
@@ -268,7 +272,7 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
 
   const close = (closeOptions?: { readonly wait?: boolean; readonly reason?: string }) =>
     Effect.gen(function* () {
-      if (Deferred.isDoneUnsafe(closedSignal)) return
+      if (shuttingDown) return
       if (closeOptions?.wait && acceptingWrites) {
         acceptingWrites = false
         const flushed = yield* Deferred.make<void, ConnectionClosed>()
