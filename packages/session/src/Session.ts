@@ -1,0 +1,441 @@
+/**
+ * The session handshake over any `ByteSocket` (Octez `P2p_socket.authenticate`, `accept`, `nack`).
+ * Both sides run the same three steps:
+ *
+ * 1. **Connection message.** Each side writes its framed connection message at once (listening
+ *    port, public key, proof-of-work stamp, a fresh message nonce, the announced network version)
+ *    and reads the peer's. The peer's stamp is checked against our target before anything
+ *    encrypted is sent (`NotEnoughProofOfWork`); then the channel key and the two nonces are
+ *    derived from the keys and the two framed messages.
+ * 2. **Metadata.** Each side sends its metadata as one encrypted chunk and reads the peer's
+ *    (`DecipherError` if it does not open, `DecodeError` if it does not decode exactly). Only now,
+ *    with proof that the peer holds the secret key of the public key it presented, is a connection
+ *    to ourselves detected (`Myself`). {@link authenticate} ends here and returns the
+ *    {@link ConnectionInfo} and an {@link AuthenticatedConnection}, which cannot read or write.
+ * 3. **Ack or Nack.** The caller decides (see `Negotiation`): {@link accept} sends an Ack, reads
+ *    the peer's Ack (or fails with `RejectedByNack`) and returns the message `Connection`;
+ *    {@link nack} sends a Nack and closes. Either consumes the authenticated connection.
+ *
+ * The whole handshake runs under one deadline (default 5 s for an incoming connection, 10 s for an
+ * outgoing one, as Octez's `authentication_timeout`/`connection_timeout`); it fails with
+ * `HandshakeTimeout`. On every failure, timeout and interruption the socket is closed.
+ *
+ * @since 0.1.0
+ */
+import type { Encoding } from "@effect-p2p/codec/Encoding"
+import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
+import * as ByteReader from "@effect-p2p/connection/ByteReader"
+import type { ByteSocket } from "@effect-p2p/connection/ByteSocket"
+import type * as Chunk from "@effect-p2p/connection/Chunk"
+import * as Connection from "@effect-p2p/connection/Connection"
+import * as Box from "@effect-p2p/crypto/Box"
+import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
+import type { Identity } from "@effect-p2p/crypto/Identity"
+import type { ChannelKey } from "@effect-p2p/crypto/Keys"
+import * as Nonce from "@effect-p2p/crypto/Nonce"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
+import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
+import { Clock, Duration, Effect, Exit, Option, Random } from "effect"
+import * as Ack from "./Ack.ts"
+import * as ConnectionMessage from "./ConnectionMessage.ts"
+import * as Metadata from "./Metadata.ts"
+import type * as Rejection from "./Rejection.ts"
+import {
+  AlreadyUsed,
+  HandshakeTimeout,
+  Myself,
+  NotEnoughProofOfWork,
+  type Point,
+  RejectedByNack
+} from "./SessionError.ts"
+
+/**
+ * Default budget of an incoming handshake (Octez `authentication_timeout`).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const defaultIncomingTimeout: Duration.Duration = Duration.seconds(5)
+
+/**
+ * Default budget of an outgoing handshake (Octez `connection_timeout`).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const defaultOutgoingTimeout: Duration.Duration = Duration.seconds(10)
+
+/**
+ * What {@link authenticate} needs.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface AuthenticateOptions<Meta> {
+  /** The transport, already connected. The session owns it from now on. */
+  readonly socket: ByteSocket
+  /** Our keys and stamp. */
+  readonly identity: Identity
+  /** True when we accepted the TCP connection, false when we dialled. */
+  readonly incoming: boolean
+  /** The peer's TCP address and port, for `ConnectionInfo` and `Myself` (default: address "", port 0). */
+  readonly remote?: { readonly address: string; readonly port: number } | undefined
+  /** The port we accept connections on, announced to the peer; absent means none (0 on the wire). */
+  readonly listeningPort?: number | undefined
+  /** The proof-of-work target the peer's stamp must meet (`ProofOfWork.target(difficulty)`). */
+  readonly powTarget: bigint
+  /** The chain name and versions we announce (see `Negotiation.announced`). */
+  readonly version: NetworkVersion
+  /** Our metadata, sent in step 2. */
+  readonly metadata: Meta
+  /** How metadata is encoded on both sides (`Metadata.octez` for an Octez node). */
+  readonly metadataEncoding: Encoding<Meta>
+  /** Budget of the whole handshake, Ack included. Default 5 s if incoming, 10 s if outgoing. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * What the handshake learned about the peer (Octez `P2p_connection.Info`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ConnectionInfo<Meta> {
+  /** True when the peer dialled us. */
+  readonly incoming: boolean
+  /** blake2b-16 of the peer's public key. */
+  readonly peerId: PeerId.PeerId
+  /** The peer's address and the port it can be reached on: the port it announced if it dialled us, else the port we dialled. */
+  readonly remotePoint: Point
+  /** The port the peer announced in its connection message (`None` for 0). */
+  readonly remoteListeningPort: Option.Option<number>
+  /** The TCP port of the peer's end of this connection. */
+  readonly remoteSocketPort: number
+  /** The chain name and versions the peer announced. */
+  readonly announcedVersion: NetworkVersion
+  readonly localMetadata: Meta
+  readonly remoteMetadata: Meta
+}
+
+const TypeId: unique symbol = Symbol.for("@effect-p2p/session/AuthenticatedConnection")
+
+/**
+ * An authenticated peer that has not been answered yet: it can only be given to {@link accept} or
+ * {@link nack}, once. It has no `read` or `write`; the transport and keys are private.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface AuthenticatedConnection<Meta> {
+  readonly [TypeId]: { readonly _Meta: (_: Meta) => Meta }
+  readonly info: ConnectionInfo<Meta>
+}
+
+type Use = "accept" | "nack" | "release"
+
+interface State {
+  readonly reader: ByteReader.ByteReader
+  readonly channelKey: ChannelKey
+  readonly localNonce: Chunk.NonceCounter
+  readonly remoteNonce: Chunk.NonceCounter
+  /** Clock time (ms) when the handshake budget runs out. */
+  readonly deadline: number
+  readonly timeoutMillis: number
+  usedBy: Use | undefined
+}
+
+// Internal state lives outside the value so nothing public can reach the socket or the keys.
+const states = new WeakMap<object, State>()
+
+const messageNonceLength = 24
+
+/**
+ * The message nonce comes from Effect's `Random` service so tests can pin it: each byte is one
+ * `Random.nextIntBetween(0, 255)` draw. It only makes the message unique (it is hashed into the
+ * session nonces, never used as one), so the default generator's quality is sufficient.
+ */
+const messageNonce: Effect.Effect<Nonce.Nonce> = Effect.map(
+  Effect.all(Array.from({ length: messageNonceLength }, () => Random.nextIntBetween(0, 255))),
+  (bytes) => Uint8Array.from(bytes) as Nonce.Nonce
+)
+
+const closeOnFailure =
+  (socket: ByteSocket) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.onExit(effect, (exit) => (Exit.isFailure(exit) ? socket.close : Effect.void))
+
+const remaining = (state: State) =>
+  Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, state.deadline - now)))
+
+/**
+ * Runs steps 1 and 2 of the handshake and returns what was learned with the authenticated (not
+ * yet answered) connection. If the connection is neither accepted nor nacked when the scope
+ * closes, the socket is closed then.
+ *
+ * Can fail with: `ConnectionClosed`, `EncodeError` / `InvalidMessageSize` (our own connection
+ * message or metadata cannot be sent), `DecodeError` (the peer's connection message or metadata is
+ * malformed), `NotEnoughProofOfWork`, `InvalidPublicKey` (a low-order peer key),
+ * `InvalidIncomingCiphertextSize`, `DecipherError` (the peer's metadata does not open), `Myself`,
+ * `HandshakeTimeout`. The socket is closed on any failure or interruption.
+ *
+ * @category constructors
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Encoding } from "@effect-p2p/codec"
+ * import { ProofOfWork } from "@effect-p2p/crypto"
+ * import { Effect } from "effect"
+ * import { Session } from "@effect-p2p/session"
+ *
+ * const dial = (socket, identity) =>
+ *   Effect.gen(function*() {
+ *     const [info, auth] = yield* Session.authenticate({
+ *       socket, identity, incoming: false, listeningPort: 9732,
+ *       powTarget: ProofOfWork.target(26),
+ *       version: { chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 },
+ *       metadata: new Uint8Array(0), metadataEncoding: Encoding.Fixed.bytes(0)
+ *     })
+ *     return yield* Session.accept(auth, { messageEncoding: Encoding.bytes })
+ *   })
+ * ```
+ */
+export const authenticate = Effect.fn("Session.authenticate")(function* <Meta>(options: AuthenticateOptions<Meta>) {
+  const { socket, identity, incoming } = options
+  const timeoutMillis = Duration.toMillis(
+    options.timeout ?? (incoming ? defaultIncomingTimeout : defaultOutgoingTimeout)
+  )
+  const deadline = (yield* Clock.currentTimeMillis) + timeoutMillis
+  const backend = yield* CryptoBackend
+  const reader = ByteReader.make(socket)
+  const remote = options.remote ?? { address: "", port: 0 }
+
+  const handshake = Effect.gen(function* () {
+    // Step 1: our message goes out before we read theirs, so two peers never wait for each other.
+    const sent = yield* Effect.fromResult(
+      ConnectionMessage.frame({
+        port: Option.fromUndefinedOr(options.listeningPort),
+        publicKey: identity.publicKey,
+        powStamp: identity.powStamp,
+        messageNonce: yield* messageNonce,
+        version: options.version
+      })
+    )
+    yield* socket.write(sent)
+    const received = yield* ConnectionMessage.read(reader)
+    const peer = received.message
+    const peerId = PeerId.fromPublicKeyWith(backend, peer.publicKey)
+    if (!ProofOfWork.checkWith(backend, peer.publicKey, peer.powStamp, options.powTarget)) {
+      return yield* new NotEnoughProofOfWork({ peerId: PeerId.toBase58(peerId) })
+    }
+    const channelKey = yield* Effect.fromResult(Box.precomputeWith(backend, identity.secretKey, peer.publicKey))
+    const nonces = Nonce.deriveWith(backend.blake2b, { incoming, sent, received: received.bytes })
+    const localNonce: Chunk.NonceCounter = { current: nonces.local }
+    const remoteNonce: Chunk.NonceCounter = { current: nonces.remote }
+
+    // Step 2: one metadata chunk each way.
+    yield* socket.write(
+      yield* Effect.fromResult(
+        Metadata.seal(backend, channelKey, localNonce, options.metadataEncoding, options.metadata)
+      )
+    )
+    const remoteMetadata = yield* Metadata.read(backend, channelKey, remoteNonce, reader, options.metadataEncoding)
+
+    const remotePoint: Point = {
+      address: remote.address,
+      port: incoming ? peer.port : Option.some(remote.port)
+    }
+    // Checked only now: before the metadata opened, anyone could have presented our public key.
+    if (PeerId.equals(peerId, identity.peerId)) return yield* new Myself({ point: remotePoint })
+
+    const info: ConnectionInfo<Meta> = {
+      incoming,
+      peerId,
+      remotePoint,
+      remoteListeningPort: peer.port,
+      remoteSocketPort: remote.port,
+      announcedVersion: peer.version,
+      localMetadata: options.metadata,
+      remoteMetadata
+    }
+    const state: State = { reader, channelKey, localNonce, remoteNonce, deadline, timeoutMillis, usedBy: undefined }
+    return { info, state }
+  })
+
+  const { info, state } = yield* handshake.pipe(
+    Effect.timeoutOrElse({
+      duration: Duration.millis(timeoutMillis),
+      orElse: () => Effect.fail(new HandshakeTimeout({ step: "authenticate", timeoutMillis }))
+    }),
+    closeOnFailure(socket)
+  )
+  const auth = { [TypeId]: { _Meta: (meta: Meta) => meta }, info } as AuthenticatedConnection<Meta>
+  states.set(auth, state)
+  yield* Effect.addFinalizer(() =>
+    Effect.suspend(() => {
+      if (state.usedBy !== undefined) return Effect.void
+      state.usedBy = "release"
+      return socket.close
+    })
+  )
+  return [info, auth] as const
+})
+
+const claim = <Meta>(auth: AuthenticatedConnection<Meta>, operation: "accept" | "nack") =>
+  Effect.suspend(() => {
+    const state = states.get(auth)
+    // A value not made by `authenticate` is as unusable as a consumed one.
+    if (state === undefined) return Effect.fail(new AlreadyUsed({ operation, usedBy: "release" }))
+    if (state.usedBy !== undefined) return Effect.fail(new AlreadyUsed({ operation, usedBy: state.usedBy }))
+    state.usedBy = operation
+    return Effect.succeed(state)
+  })
+
+/**
+ * How {@link accept} sets up the message connection.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface AcceptOptions<Msg> extends Connection.Options {
+  /** How application messages are encoded (e.g. the P2p envelope, or `Encoding.bytes`). */
+  readonly messageEncoding: Encoding<Msg>
+  /** Budget of the Ack exchange. Default: what is left of the authentication's budget. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * Step 3, yes: sends an Ack, reads the peer's answer and, if it is an Ack too, returns the message
+ * connection (closed with the scope). Consumes the authenticated connection.
+ *
+ * Can fail with: `AlreadyUsed`, `InvalidChunksSize`, `ConnectionClosed`,
+ * `InvalidIncomingCiphertextSize`, `InvalidAuth` (the peer's chunk does not open), `DecodeError`,
+ * `RejectedByNack` (`alternativePoints` is `None` for a Nack_v_0), `HandshakeTimeout`. The socket
+ * is closed on any failure (except `AlreadyUsed`, which leaves it to its owner) or interruption.
+ *
+ * @category constructors
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Encoding } from "@effect-p2p/codec"
+ * import { Effect } from "effect"
+ * import { Session } from "@effect-p2p/session"
+ *
+ * const talk = (auth) =>
+ *   Effect.gen(function*() {
+ *     const connection = yield* Session.accept(auth, { messageEncoding: Encoding.bytes, binaryChunksSize: 4096 })
+ *     yield* connection.write(new Uint8Array([1, 2, 3]))
+ *     return yield* connection.read
+ *   })
+ * ```
+ */
+export const accept = Effect.fn("Session.accept")(function* <Meta, Msg>(
+  auth: AuthenticatedConnection<Meta>,
+  options: AcceptOptions<Msg>
+) {
+  const state = yield* claim(auth, "accept")
+  const backend = yield* CryptoBackend
+  const socket = state.reader.socket
+  const budget = options.timeout === undefined ? yield* remaining(state) : Duration.fromInputUnsafe(options.timeout)
+  const timeoutMillis = Duration.toMillis(budget)
+
+  const exchange = Effect.gen(function* () {
+    yield* Effect.fromResult(Connection.validateOptions(options))
+    yield* socket.write(Ack.seal(backend, state.channelKey, state.localNonce, { _tag: "Ack" }))
+    const answer = yield* Ack.read(backend, state.channelKey, state.remoteNonce, state.reader)
+    switch (answer._tag) {
+      case "Ack":
+        return
+      case "NackV0":
+        return yield* new RejectedByNack({ motive: 0, alternativePoints: Option.none() })
+      case "Nack":
+        return yield* new RejectedByNack({
+          motive: answer.motive,
+          alternativePoints: Option.some(answer.alternativePoints)
+        })
+    }
+  })
+
+  yield* exchange.pipe(
+    Effect.timeoutOrElse({
+      duration: budget,
+      orElse: () => Effect.fail(new HandshakeTimeout({ step: "accept", timeoutMillis }))
+    }),
+    closeOnFailure(socket)
+  )
+  return yield* Connection.make({
+    reader: state.reader,
+    channelKey: state.channelKey,
+    localNonce: state.localNonce.current,
+    remoteNonce: state.remoteNonce.current,
+    encoding: options.messageEncoding,
+    ...(options.incomingQueueSize === undefined ? {} : { incomingQueueSize: options.incomingQueueSize }),
+    ...(options.outgoingQueueSize === undefined ? {} : { outgoingQueueSize: options.outgoingQueueSize }),
+    ...(options.binaryChunksSize === undefined ? {} : { binaryChunksSize: options.binaryChunksSize })
+  }).pipe(closeOnFailure(socket))
+})
+
+/**
+ * Why {@link nack} refuses the peer.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface NackOptions {
+  /** The motive (see `Rejection`, `Negotiation.select`). Default `NoMotive`. */
+  readonly motive?: Rejection.Motive | undefined
+  /** Points the peer may try instead (`address:port`); at most 100 are sent, unencodable ones are dropped. */
+  readonly alternativePoints?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * Step 3, no: sends a Nack with the motive and points if the peer announced p2p version > 0
+ * (Octez's `Nack_with_list` feature), a bare Nack_v_0 otherwise, then closes the socket. Write
+ * errors are ignored, as Octez does: the peer is refused either way. Consumes the authenticated
+ * connection.
+ *
+ * Can fail with: `AlreadyUsed`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Rejection, Session } from "@effect-p2p/session"
+ *
+ * const refuse = (auth) => Session.nack(auth, { motive: Rejection.TooManyConnections, alternativePoints: ["10.0.0.2:9732"] })
+ * ```
+ */
+export const nack = Effect.fn("Session.nack")(function* <Meta>(
+  auth: AuthenticatedConnection<Meta>,
+  options: NackOptions = {}
+) {
+  const state = yield* claim(auth, "nack")
+  const backend = yield* CryptoBackend
+  const socket = state.reader.socket
+  const message: Ack.AckMessage =
+    auth.info.announcedVersion.p2pVersion > 0
+      ? { _tag: "Nack", motive: options.motive ?? 0, alternativePoints: options.alternativePoints ?? [] }
+      : { _tag: "NackV0" }
+  const budget = yield* remaining(state)
+  yield* socket
+    .write(Ack.seal(backend, state.channelKey, state.localNonce, message))
+    .pipe(Effect.timeoutOption(budget), Effect.ignore, Effect.ensuring(socket.close))
+})
+
+/**
+ * Whether a value is an authenticated connection that can still be accepted or nacked.
+ *
+ * @category guards
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Session } from "@effect-p2p/session"
+ *
+ * // after `const [info, auth] = yield* Session.authenticate(...)`: Session.isPending(auth) === true
+ * ```
+ */
+export const isPending = (u: unknown): boolean => {
+  if (typeof u !== "object" || u === null) return false
+  const state = states.get(u)
+  return state !== undefined && state.usedBy === undefined
+}
