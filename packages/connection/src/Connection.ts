@@ -46,6 +46,12 @@ export interface Options {
   readonly outgoingQueueSize?: number
   /** Largest chunk on the wire, header and tag included: 19..65535. Default 65535. */
   readonly binaryChunksSize?: number
+  /**
+   * Bytes one incoming message may occupy while it is being reassembled; a peer announcing more
+   * fails with `DecodeError` (`SizeLimitExceeded`) before anything is buffered. Default: only the
+   * bound the encoding declares (`checkSize`), e.g. 100 MiB for the P2p envelope.
+   */
+  readonly maxMessageSize?: number
 }
 
 /**
@@ -151,8 +157,8 @@ interface Outgoing {
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const [a, b] = ByteSocket.makePair()
  *   const common = { channelKey: key, encoding: Encoding.string }
- *   const left = yield* Connection.make({ ...common, reader: ByteReader.make(a), localNonce: Nonce.zero, remoteNonce: Nonce.zero })
- *   const right = yield* Connection.make({ ...common, reader: ByteReader.make(b), localNonce: Nonce.zero, remoteNonce: Nonce.zero })
+ *   const left = yield* Connection.make({ ...common, reader: ByteReader.make(a), localNonce: Nonce.zero(), remoteNonce: Nonce.zero() })
+ *   const right = yield* Connection.make({ ...common, reader: ByteReader.make(b), localNonce: Nonce.zero(), remoteNonce: Nonce.zero() })
  *   yield* left.write("hello")
  *   return yield* right.read // [9, "hello"]
  * })).pipe(Effect.provide(CryptoBackend.layerNoble))
@@ -209,7 +215,10 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
   })
 
   const readLoop = Effect.gen(function* () {
-    const decoder = StreamDecoder.make(encoding)
+    const decoder = StreamDecoder.make(
+      encoding,
+      options.maxMessageSize === undefined ? undefined : { maxBuffered: options.maxMessageSize }
+    )
     while (true) {
       const plaintext = yield* readChunk
       const decoded = decoder.feed(plaintext)

@@ -292,6 +292,25 @@ describe("Connection reader on hostile input", () => {
     })
   )
 
+  live("a message announcing more than maxMessageSize fails with DecodeError before buffering it", () =>
+    Effect.gen(function* () {
+      const [raw, ours] = ByteSocket.makePair()
+      const conn = yield* Connection.make({
+        reader: ByteReader.make(ours),
+        channelKey,
+        localNonce: nonceA,
+        remoteNonce: nonceB,
+        encoding: bytes,
+        maxMessageSize: 1000
+      })
+      const sender = { current: nonceB }
+      const wire = Chunk.sealMessage(CryptoBackend.noble, channelKey, sender, new Uint8Array([0, 0, 0x10, 0]), 100)
+      yield* raw.write(wire)
+      const error = yield* Effect.flip(conn.read)
+      assert.strictEqual(error._tag, "DecodeError")
+    })
+  )
+
   live("a different nonce on the other side fails at the first chunk", () =>
     Effect.gen(function* () {
       const [raw, ours] = ByteSocket.makePair()
