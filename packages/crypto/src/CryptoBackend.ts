@@ -16,7 +16,7 @@ import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js"
 import { x25519 } from "@noble/curves/ed25519.js"
 import { blake2b } from "@noble/hashes/blake2.js"
 import { Context, Layer } from "effect"
-import { hsalsa20 } from "./internal/hsalsa.ts"
+import { hsalsa20 as hsalsa20_ } from "./internal/hsalsa.ts"
 
 /**
  * The operations of a backend. All are synchronous and none throws on well-sized input: failures
@@ -60,6 +60,20 @@ export interface CryptoBackendShape {
 export class CryptoBackend extends Context.Service<CryptoBackend, CryptoBackendShape>()(
   "@effect-p2p/crypto/CryptoBackend"
 ) {}
+
+/**
+ * HSalsa20 with NaCl's `crypto_box_beforenm` parameters (16 zero input bytes, "expand 32-byte k"),
+ * pure JS: the second half of `precompute`, for backends whose library lacks it.
+ *
+ * @example
+ * ```ts
+ * import { CryptoBackend } from "@effect-p2p/crypto"
+ * CryptoBackend.hsalsa20(sharedSecret) // 32-byte channel key
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const hsalsa20: (sharedSecret: Uint8Array) => Uint8Array = hsalsa20_
 
 const isAllZero = (a: Uint8Array): boolean => {
   let acc = 0
@@ -105,7 +119,7 @@ export const noble: CryptoBackendShape = {
   publicKeyOf: (secretKey) => x25519.getPublicKey(secretKey),
   precompute: (secretKey, peerPublicKey) => {
     const shared = nobleX25519(secretKey, peerPublicKey)
-    return shared === undefined ? undefined : hsalsa20(shared)
+    return shared === undefined ? undefined : hsalsa20_(shared)
   },
   seal: (key, nonce, plaintext) => xsalsa20poly1305(key, nonce).encrypt(plaintext),
   open: (key, nonce, boxed) => {

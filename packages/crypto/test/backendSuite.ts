@@ -49,7 +49,7 @@ const nonce = (s: string) => hex(s) as Nonce.Nonce
 const stamp = (s: string) => hex(s) as Keys.PowStamp
 
 /** Runs the whole suite against one backend layer. */
-export const backendSuite = (name: string, backendLayer: Layer.Layer<CryptoBackend.CryptoBackend>): void => {
+export const backendSuite = <E>(name: string, backendLayer: Layer.Layer<CryptoBackend.CryptoBackend, E>): void => {
   layer(backendLayer)(`CryptoBackend ${name}: vectors`, (it) => {
     it.effect("blake2b with 16- and 32-byte outputs", () =>
       CryptoBackend.CryptoBackend.useSync((b) => {
