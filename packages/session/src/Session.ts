@@ -340,10 +340,20 @@ export const accept = Effect.fn("Session.accept")(function* <Meta, Msg>(
 
   const exchange = Effect.gen(function* () {
     yield* Effect.fromResult(Connection.validateOptions(options))
-    yield* socket.write(Ack.seal(backend, state.channelKey, state.localNonce, { _tag: "Ack" }))
-    const answer = yield* Ack.read(backend, state.channelKey, state.remoteNonce, state.reader)
+    // A peer that nacks may close before our Ack arrives; its Nack, already received, says more
+    // than the failed write, so we still read it and report the write failure only otherwise.
+    const writeFailure = yield* socket
+      .write(Ack.seal(backend, state.channelKey, state.localNonce, { _tag: "Ack" }))
+      .pipe(
+        Effect.as(undefined),
+        Effect.catch((error) => Effect.succeed(error))
+      )
+    const answer = yield* Ack.read(backend, state.channelKey, state.remoteNonce, state.reader).pipe(
+      Effect.mapError((error) => writeFailure ?? error)
+    )
     switch (answer._tag) {
       case "Ack":
+        if (writeFailure !== undefined) return yield* writeFailure
         return
       case "NackV0":
         return yield* new RejectedByNack({ motive: 0, alternativePoints: Option.none() })

@@ -1,0 +1,272 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Binary from "@effect-p2p/codec/Binary"
+import * as Encoding from "@effect-p2p/codec/Encoding"
+import * as ByteReader from "@effect-p2p/connection/ByteReader"
+import * as ByteSocket from "@effect-p2p/connection/ByteSocket"
+import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
+import * as Identity from "@effect-p2p/crypto/Identity"
+import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
+import { Effect, Exit, Fiber, Option, Result, Scope } from "effect"
+import { TestClock } from "effect/testing"
+import * as Ack from "../src/Ack.ts"
+import * as ConnectionMessage from "../src/ConnectionMessage.ts"
+import * as Rejection from "../src/Rejection.ts"
+import * as Session from "../src/Session.ts"
+
+const version = { chainName: "SANDBOXED_TEZOS", distributedDbVersion: 1, p2pVersion: 1 }
+
+const options = (
+  socket: ByteSocket.ByteSocket,
+  incoming: boolean,
+  identity: Identity.Identity,
+  overrides: Partial<Session.AuthenticateOptions<void>> = {}
+): Session.AuthenticateOptions<void> => ({
+  socket,
+  identity,
+  incoming,
+  listeningPort: incoming ? 9732 : undefined,
+  remote: { address: "127.0.0.1", port: incoming ? 50000 : 9732 },
+  powTarget: ProofOfWork.target(0),
+  version,
+  metadata: undefined,
+  metadataEncoding: Encoding.empty,
+  ...overrides
+})
+
+/** Authenticates both ends of an in-memory pair concurrently. */
+const handshake = (
+  left: Partial<Session.AuthenticateOptions<void>> = {},
+  right: Partial<Session.AuthenticateOptions<void>> = {}
+) =>
+  Effect.gen(function* () {
+    const [a, b] = ByteSocket.makePair()
+    const [ia, ib] = [yield* Identity.generate({ difficulty: 0 }), yield* Identity.generate({ difficulty: 0 })]
+    const [[infoA, authA], [infoB, authB]] = yield* Effect.all(
+      [Session.authenticate(options(a, false, ia, left)), Session.authenticate(options(b, true, ib, right))],
+      { concurrency: 2 }
+    )
+    return { a, b, ia, ib, infoA, authA, infoB, authB }
+  })
+
+const test = (name: string, body: () => Effect.Effect<void, unknown, CryptoBackend.CryptoBackend | Scope.Scope>) =>
+  it.effect(name, () => body().pipe(Effect.provide(CryptoBackend.layerNoble)))
+
+const points = (n: number) => Array.from({ length: n }, (_, i) => `10.0.${i >> 8}.${i & 255}:9732`)
+
+describe("Session", () => {
+  test("both sides learn each other's id, point, version and metadata, and accept", () =>
+    Effect.gen(function* () {
+      const { authA, authB, ia, ib, infoA, infoB } = yield* handshake()
+      assert.deepStrictEqual(infoA.peerId, ib.peerId)
+      assert.deepStrictEqual(infoB.peerId, ia.peerId)
+      assert.isFalse(infoA.incoming)
+      assert.isTrue(infoB.incoming)
+      // The dialler knows the port it dialled; the listener learns the port the dialler announced (none).
+      assert.deepStrictEqual(infoA.remotePoint, { address: "127.0.0.1", port: Option.some(9732) })
+      assert.deepStrictEqual(infoB.remotePoint, { address: "127.0.0.1", port: Option.none() })
+      assert.deepStrictEqual(infoA.remoteListeningPort, Option.some(9732))
+      assert.deepStrictEqual(infoB.announcedVersion, version)
+      const [ca, cb] = yield* Effect.all(
+        [
+          Session.accept(authA, { messageEncoding: Encoding.string }),
+          Session.accept(authB, { messageEncoding: Encoding.string })
+        ],
+        { concurrency: 2 }
+      )
+      yield* ca.write("ping")
+      assert.deepStrictEqual(yield* cb.read, [8, "ping"])
+    }))
+
+  for (const n of [0, 1, 100]) {
+    test(`a Nack with ${n} points round-trips`, () =>
+      Effect.gen(function* () {
+        const { authA, authB } = yield* handshake()
+        const [accepted] = yield* Effect.all(
+          [
+            Effect.flip(Session.accept(authA, { messageEncoding: Encoding.bytes })),
+            Session.nack(authB, { motive: Rejection.AlreadyConnected, alternativePoints: points(n) })
+          ],
+          { concurrency: 2 }
+        )
+        assert.strictEqual(accepted._tag, "RejectedByNack")
+        if (accepted._tag === "RejectedByNack") {
+          assert.strictEqual(accepted.motive, Rejection.AlreadyConnected)
+          assert.deepStrictEqual(accepted.alternativePoints, Option.some(points(n)))
+        }
+      }))
+  }
+
+  test("nack keeps at most 100 points and drops points that cannot be encoded", () =>
+    Effect.gen(function* () {
+      const { authA, authB } = yield* handshake()
+      const [accepted] = yield* Effect.all(
+        [
+          Effect.flip(Session.accept(authA, { messageEncoding: Encoding.bytes })),
+          Session.nack(authB, { alternativePoints: ["x".repeat(48), ...points(120)] })
+        ],
+        { concurrency: 2 }
+      )
+      assert.strictEqual(accepted._tag, "RejectedByNack")
+      if (accepted._tag === "RejectedByNack") {
+        assert.deepStrictEqual(accepted.alternativePoints, Option.some(points(100)))
+      }
+    }))
+
+  test("a peer that announced p2p version 0 gets a Nack_v_0: no motive, no points", () =>
+    Effect.gen(function* () {
+      const { authA, authB } = yield* handshake({ version: { ...version, p2pVersion: 0 } })
+      const [accepted] = yield* Effect.all(
+        [
+          Effect.flip(Session.accept(authA, { messageEncoding: Encoding.bytes })),
+          Session.nack(authB, { motive: Rejection.TooManyConnections, alternativePoints: points(3) })
+        ],
+        { concurrency: 2 }
+      )
+      assert.strictEqual(accepted._tag, "RejectedByNack")
+      if (accepted._tag === "RejectedByNack") {
+        assert.strictEqual(accepted.motive, Rejection.NoMotive)
+        assert.deepStrictEqual(accepted.alternativePoints, Option.none())
+      }
+    }))
+
+  test("the reader rejects a Nack with 101 points", () =>
+    Effect.gen(function* () {
+      const backend = CryptoBackend.noble
+      const key = new Uint8Array(32).fill(7)
+      // Encoded without the 100-point bound, as a non-conforming peer would.
+      const unbounded = Encoding.struct({
+        tag: Encoding.uint8,
+        motive: Encoding.int16,
+        points: Encoding.list(Encoding.string)
+      })
+      const plaintext = Result.getOrThrow(Binary.encode(unbounded, { tag: 1, motive: 0, points: points(101) }))
+      const boxed = backend.seal(key, new Uint8Array(24), plaintext)
+      const { socket } = ByteSocket.fromBytes([new Uint8Array([boxed.length >> 8, boxed.length & 255]), boxed])
+      const error = yield* Effect.flip(
+        Ack.read(backend, key, { current: new Uint8Array(24) as never }, ByteReader.make(socket))
+      )
+      assert.strictEqual(error._tag, "DecodeError")
+      if (error._tag === "DecodeError") assert.strictEqual(error.reason, "ListTooLong")
+    }))
+
+  test("an Ack chunk that does not open fails accept with InvalidAuth and closes the socket", () =>
+    Effect.gen(function* () {
+      const { a, authA, b } = yield* handshake()
+      yield* b.write(new Uint8Array([0, 17, ...new Uint8Array(17)]))
+      const error = yield* Effect.flip(Session.accept(authA, { messageEncoding: Encoding.bytes }))
+      assert.strictEqual(error._tag, "InvalidAuth")
+      assert.strictEqual((yield* Effect.flip(a.write(new Uint8Array([1]))))._tag, "ConnectionClosed")
+    }))
+
+  test("accept validates binaryChunksSize before sending anything", () =>
+    Effect.gen(function* () {
+      const { authA } = yield* handshake()
+      const error = yield* Effect.flip(Session.accept(authA, { messageEncoding: Encoding.bytes, binaryChunksSize: 18 }))
+      assert.strictEqual(error._tag, "InvalidChunksSize")
+    }))
+
+  test("an authenticated connection is consumed once: a second accept or nack fails with AlreadyUsed", () =>
+    Effect.gen(function* () {
+      const { authA, authB } = yield* handshake()
+      assert.isTrue(Session.isPending(authB))
+      yield* Session.nack(authB)
+      assert.isFalse(Session.isPending(authB))
+      const again = yield* Effect.flip(Session.accept(authB, { messageEncoding: Encoding.bytes }))
+      assert.deepStrictEqual([again._tag, again._tag === "AlreadyUsed" ? again.usedBy : ""], ["AlreadyUsed", "nack"])
+      const rejected = yield* Effect.flip(Session.accept(authA, { messageEncoding: Encoding.bytes }))
+      assert.strictEqual(rejected._tag, "RejectedByNack")
+      const twice = yield* Effect.flip(Session.nack(authA))
+      assert.deepStrictEqual([twice.operation, twice.usedBy], ["nack", "accept"])
+    }))
+
+  test("an authenticated connection neither accepted nor nacked is closed with its scope", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const { a } = yield* Scope.provide(handshake(), scope)
+      yield* a.write(new Uint8Array([1]))
+      yield* Scope.close(scope, Exit.void)
+      assert.strictEqual((yield* Effect.flip(a.write(new Uint8Array([1]))))._tag, "ConnectionClosed")
+    }))
+
+  test("trailing bytes in the peer's connection message: DecodeError, socket closed", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      const me = yield* Identity.generate({ difficulty: 0 })
+      const peer = yield* Identity.generate({ difficulty: 0 })
+      const framed = Result.getOrThrow(
+        ConnectionMessage.frame({
+          port: Option.none(),
+          publicKey: peer.publicKey,
+          powStamp: peer.powStamp,
+          messageNonce: new Uint8Array(24) as never,
+          version
+        })
+      )
+      const longer = new Uint8Array([...framed, 0])
+      longer[1] = longer[1]! + 1 // the frame now claims the extra byte
+      yield* b.write(longer)
+      const error = yield* Effect.flip(Session.authenticate(options(a, true, me)))
+      assert.strictEqual(error._tag, "DecodeError")
+      if (error._tag === "DecodeError") assert.strictEqual(error.reason, "TrailingBytes")
+      assert.strictEqual((yield* Effect.flip(b.write(new Uint8Array([1]))))._tag, "ConnectionClosed")
+    }))
+
+  test("metadata that opens but does not decode exactly: DecodeError", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(handshake({ metadataEncoding: Encoding.uint8 as never, metadata: 1 as never }))
+      assert.isTrue(Exit.isFailure(exit))
+      const error = yield* Effect.flip(exit)
+      assert.strictEqual((error as { _tag: string })._tag, "DecodeError")
+    }))
+
+  test("a peer that sends nothing: HandshakeTimeout after 5 s when incoming, and the socket is closed", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      const me = yield* Identity.generate({ difficulty: 0 })
+      const fiber = yield* Effect.forkChild(Session.authenticate(options(a, true, me)))
+      yield* TestClock.adjust("4999 millis")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      assert.deepStrictEqual(error._tag === "HandshakeTimeout" ? [error.step, error.timeoutMillis] : error._tag, [
+        "authenticate",
+        5000
+      ])
+      assert.strictEqual((yield* Effect.flip(b.write(new Uint8Array([1]))))._tag, "ConnectionClosed")
+    }))
+
+  test("an outgoing handshake has 10 s by default", () =>
+    Effect.gen(function* () {
+      const [a] = ByteSocket.makePair()
+      const me = yield* Identity.generate({ difficulty: 0 })
+      const fiber = yield* Effect.forkChild(Session.authenticate(options(a, false, me)))
+      yield* TestClock.adjust("9999 millis")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      assert.strictEqual(error._tag, "HandshakeTimeout")
+    }))
+
+  test("a peer that never answers the Ack: HandshakeTimeout in accept, with the remaining budget", () =>
+    Effect.gen(function* () {
+      const { a, authA } = yield* handshake({ timeout: "3 seconds" })
+      yield* TestClock.adjust("1 second")
+      const fiber = yield* Effect.forkChild(Session.accept(authA, { messageEncoding: Encoding.bytes }))
+      yield* TestClock.adjust("1999 millis")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      assert.deepStrictEqual(error._tag === "HandshakeTimeout" ? error.step : error._tag, "accept")
+      assert.strictEqual((yield* Effect.flip(a.write(new Uint8Array([1]))))._tag, "ConnectionClosed")
+    }))
+
+  test("interrupting authenticate closes the socket", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      const me = yield* Identity.generate({ difficulty: 0 })
+      const fiber = yield* Effect.forkChild(Session.authenticate(options(a, true, me)))
+      yield* b.read // our connection message went out; now we wait for theirs
+      yield* Fiber.interrupt(fiber)
+      assert.strictEqual((yield* Effect.flip(b.write(new Uint8Array([1]))))._tag, "ConnectionClosed")
+    }))
+})
