@@ -3,10 +3,14 @@
  *
  * @since 0.1.0
  */
-export {}
+
+export * as IdentityStore from "./IdentityStore.ts"
+export * as IdentityStoreError from "./IdentityStoreError.ts"
 /** @since 0.1.0 */
 export * as NativeCrypto from "./NativeCrypto.ts"
 /** @since 0.1.0 */
-export * as ProofOfWorkPool from "./ProofOfWorkPool.ts"
-/** @since 0.1.0 */
 export * as PowWorkerProtocol from "./PowWorkerProtocol.ts"
+/** @since 0.1.0 */
+export * as ProofOfWorkPool from "./ProofOfWorkPool.ts"
+export * as Tcp from "./Tcp.ts"
+export * as TcpError from "./TcpError.ts"

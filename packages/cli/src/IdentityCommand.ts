@@ -1,0 +1,166 @@
+/**
+ * `effect-p2p identity generate | check | show`: the identity file commands, with Octez's
+ * messages and rules (`octez-node identity`).
+ *
+ * @since 0.1.0
+ */
+import * as Identity from "@effect-p2p/crypto/Identity"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
+import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
+import * as IdentityStore from "@effect-p2p/node/IdentityStore"
+import { Console, Effect, FileSystem, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import * as CliFailure from "./CliFailure.ts"
+import { defaults } from "./Defaults.ts"
+import * as Progress from "./Progress.ts"
+
+const fileArgument = Argument.String("file").pipe(
+  Argument.withDescription("the identity file"),
+  Argument.withDefault(defaults.identityFile)
+)
+
+const validDifficulty = (difficulty: number) =>
+  Effect.fromResult(ProofOfWork.fromDifficulty(difficulty)).pipe(CliFailure.orFail(CliFailure.ExitCode.input))
+
+/**
+ * Reads and validates an identity file for a command: any failure becomes a `CliFailure` whose
+ * message starts with the file name.
+ *
+ * @example
+ * ```ts
+ * import { IdentityCommand } from "@effect-p2p/cli"
+ * IdentityCommand.load("identity.json")
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const load = (path: string, options?: Identity.ReadOptions) =>
+  IdentityStore.read(path, options).pipe(CliFailure.orFail(CliFailure.ExitCode.input, `${path}: `))
+
+/**
+ * Generates an identity on this machine, with the live progress line on a terminal.
+ *
+ * @example
+ * ```ts
+ * import { IdentityCommand } from "@effect-p2p/cli"
+ * IdentityCommand.generateIdentity({ difficulty: 8 })
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const generateIdentity = Effect.fn("generateIdentity")(function* (options: {
+  readonly difficulty: number
+  readonly workers?: number | undefined
+  readonly progress?: boolean | undefined
+}) {
+  const target = yield* validDifficulty(options.difficulty)
+  const reporter =
+    options.progress === false
+      ? { update: () => Effect.void, finish: Effect.void }
+      : yield* Progress.make({ expectedAttempts: ProofOfWork.expectedAttempts(target) })
+  return yield* Identity.generate({
+    difficulty: options.difficulty,
+    onProgress: ({ attempts }) => reporter.update(attempts)
+  }).pipe(Effect.ensuring(reporter.finish), CliFailure.orFail(CliFailure.ExitCode.input))
+})
+
+const generate = Command.make(
+  "generate",
+  {
+    difficulty: Argument.Finite("difficulty").pipe(
+      Argument.withDescription("proof-of-work difficulty, 0 to 256 (Octez expects 26)"),
+      Argument.withDefault(defaults.expectedPow)
+    ),
+    workers: Flag.Int("workers").pipe(
+      Flag.withDescription("worker threads searching for the stamp (default: one per core)"),
+      Flag.optional
+    ),
+    output: Flag.String("output").pipe(
+      Flag.withAlias("o"),
+      Flag.withDescription("where to write the identity"),
+      Flag.withDefault(defaults.identityFile)
+    )
+  },
+  Effect.fn(function* ({ difficulty, output, workers }) {
+    yield* validDifficulty(difficulty)
+    const fs = yield* FileSystem.FileSystem
+    // Refuse before a search that may take minutes, not after it.
+    if (yield* fs.exists(output).pipe(Effect.orElseSucceed(() => false))) {
+      return yield* CliFailure.fail(`an identity file already exists at ${output}; refusing to overwrite it`)
+    }
+    yield* Console.error(`Generating a new identity... (level: ${difficulty.toFixed(2)})`)
+    const identity = yield* generateIdentity({ difficulty, workers: Option.getOrUndefined(workers) })
+    yield* IdentityStore.write(output, identity).pipe(CliFailure.orFail(CliFailure.ExitCode.input))
+    yield* Console.log(`Stored the new identity (${PeerId.toBase58(identity.peerId)}) into '${output}'.`)
+  })
+).pipe(Command.withDescription("Generate a new identity (keys and proof-of-work stamp); never overwrites a file"))
+
+const checkOne = (file: string, difficulty: number) =>
+  Effect.gen(function* () {
+    const identity = yield* load(file)
+    const met = ProofOfWork.difficultyMet(identity.publicKey, identity.powStamp)
+    yield* Identity.check(identity, difficulty).pipe(CliFailure.orFail(CliFailure.ExitCode.input, `${file}: `))
+    return `Peer_id: ${PeerId.toBase58(identity.peerId)}. Proof of work is higher than ${difficulty.toFixed(2)} (the stamp meets difficulty ${met}).`
+  })
+
+const check = Command.make(
+  "check",
+  {
+    files: Argument.String("file").pipe(
+      Argument.withDescription("identity files (default ./identity.json)"),
+      Argument.variadic()
+    ),
+    difficulty: Flag.Finite("difficulty").pipe(
+      Flag.withDescription("difficulty the stamp must meet"),
+      Flag.withDefault(defaults.expectedPow)
+    )
+  },
+  Effect.fn(function* ({ difficulty, files }) {
+    yield* validDifficulty(difficulty)
+    if (files.length <= 1) return yield* Console.log(yield* checkOne(files[0] ?? defaults.identityFile, difficulty))
+    // Several files: one line each, and a failure only at the end so every file is reported.
+    let failed = 0
+    for (const file of files) {
+      const result = yield* Effect.result(checkOne(file, difficulty))
+      if (result._tag === "Success") yield* Console.log(`${file}: ${result.success}`)
+      else {
+        failed++
+        yield* Console.error(result.failure.reason)
+      }
+    }
+    if (failed > 0) return yield* CliFailure.fail(`${failed} of ${files.length} identity files failed the check`)
+  })
+).pipe(Command.withDescription("Check the peer id, the keys and the proof of work of identity files"))
+
+const show = Command.make(
+  "show",
+  {
+    file: fileArgument,
+    json: Flag.Boolean("json").pipe(Flag.withDescription("print the public fields as JSON"), Flag.withDefault(false))
+  },
+  Effect.fn(function* ({ file, json }) {
+    const identity = yield* load(file)
+    const peerId = PeerId.toBase58(identity.peerId)
+    if (!json) return yield* Console.log(`Peer_id: ${peerId}.`)
+    // Never the secret key.
+    const { public_key, proof_of_work_stamp } = Identity.toFile(identity)
+    const difficulty = ProofOfWork.difficultyMet(identity.publicKey, identity.powStamp)
+    yield* Console.log(JSON.stringify({ peer_id: peerId, public_key, proof_of_work_stamp, difficulty }))
+  })
+).pipe(Command.withDescription("Print the peer id of an identity file"))
+
+/**
+ * The `identity` command and its subcommands.
+ *
+ * @example
+ * ```ts
+ * import { IdentityCommand } from "@effect-p2p/cli"
+ * IdentityCommand.command // effect-p2p identity generate | check | show
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const command = Command.make("identity").pipe(
+  Command.withDescription("Generate, check and show identity files (identity.json, Octez format)"),
+  Command.withSubcommands([generate, check, show])
+)
