@@ -73,3 +73,25 @@ export const fromCause = (operation: "connect" | "listen", address: string, caus
   const fallback = cause instanceof Error ? cause.message : String(cause)
   return new TcpError({ operation, address, code, reason: reasons[code] ?? fallback })
 }
+
+/**
+ * We refused the peer after authenticating it (Octez `Rejected` / `Rejected_no_common_protocol`):
+ * another chain name, or no common distributed-db or p2p version. A Nack with `motive` was sent.
+ *
+ * @example
+ * ```ts
+ * import { TcpError } from "@effect-p2p/node"
+ * new TcpError.Rejected({ peerId: "idt…", motive: 2, motiveName: "Unknown_chain_name" }).message
+ * ```
+ * @category errors
+ * @since 0.1.0
+ */
+export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
+  peerId: Schema.String,
+  motive: Schema.Number,
+  motiveName: Schema.String
+}) {
+  override get message(): string {
+    return `rejected peer ${this.peerId}: ${this.motiveName}`
+  }
+}

@@ -4,8 +4,10 @@
  * @since 0.1.0
  */
 
+export * as Dialer from "./Dialer.ts"
 export * as IdentityStore from "./IdentityStore.ts"
 export * as IdentityStoreError from "./IdentityStoreError.ts"
+export * as Listener from "./Listener.ts"
 /** @since 0.1.0 */
 export * as NativeCrypto from "./NativeCrypto.ts"
 /** @since 0.1.0 */
@@ -14,3 +16,4 @@ export * as PowWorkerProtocol from "./PowWorkerProtocol.ts"
 export * as ProofOfWorkPool from "./ProofOfWorkPool.ts"
 export * as Tcp from "./Tcp.ts"
 export * as TcpError from "./TcpError.ts"
+export * as TcpSession from "./TcpSession.ts"

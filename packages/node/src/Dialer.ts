@@ -1,0 +1,59 @@
+/**
+ * Dials a peer over TCP and runs the session: the result is an accepted peer with an open message
+ * connection, scoped (Octez's outgoing connection: TCP connect, authenticate, Ack or Nack).
+ *
+ * @since 0.1.0
+ */
+import { type Duration, Effect } from "effect"
+import * as Tcp from "./Tcp.ts"
+import * as TcpSession from "./TcpSession.ts"
+
+/**
+ * Options of {@link connect}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options<Meta, Msg> extends TcpSession.SessionOptions<Meta, Msg>, Tcp.Endpoint {
+  /** The port we accept connections on, announced to the peer (default: none). */
+  readonly listeningPort?: number | undefined
+  /** Longest wait for the TCP connection, then again for the handshake. Default 10 s each (Octez `connection_timeout`). */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * Connects, authenticates and accepts. The connection closes with the scope. Can fail with
+ * `TcpError` (unreachable, refused, timed out), the session's errors (`NotEnoughProofOfWork`,
+ * `RejectedByNack`, `HandshakeTimeout`, `DecipherError`, `Myself`, ...) and `Rejected` (we nacked
+ * the peer: other chain or no common version).
+ *
+ * @example
+ * ```ts
+ * import { Encoding, P2pMessage } from "@effect-p2p/codec"
+ * import { ProofOfWork } from "@effect-p2p/crypto"
+ * import { Dialer } from "@effect-p2p/node"
+ * import { Metadata, Negotiation } from "@effect-p2p/session"
+ * import { Effect } from "effect"
+ *
+ * const program = (identity) => Effect.scoped(Effect.gen(function*() {
+ *   const peer = yield* Dialer.connect({
+ *     host: "127.0.0.1", port: 9732, identity, powTarget: ProofOfWork.target(26),
+ *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
+ *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
+ *     messageEncoding: P2pMessage.envelope
+ *   })
+ *   yield* peer.connection.write({ tag: 0x10, body: new Uint8Array() })
+ *   return yield* peer.connection.read
+ * }))
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const connect = Effect.fn("Dialer.connect")(function* <Meta, Msg>(options: Options<Meta, Msg>) {
+  const tcp = yield* Tcp.connect({
+    host: options.host,
+    port: options.port,
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout })
+  })
+  return yield* TcpSession.establish(tcp, options, { incoming: false, listeningPort: options.listeningPort })
+})

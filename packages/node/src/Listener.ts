@@ -1,0 +1,217 @@
+/**
+ * Accepts peers over TCP: every connection runs in its own fiber through the session (authenticate,
+ * then Ack or Nack) and, once accepted, through the caller's handler. A peer that fails the
+ * handshake, misbehaves or makes its handler fail is logged as an event and closed; nothing it
+ * does reaches the other connections or the listener. At most `maxConnections` connections exist
+ * at once, handshakes included; one more is dropped as soon as it arrives.
+ *
+ * @since 0.1.0
+ */
+import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
+import type { Stat } from "@effect-p2p/connection/Stat"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
+import { Cause, Context, Effect, Exit, Layer, type Scope } from "effect"
+import * as Tcp from "./Tcp.ts"
+import type { TcpError } from "./TcpError.ts"
+import * as TcpSession from "./TcpSession.ts"
+
+/**
+ * Options of {@link make}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options<Meta, Msg> extends TcpSession.SessionOptions<Meta, Msg>, Tcp.ListenOptions {
+  /** The port announced to peers. Default: the bound port. */
+  readonly advertisedPort?: number | undefined
+  /** Connections in any state, handshakes included. Default 1,000. */
+  readonly maxConnections?: number | undefined
+  /** Receives every lifecycle event (logging, metrics). Must not fail. */
+  readonly onEvent?: ((event: Event) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Default of `maxConnections`.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const defaultMaxConnections = 1000
+
+/**
+ * What happened to a connection.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Event =
+  | { readonly _tag: "Refused"; readonly remote: Tcp.Endpoint; readonly reason: string }
+  | {
+      readonly _tag: "HandshakeFailed"
+      readonly remote: Tcp.Endpoint
+      /** The error's tag (`NotEnoughProofOfWork`, `Rejected`, `HandshakeTimeout`, ...). */
+      readonly error: string
+      readonly message: string
+    }
+  | {
+      readonly _tag: "Accepted"
+      readonly remote: Tcp.Endpoint
+      readonly peerId: string
+      readonly version: NetworkVersion
+      readonly announcedVersion: NetworkVersion
+    }
+  | {
+      readonly _tag: "Closed"
+      readonly remote: Tcp.Endpoint
+      readonly peerId: string
+      readonly reason: string
+      readonly stat: Stat
+    }
+
+/**
+ * A running listener.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Listener {
+  /** The bound address (the real port when 0 was asked). */
+  readonly address: Tcp.Endpoint
+  /** Connections currently open, handshakes included. */
+  readonly connections: Effect.Effect<number>
+}
+
+const describeCause = (cause: Cause.Cause<unknown>): { readonly error: string; readonly message: string } => {
+  const error = Cause.squash(cause)
+  if (typeof error === "object" && error !== null) {
+    const tag = "_tag" in error && typeof error._tag === "string" ? error._tag : "Defect"
+    const message = "message" in error && typeof error.message === "string" ? error.message : String(error)
+    return { error: tag, message }
+  }
+  return { error: "Defect", message: String(error) }
+}
+
+/**
+ * Starts listening; closing the scope stops the listener and closes every connection. The
+ * handler gets each accepted peer; when it returns (or fails) the connection is closed, flushing
+ * what was queued. Can fail with `TcpError` (port in use, ...).
+ *
+ * @example
+ * ```ts
+ * import { P2pMessage } from "@effect-p2p/codec"
+ * import { ProofOfWork } from "@effect-p2p/crypto"
+ * import { Listener } from "@effect-p2p/node"
+ * import { Metadata } from "@effect-p2p/session"
+ * import { Effect } from "effect"
+ *
+ * // An echo server: every message goes back to its sender.
+ * const echo = (identity) => Effect.scoped(Effect.gen(function*() {
+ *   const listener = yield* Listener.make({
+ *     port: 9732, identity, powTarget: ProofOfWork.target(26),
+ *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
+ *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
+ *     messageEncoding: P2pMessage.envelope,
+ *     onEvent: (event) => Effect.log(event._tag)
+ *   }, ({ connection }) => Effect.forever(Effect.flatMap(connection.read, ([, m]) => connection.write(m))))
+ *   yield* Effect.log(`listening on port ${listener.address.port}`)
+ *   return yield* Effect.never
+ * }))
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = <Meta, Msg, E, R>(
+  options: Options<Meta, Msg>,
+  handler: (peer: TcpSession.Peer<Meta, Msg>) => Effect.Effect<void, E, R>
+) =>
+  Effect.gen(function* () {
+    const server = yield* Tcp.listen(options)
+    const max = options.maxConnections ?? defaultMaxConnections
+    const emit = options.onEvent ?? (() => Effect.void)
+    const listeningPort = options.advertisedPort ?? server.address.port
+    let open = 0
+
+    const serve = Effect.fnUntraced(function* (tcp: Tcp.TcpSocket) {
+      const peer = yield* TcpSession.establish(tcp, options, { incoming: true, listeningPort })
+      const peerId = PeerId.toBase58(peer.info.peerId)
+      yield* emit({
+        _tag: "Accepted",
+        remote: tcp.remote,
+        peerId,
+        version: peer.version,
+        announcedVersion: peer.info.announcedVersion
+      })
+      const exit = yield* Effect.exit(handler(peer))
+      const failure =
+        Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause) ? describeCause(exit.cause) : undefined
+      yield* peer.connection.close({ wait: failure === undefined, reason: failure?.message ?? "handler finished" })
+      const closed = yield* peer.connection.closed
+      yield* emit({
+        _tag: "Closed",
+        remote: tcp.remote,
+        peerId,
+        reason: closed.reason,
+        stat: yield* peer.connection.stat
+      })
+    })
+
+    const onConnection = (tcp: Tcp.TcpSocket) =>
+      Effect.suspend(() => {
+        if (open >= max) {
+          return Effect.andThen(
+            tcp.abort,
+            emit({ _tag: "Refused", remote: tcp.remote, reason: `too many connections (${max})` })
+          )
+        }
+        open++
+        return serve(tcp).pipe(
+          Effect.catchCause((cause) =>
+            Cause.hasInterruptsOnly(cause)
+              ? Effect.void
+              : emit({ _tag: "HandshakeFailed", remote: tcp.remote, ...describeCause(cause) })
+          ),
+          Effect.ensuring(Effect.sync(() => open--))
+        )
+      })
+
+    yield* Effect.forkScoped(server.run(onConnection))
+    const listener: Listener = { address: server.address, connections: Effect.sync(() => open) }
+    return listener
+  })
+
+/**
+ * The running listener as a service, for programs built from layers.
+ *
+ * @example
+ * ```ts
+ * import { Listener } from "@effect-p2p/node"
+ * import { Effect } from "effect"
+ * const port = Effect.gen(function*() {
+ *   const listener = yield* Listener.ListenerService
+ *   return listener.address.port
+ * })
+ * ```
+ * @category services
+ * @since 0.1.0
+ */
+export class ListenerService extends Context.Service<ListenerService, Listener>()("@effect-p2p/node/Listener") {}
+
+/**
+ * {@link make} as a layer: the listener runs while the layer is alive.
+ *
+ * @example
+ * ```ts
+ * import { Listener } from "@effect-p2p/node"
+ * // Listener.layer(options, handler) : Layer<Listener.ListenerService, TcpError, CryptoBackend>
+ * ```
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer = <Meta, Msg, E, R>(
+  options: Options<Meta, Msg>,
+  handler: (peer: TcpSession.Peer<Meta, Msg>) => Effect.Effect<void, E, R>
+): Layer.Layer<
+  ListenerService,
+  TcpError,
+  Exclude<Effect.Services<ReturnType<typeof make<Meta, Msg, E, R>>>, Scope.Scope>
+> => Layer.effect(ListenerService, make(options, handler))

@@ -1,0 +1,109 @@
+/**
+ * One session over one TCP connection, as an Octez node's connect handler runs it: authenticate,
+ * then Ack if the peer's chain name and versions are acceptable (`Negotiation.select`), else Nack
+ * with the motive. Used by both `Listener` and `Dialer`.
+ *
+ * @since 0.1.0
+ */
+import type { Encoding } from "@effect-p2p/codec/Encoding"
+import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
+import type * as Connection from "@effect-p2p/connection/Connection"
+import type { Identity } from "@effect-p2p/crypto/Identity"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
+import * as Negotiation from "@effect-p2p/session/Negotiation"
+import * as Rejection from "@effect-p2p/session/Rejection"
+import * as Session from "@effect-p2p/session/Session"
+import { type Duration, Effect, Result } from "effect"
+import type { Endpoint, TcpSocket } from "./Tcp.ts"
+import { Rejected } from "./TcpError.ts"
+
+/**
+ * What both ends of a session are configured with.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface SessionOptions<Meta, Msg> {
+  readonly identity: Identity
+  /** Peers' stamps must meet this target (`ProofOfWork.target(26)` for Octez's default). */
+  readonly powTarget: bigint
+  /** Our chain name and supported versions; the greatest of each is announced. */
+  readonly supported: Negotiation.Supported
+  readonly metadata: Meta
+  readonly metadataEncoding: Encoding<Meta>
+  /** The application messages; must delimit itself in a stream (e.g. `P2pMessage.envelope`). */
+  readonly messageEncoding: Encoding<Msg>
+  /** Queue sizes and chunk size of the message connection. */
+  readonly connection?: Connection.Options | undefined
+  /** Budget of the handshake (default 5 s incoming, 10 s outgoing, as Octez). */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * An accepted peer: what the handshake learned, the negotiated version and the open connection.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Peer<Meta, Msg> {
+  readonly info: Session.ConnectionInfo<Meta>
+  /** Our chain name with the selected distributed-db and p2p versions. */
+  readonly version: NetworkVersion
+  readonly connection: Connection.Connection<Msg>
+  readonly local: Endpoint
+  readonly remote: Endpoint
+}
+
+/**
+ * Runs the handshake over an open TCP connection and returns the peer; the connection closes with
+ * the scope. Can fail with the errors of `Session.authenticate` and `Session.accept`, and with
+ * `Rejected` when we nacked the peer.
+ *
+ * @example
+ * ```ts
+ * import { Tcp, TcpSession } from "@effect-p2p/node"
+ * // const peer = yield* TcpSession.establish(yield* Tcp.connect({ host, port }), options, { incoming: false })
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const establish = Effect.fn("TcpSession.establish")(function* <Meta, Msg>(
+  tcp: TcpSocket,
+  options: SessionOptions<Meta, Msg>,
+  role: { readonly incoming: boolean; readonly listeningPort?: number | undefined }
+) {
+  const [info, auth] = yield* Session.authenticate({
+    socket: tcp.socket,
+    identity: options.identity,
+    incoming: role.incoming,
+    remote: { address: tcp.remote.host, port: tcp.remote.port },
+    listeningPort: role.listeningPort,
+    powTarget: options.powTarget,
+    version: Negotiation.announced(options.supported),
+    metadata: options.metadata,
+    metadataEncoding: options.metadataEncoding,
+    timeout: options.timeout
+  })
+  const selected = Negotiation.select(options.supported, info.announcedVersion)
+  if (Result.isFailure(selected)) {
+    const motive = selected.failure
+    yield* Session.nack(auth, { motive })
+    return yield* new Rejected({
+      peerId: PeerId.toBase58(info.peerId),
+      motive,
+      motiveName: Rejection.name(motive)
+    })
+  }
+  const connection = yield* Session.accept(auth, {
+    messageEncoding: options.messageEncoding,
+    ...options.connection
+  })
+  const peer: Peer<Meta, Msg> = {
+    info,
+    version: selected.success,
+    connection,
+    local: tcp.local,
+    remote: tcp.remote
+  }
+  return peer
+})
