@@ -100,22 +100,35 @@ export const makePair = (options: PairOptions = {}): readonly [ByteSocket, ByteS
   const capacity = options.capacity ?? Number.POSITIVE_INFINITY
   const aToB = BoundedQueue.make<Uint8Array, ConnectionClosed>(capacity)
   const bToA = BoundedQueue.make<Uint8Array, ConnectionClosed>(capacity)
-  let closed = false
-  const close = Effect.sync(() => {
-    if (closed) return
-    closed = true
-    aToB.close(new ConnectionClosed({ reason: "closed by peer" }))
-    bToA.close(new ConnectionClosed({ reason: "closed by peer" }))
-  })
+  const closed = { a: false, b: false }
+  // Like TCP: after one end closes, the other still reads what was sent before (then the end of
+  // the stream), and its writes still succeed locally but reach no one.
   const end = (
+    self: "a" | "b",
     incoming: BoundedQueue.BoundedQueue<Uint8Array, ConnectionClosed>,
     outgoing: BoundedQueue.BoundedQueue<Uint8Array, ConnectionClosed>
-  ): ByteSocket => ({
-    read: incoming.take,
-    write: (bytes) => (bytes.length === 0 ? Effect.void : outgoing.offer(bytes.slice(), bytes.length)),
-    close
-  })
-  return [end(bToA, aToB), end(aToB, bToA)]
+  ): ByteSocket => {
+    const peer = self === "a" ? "b" : "a"
+    return {
+      read: Effect.suspend(() =>
+        closed[self] ? Effect.fail(new ConnectionClosed({ reason: "closed locally" })) : incoming.take
+      ),
+      write: (bytes) =>
+        Effect.suspend(() => {
+          if (closed[self]) return Effect.fail(new ConnectionClosed({ reason: "closed locally" }))
+          if (closed[peer] || bytes.length === 0) return Effect.void
+          return outgoing.offer(bytes.slice(), bytes.length)
+        }),
+      close: Effect.sync(() => {
+        if (closed[self]) return
+        closed[self] = true
+        outgoing.close(new ConnectionClosed({ reason: "closed by peer" }))
+        incoming.close(new ConnectionClosed({ reason: "closed locally" }))
+        incoming.clear()
+      })
+    }
+  }
+  return [end("a", bToA, aToB), end("b", aToB, bToA)]
 }
 
 /**

@@ -1,0 +1,56 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as ByteReader from "../src/ByteReader.ts"
+import * as ByteSocket from "../src/ByteSocket.ts"
+
+describe("ByteSocket.makePair", () => {
+  it.effect("delivers bytes in order, then the end of the stream after the writer closes", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      yield* a.write(new Uint8Array([1, 2]))
+      yield* a.write(new Uint8Array([3]))
+      yield* a.close
+      assert.deepStrictEqual(yield* ByteReader.make(b).readExactly(3), new Uint8Array([1, 2, 3]))
+      assert.strictEqual((yield* Effect.flip(b.read)).reason, "closed by peer")
+    })
+  )
+
+  it.effect("like TCP, writes to a closed peer succeed locally; the closed end refuses both", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      yield* a.close
+      yield* a.close
+      yield* b.write(new Uint8Array([9]))
+      assert.strictEqual((yield* Effect.flip(a.read)).reason, "closed locally")
+      assert.strictEqual((yield* Effect.flip(a.write(new Uint8Array([1])))).reason, "closed locally")
+    })
+  )
+
+  it.effect("a bounded pair makes the writer wait until the reader catches up", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair({ capacity: 100 })
+      yield* a.write(new Uint8Array(60))
+      const blocked = yield* Effect.forkChild(a.write(new Uint8Array(60)))
+      yield* Effect.yieldNow
+      assert.isUndefined(blocked.pollUnsafe())
+      yield* b.read
+      yield* Effect.yieldNow
+      assert.isDefined(blocked.pollUnsafe())
+    })
+  )
+})
+
+describe("ByteReader", () => {
+  it.effect("reads exact lengths across and within pieces, keeping the rest", () =>
+    Effect.gen(function* () {
+      const { socket } = ByteSocket.fromBytes([new Uint8Array([1, 2, 3]), new Uint8Array([4]), new Uint8Array([5, 6])])
+      const reader = ByteReader.make(socket)
+      assert.deepStrictEqual(yield* reader.readExactly(2), new Uint8Array([1, 2]))
+      assert.deepStrictEqual(yield* reader.readExactly(3), new Uint8Array([3, 4, 5]))
+      assert.strictEqual(reader.buffered(), 1)
+      assert.deepStrictEqual(yield* reader.readExactly(0), new Uint8Array(0))
+      assert.deepStrictEqual(yield* reader.readExactly(1), new Uint8Array([6]))
+      assert.strictEqual((yield* Effect.flip(reader.readExactly(1)))._tag, "ConnectionClosed")
+    })
+  )
+})
