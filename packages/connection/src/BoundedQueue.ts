@@ -25,6 +25,8 @@ export interface BoundedQueue<A, E> {
   readonly take: Effect.Effect<A, E>
   /** The next element if there is one. */
   readonly poll: Effect.Effect<Option.Option<A>, E>
+  /** The next element if there is one, synchronously (for a consumer batching what is already queued). */
+  readonly pollUnsafe: () => A | undefined
   /** Ends the queue with `error`; only the first close counts. Elements already queued remain takeable. */
   readonly close: (error: E) => void
   /** Drops every queued element (their owners are told through `onDrop`). */
@@ -132,6 +134,7 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
       if (closedWith) return Effect.fail(closedWith.error)
       return Effect.succeed(Option.none())
     }),
+    pollUnsafe: () => (count() > 0 ? shift() : undefined),
     close: (error) => {
       if (closedWith) return
       closedWith = { error }

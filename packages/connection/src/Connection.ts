@@ -129,6 +129,19 @@ export interface MakeOptions<Msg> extends Options {
   readonly encoding: Encoding<Msg>
 }
 
+/** Largest batch of queued messages the writer seals and writes at once. */
+const maxBatchBytes = 256 * 1024
+
+const concat = (parts: ReadonlyArray<Uint8Array>, total: number): Uint8Array => {
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
+
 interface Outgoing {
   readonly bytes: Uint8Array
   /** Completed once the chunks are handed to the socket (`writeSync`, flush on close). */
@@ -233,15 +246,31 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
     )
   )
 
+  // The writer batches what is already queued into one socket write (up to `maxBatchBytes`), so
+  // small messages do not pay one system call each; order and nonces are unchanged.
   const writeLoop = Effect.gen(function* () {
     while (true) {
-      const next = yield* outgoing.take
-      if (!next.flush) {
-        const wire = Chunk.sealMessage(backend, key, localNonce, next.bytes, piece)
-        yield* scheduled.upload(wire.length)
-        yield* socket.write(wire)
+      const batch = [yield* outgoing.take]
+      let batchBytes = batch[0]!.bytes.length
+      while (batchBytes < maxBatchBytes) {
+        const next = outgoing.pollUnsafe()
+        if (next === undefined) break
+        batch.push(next)
+        batchBytes += next.bytes.length
       }
-      if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
+      const wires: Array<Uint8Array> = []
+      let wireBytes = 0
+      for (const next of batch) {
+        if (next.flush) continue
+        const wire = Chunk.sealMessage(backend, key, localNonce, next.bytes, piece)
+        wires.push(wire)
+        wireBytes += wire.length
+      }
+      if (wireBytes > 0) {
+        yield* scheduled.upload(wireBytes)
+        yield* socket.write(wires.length === 1 ? wires[0]! : concat(wires, wireBytes))
+      }
+      for (const next of batch) if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
     }
   }).pipe(Effect.catch((error: ConnectionClosed) => shutdown(error.reason)))
 
