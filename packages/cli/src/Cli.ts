@@ -6,10 +6,13 @@
  */
 
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
+import * as NativeCrypto from "@effect-p2p/node/NativeCrypto"
 import { Effect, Layer } from "effect"
 import { Command } from "effect/cli"
+import * as ConnectCommand from "./ConnectCommand.ts"
+import * as DemoCommand from "./DemoCommand.ts"
 import * as IdentityCommand from "./IdentityCommand.ts"
+import * as ListenCommand from "./ListenCommand.ts"
 
 /**
  * The root command.
@@ -24,7 +27,7 @@ import * as IdentityCommand from "./IdentityCommand.ts"
  */
 export const command = Command.make("effect-p2p").pipe(
   Command.withDescription("Authenticated, encrypted Tezos (Octez) p2p sessions: identities, listen, connect, demo"),
-  Command.withSubcommands([IdentityCommand.command])
+  Command.withSubcommands([IdentityCommand.command, ListenCommand.command, ConnectCommand.command, DemoCommand.command])
 )
 
 /**
@@ -38,7 +41,7 @@ export const command = Command.make("effect-p2p").pipe(
  * @category layers
  * @since 0.1.0
  */
-export const layer = Layer.mergeAll(NodeServices.layer, CryptoBackend.layerNoble)
+export const layer = Layer.mergeAll(NodeServices.layer, NativeCrypto.layerWithFallback)
 
 /**
  * Runs the command line of this process.

@@ -8,6 +8,7 @@ import * as Identity from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as IdentityStore from "@effect-p2p/node/IdentityStore"
+import * as ProofOfWorkPool from "@effect-p2p/node/ProofOfWorkPool"
 import { Console, Effect, FileSystem, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as CliFailure from "./CliFailure.ts"
@@ -18,6 +19,9 @@ const fileArgument = Argument.String("file").pipe(
   Argument.withDescription("the identity file"),
   Argument.withDefault(defaults.identityFile)
 )
+
+/** Up to this difficulty (about 130,000 attempts expected) the search runs on the main thread. */
+const smallDifficulty = 17
 
 const validDifficulty = (difficulty: number) =>
   Effect.fromResult(ProofOfWork.fromDifficulty(difficulty)).pipe(CliFailure.orFail(CliFailure.ExitCode.input))
@@ -58,10 +62,13 @@ export const generateIdentity = Effect.fn("generateIdentity")(function* (options
     options.progress === false
       ? { update: () => Effect.void, finish: Effect.void }
       : yield* Progress.make({ expectedAttempts: ProofOfWork.expectedAttempts(target) })
-  return yield* Identity.generate({
-    difficulty: options.difficulty,
-    onProgress: ({ attempts }) => reporter.update(attempts)
-  }).pipe(Effect.ensuring(reporter.finish), CliFailure.orFail(CliFailure.ExitCode.input))
+  const onProgress = ({ attempts }: { readonly attempts: number }) => reporter.update(attempts)
+  // Starting worker threads costs more than a small search; below this, one thread is faster.
+  const useWorkers = options.workers !== undefined || options.difficulty > smallDifficulty
+  const search = useWorkers
+    ? ProofOfWorkPool.generateIdentity({ difficulty: options.difficulty, workers: options.workers, onProgress })
+    : Identity.generate({ difficulty: options.difficulty, onProgress })
+  return yield* search.pipe(Effect.ensuring(reporter.finish), CliFailure.orFail(CliFailure.ExitCode.input))
 })
 
 const generate = Command.make(
