@@ -96,12 +96,22 @@ let live = 0
  */
 export const liveWorkers = (): number => live
 
+const tsxApi = (): string => {
+  try {
+    return import.meta.resolve("tsx/esm/api")
+  } catch {
+    return "tsx/esm/api"
+  }
+}
+
 const spawn = (input: WorkerInput): Worker => {
   if (!import.meta.url.endsWith(".ts")) {
     return new Worker(new URL("./PowWorker.js", import.meta.url), { workerData: input })
   }
   const entry = new URL("./PowWorker.ts", import.meta.url).href
-  const boot = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry)}) })`
+  // Resolve tsx from this package, not from the worker's working directory, so running the CLI
+  // from any folder works.
+  const boot = `import(${JSON.stringify(tsxApi())}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}) })`
   return new Worker(boot, { eval: true, workerData: input, execArgv: ["--conditions=source"] })
 }
 
