@@ -19,6 +19,8 @@ export interface ByteReader {
   readonly readExactly: (n: number) => Effect.Effect<Uint8Array, ConnectionClosed>
   /** Bytes received and not yet consumed. */
   readonly buffered: () => number
+  /** Bytes handed out by `readExactly` since the reader was made. */
+  readonly consumed: () => number
 }
 
 /**
@@ -42,8 +44,10 @@ export const make = (socket: ByteSocket): ByteReader => {
   const pieces: Array<Uint8Array> = []
   let offset = 0 // into pieces[0]
   let available = 0
+  let consumed = 0
 
   const take = (n: number): Uint8Array => {
+    consumed += n
     const first = pieces[0]!
     if (first.length - offset >= n) {
       const out = first.subarray(offset, offset + n)
@@ -84,5 +88,5 @@ export const make = (socket: ByteSocket): ByteReader => {
       })
     })
 
-  return { socket, readExactly, buffered: () => available }
+  return { socket, readExactly, buffered: () => available, consumed: () => consumed }
 }

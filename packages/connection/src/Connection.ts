@@ -127,6 +127,8 @@ export interface MakeOptions<Msg> extends Options {
   readonly localNonce: Nonce.Nonce
   readonly remoteNonce: Nonce.Nonce
   readonly encoding: Encoding<Msg>
+  /** Wire bytes the handshake already moved on this socket, so `stat` counts them as Octez does. */
+  readonly handshakeBytes?: { readonly sent: number; readonly received: number }
 }
 
 /** Largest batch of queued messages the writer seals and writes at once. */
@@ -187,6 +189,10 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
     ? sharedScheduler.value
     : yield* Scope.provide(IoScheduler.make(), scope)
   const scheduled = yield* Scope.provide(scheduler.register, scope)
+  if (options.handshakeBytes) {
+    scheduled.count("upload", options.handshakeBytes.sent)
+    scheduled.count("download", options.handshakeBytes.received)
+  }
 
   const { reader, encoding } = options
   const socket = reader.socket

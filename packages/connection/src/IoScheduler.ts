@@ -42,6 +42,8 @@ export interface ScheduledConnection {
   /** Accounts `bytes` about to be written to the socket; waits for the upload share when limited. */
   readonly upload: (bytes: number) => Effect.Effect<void>
   readonly stat: () => Stat.Stat
+  /** Counts bytes that already went through without this scheduler (the handshake), never waiting. */
+  readonly count: (direction: "download" | "upload", bytes: number) => void
 }
 
 /**
@@ -165,7 +167,7 @@ const makeDirection = (maxSpeed: number | undefined) => {
     low = low.filter((w) => w.entry !== entry)
   }
 
-  return { counter, request, tick, add, remove, size: () => entries.size }
+  return { counter, request, account, tick, add, remove, size: () => entries.size }
 }
 
 /**
@@ -213,7 +215,9 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
             handle: {
               download: (bytes: number) => down.request(d, bytes),
               upload: (bytes: number) => up.request(u, bytes),
-              stat: () => Stat.fromCounters(d.counter, u.counter)
+              stat: () => Stat.fromCounters(d.counter, u.counter),
+              count: (direction: "download" | "upload", bytes: number) =>
+                direction === "download" ? down.account(d, bytes) : up.account(u, bytes)
             } satisfies ScheduledConnection,
             d,
             u

@@ -142,6 +142,8 @@ interface State {
   readonly deadline: number
   readonly timeoutMillis: number
   usedBy: Use | undefined
+  /** Wire bytes we wrote during the handshake (connection message, metadata, Ack), for the stats. */
+  sentBytes: number
 }
 
 // Internal state lives outside the value so nothing public can reach the socket or the keys.
@@ -207,6 +209,7 @@ export const authenticate = Effect.fn("Session.authenticate")(function* <Meta>(o
   const deadline = (yield* Clock.currentTimeMillis) + timeoutMillis
   const backend = yield* CryptoBackend
   const reader = ByteReader.make(socket)
+  let sentBytes = 0
   const remote = options.remote ?? { address: "", port: 0 }
 
   const handshake = Effect.gen(function* () {
@@ -221,6 +224,7 @@ export const authenticate = Effect.fn("Session.authenticate")(function* <Meta>(o
       })
     )
     yield* socket.write(sent)
+    sentBytes += sent.length
     const received = yield* ConnectionMessage.read(reader)
     const peer = received.message
     const peerId = PeerId.fromPublicKeyWith(backend, peer.publicKey)
@@ -233,11 +237,11 @@ export const authenticate = Effect.fn("Session.authenticate")(function* <Meta>(o
     const remoteNonce: Chunk.NonceCounter = { current: nonces.remote }
 
     // Step 2: one metadata chunk each way.
-    yield* socket.write(
-      yield* Effect.fromResult(
-        Metadata.seal(backend, channelKey, localNonce, options.metadataEncoding, options.metadata)
-      )
+    const metadataChunk = yield* Effect.fromResult(
+      Metadata.seal(backend, channelKey, localNonce, options.metadataEncoding, options.metadata)
     )
+    yield* socket.write(metadataChunk)
+    sentBytes += metadataChunk.length
     const remoteMetadata = yield* Metadata.read(backend, channelKey, remoteNonce, reader, options.metadataEncoding)
 
     const remotePoint: Point = {
@@ -257,7 +261,16 @@ export const authenticate = Effect.fn("Session.authenticate")(function* <Meta>(o
       localMetadata: options.metadata,
       remoteMetadata
     }
-    const state: State = { reader, channelKey, localNonce, remoteNonce, deadline, timeoutMillis, usedBy: undefined }
+    const state: State = {
+      reader,
+      channelKey,
+      localNonce,
+      remoteNonce,
+      deadline,
+      timeoutMillis,
+      usedBy: undefined,
+      sentBytes
+    }
     return { info, state }
   })
 
@@ -342,12 +355,12 @@ export const accept = Effect.fn("Session.accept")(function* <Meta, Msg>(
     yield* Effect.fromResult(Connection.validateOptions(options))
     // A peer that nacks may close before our Ack arrives; its Nack, already received, says more
     // than the failed write, so we still read it and report the write failure only otherwise.
-    const writeFailure = yield* socket
-      .write(Ack.seal(backend, state.channelKey, state.localNonce, { _tag: "Ack" }))
-      .pipe(
-        Effect.as(undefined),
-        Effect.catch((error) => Effect.succeed(error))
-      )
+    const ackChunk = Ack.seal(backend, state.channelKey, state.localNonce, { _tag: "Ack" })
+    state.sentBytes += ackChunk.length
+    const writeFailure = yield* socket.write(ackChunk).pipe(
+      Effect.as(undefined),
+      Effect.catch((error) => Effect.succeed(error))
+    )
     const answer = yield* Ack.read(backend, state.channelKey, state.remoteNonce, state.reader).pipe(
       Effect.mapError((error) => writeFailure ?? error)
     )
@@ -378,6 +391,7 @@ export const accept = Effect.fn("Session.accept")(function* <Meta, Msg>(
     localNonce: state.localNonce.current,
     remoteNonce: state.remoteNonce.current,
     encoding: options.messageEncoding,
+    handshakeBytes: { sent: state.sentBytes, received: state.reader.consumed() },
     ...(options.incomingQueueSize === undefined ? {} : { incomingQueueSize: options.incomingQueueSize }),
     ...(options.outgoingQueueSize === undefined ? {} : { outgoingQueueSize: options.outgoingQueueSize }),
     ...(options.binaryChunksSize === undefined ? {} : { binaryChunksSize: options.binaryChunksSize })

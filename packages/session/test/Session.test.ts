@@ -80,6 +80,28 @@ describe("Session", () => {
       assert.deepStrictEqual(yield* cb.read, [8, "ping"])
     }))
 
+  test("stat counts the handshake's wire bytes too, as Octez does", () =>
+    Effect.gen(function* () {
+      const { authA, authB } = yield* handshake()
+      const [ca, cb] = yield* Effect.all(
+        [
+          Session.accept(authA, { messageEncoding: Encoding.string }),
+          Session.accept(authB, { messageEncoding: Encoding.string })
+        ],
+        { concurrency: 2 }
+      )
+      // Connection message (92 + chain name), empty metadata chunk (18), Ack chunk (18 + 1).
+      const handshakeBytes = 92 + version.chainName.length + 18 + 19
+      const [sa, sb] = [yield* ca.stat, yield* cb.stat]
+      assert.strictEqual(sa.totalSent, handshakeBytes)
+      assert.strictEqual(sa.totalRecv, handshakeBytes)
+      assert.strictEqual(sb.totalSent, handshakeBytes)
+      yield* ca.writeSync("ping")
+      yield* cb.read
+      assert.strictEqual((yield* ca.stat).totalSent, handshakeBytes + 18 + 8)
+      assert.strictEqual((yield* cb.stat).totalRecv, handshakeBytes + 18 + 8)
+    }))
+
   for (const n of [0, 1, 100]) {
     test(`a Nack with ${n} points round-trips`, () =>
       Effect.gen(function* () {
