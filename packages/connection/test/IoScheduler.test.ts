@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Metric } from "effect"
 import { TestClock } from "effect/testing"
 import * as IoScheduler from "../src/IoScheduler.ts"
 
@@ -74,6 +74,20 @@ describe("IoScheduler", () => {
       yield* Fiber.join(lightSent)
       yield* Fiber.interrupt(heavyFiber)
       assert.strictEqual(light.stat().totalSent, 100)
+    })
+  )
+
+  it.effect("publishes the totals and flows as Effect metrics every second", () =>
+    Effect.gen(function* () {
+      const scheduler = yield* IoScheduler.make()
+      const conn = yield* scheduler.register
+      const before = (yield* Metric.value(IoScheduler.Metrics.sent)).count
+      yield* conn.upload(1234)
+      yield* conn.download(99)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Metric.value(IoScheduler.Metrics.sent)).count - before, 1234)
+      assert.isAtLeast((yield* Metric.value(IoScheduler.Metrics.received)).count, 99)
+      assert.strictEqual((yield* Metric.value(IoScheduler.Metrics.outflow)).value, 246)
     })
   )
 
