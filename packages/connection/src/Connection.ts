@@ -288,6 +288,9 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
       yield* shutdown(reason)
       yield* Fiber.interrupt(readerFiber)
       yield* Fiber.interrupt(writerFiber)
+      // The reader or writer may have been interrupted inside its own `shutdown`, before it
+      // closed the socket; closing is idempotent, so make sure here.
+      yield* socket.close
       yield* Scope.close(scope, Exit.void)
     })
   yield* Scope.addFinalizer(parentScope, stop("scope closed"))

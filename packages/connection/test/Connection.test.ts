@@ -333,3 +333,37 @@ describe("Connection reader on hostile input", () => {
     })
   )
 })
+
+describe("Connection closes its socket", () => {
+  live("when the scope closes right after a read error, even if the reader was interrupted mid-shutdown", () =>
+    Effect.gen(function* () {
+      let closes = 0
+      // A garbage chunk arrives, then the peer keeps the connection open.
+      const garbage = new Uint8Array(2 + 32)
+      garbage[1] = 32
+      const input = [garbage]
+      const socket: ByteSocket.ByteSocket = {
+        read: Effect.suspend(() => {
+          const next = input.shift()
+          return next === undefined ? Effect.never : Effect.succeed(next)
+        }),
+        write: () => Effect.void,
+        close: Effect.sync(() => {
+          closes++
+        })
+      }
+      const scope = yield* Scope.make()
+      const conn = yield* Connection.make({
+        reader: ByteReader.make(socket),
+        channelKey,
+        localNonce: nonceA,
+        remoteNonce: nonceB,
+        encoding: bytes
+      }).pipe(Scope.provide(scope))
+      // The owner closes the connection's scope as soon as the error reaches it.
+      const error = yield* Effect.flip(conn.read).pipe(Effect.ensuring(Scope.close(scope, Exit.void)))
+      assert.strictEqual(error._tag, "DecipherError")
+      assert.isAtLeast(closes, 1, "the socket was never closed")
+    })
+  )
+})
