@@ -394,7 +394,8 @@ export const accept = Effect.fn("Session.accept")(function* <Meta, Msg>(
     handshakeBytes: { sent: state.sentBytes, received: state.reader.consumed() },
     ...(options.incomingQueueSize === undefined ? {} : { incomingQueueSize: options.incomingQueueSize }),
     ...(options.outgoingQueueSize === undefined ? {} : { outgoingQueueSize: options.outgoingQueueSize }),
-    ...(options.binaryChunksSize === undefined ? {} : { binaryChunksSize: options.binaryChunksSize })
+    ...(options.binaryChunksSize === undefined ? {} : { binaryChunksSize: options.binaryChunksSize }),
+    ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize })
   }).pipe(closeOnFailure(socket))
 })
 
