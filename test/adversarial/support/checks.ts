@@ -9,7 +9,7 @@ import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Dialer from "@effect-p2p/node/Dialer"
 import * as Metadata from "@effect-p2p/session/Metadata"
-import { Effect } from "effect"
+import { Effect, type Scope } from "effect"
 import * as Listener from "./listener.ts"
 import * as Raw from "./raw.ts"
 
@@ -81,7 +81,7 @@ export const afterwards = (listener: Listener.Listener, baseline: Resources) =>
  * Opens a raw connection, runs `script`, then returns the listener's outcome for it once the
  * listener has closed the connection (the attacker saw the end of the stream).
  */
-export const attack = <E>(listener: Listener.Listener, script: (raw: Raw.Raw) => Effect.Effect<void, E>) =>
+export const attack = <E>(listener: Listener.Listener, script: (raw: Raw.Raw) => Effect.Effect<void, E, Scope.Scope>) =>
   Effect.scoped(
     Effect.gen(function* () {
       const raw = yield* Raw.connect(listener.port)
