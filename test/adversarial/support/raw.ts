@@ -22,6 +22,8 @@ export interface Raw {
   readonly ended: Effect.Effect<void>
   /** Half-closes our side (sends FIN), as a peer that has said everything. */
   readonly end: Effect.Effect<void>
+  /** Drops the connection at once with a TCP reset: whatever the kernels still buffer is discarded. */
+  readonly destroy: Effect.Effect<void>
   /** Stops reading from the kernel: the server's writes then pile up on its side. */
   readonly pause: () => void
   /** Bytes received so far. */
@@ -118,6 +120,9 @@ const wrap = (conn: Net.Socket): Raw => {
     }),
     end: Effect.sync(() => {
       if (!conn.destroyed) conn.end()
+    }),
+    destroy: Effect.sync(() => {
+      conn.resetAndDestroy()
     }),
     pause: () => conn.pause(),
     received: () => total

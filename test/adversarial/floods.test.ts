@@ -1,0 +1,90 @@
+/**
+ * Floods: more connections than the cap, a peer that never reads our writes, and a peer that
+ * writes faster than we read. The listener must refuse cleanly over the cap, and bound what it
+ * buffers by its queues (backpressure reaches the attacker through TCP), not by what it is sent.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
+import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
+import * as Dialer from "@effect-p2p/node/Dialer"
+import * as Metadata from "@effect-p2p/session/Metadata"
+import { Deferred, Effect } from "effect"
+import * as Attacker from "./support/attacker.ts"
+import { attack, withListener } from "./support/checks.ts"
+import { floodUntilStalled, memory } from "./support/flood.ts"
+import * as Listener from "./support/listener.ts"
+
+const queues = { incomingQueueSize: 64 * 1024, outgoingQueueSize: 64 * 1024 }
+const cap = 64 * 1024 * 1024
+/** What the listener may hold beyond its queues: kernel-side copies, parsers, one chunk in flight, GC slack. */
+const margin = 48 * 1024 * 1024
+
+describe("adversarial: floods", () => {
+  it.live("over maxConnections, connections are refused at once; the sessions under the cap complete", () =>
+    withListener({ maxConnections: 20 }, (listener) =>
+      Effect.gen(function* () {
+        const total = 60
+        const identities = yield* Effect.forEach(Array.from({ length: total }), () => Listener.makeIdentity)
+        const release = yield* Deferred.make<void>()
+        let settled = 0
+        const settle = Effect.sync(() => {
+          settled++
+          if (settled === total) Deferred.doneUnsafe(release, Effect.void)
+        })
+        const results = yield* Effect.forEach(
+          identities,
+          (identity) =>
+            Effect.scoped(
+              Effect.gen(function* () {
+                const peer = yield* Dialer.connect({
+                  host: "127.0.0.1",
+                  port: listener.port,
+                  identity,
+                  powTarget: ProofOfWork.target(Listener.difficulty),
+                  supported: Listener.supported,
+                  metadata: Listener.metadata,
+                  metadataEncoding: Metadata.octez,
+                  messageEncoding: Listener.messageEncoding,
+                  timeout: "10 seconds"
+                }).pipe(Effect.tapError(() => settle))
+                yield* settle
+                // Hold the session until every dialler has been answered, so the cap is really reached.
+                yield* Deferred.await(release)
+                return peer.info.peerId.length
+              })
+            ).pipe(
+              Effect.match({ onSuccess: () => "Success", onFailure: (error) => (error as { _tag: string })._tag })
+            ),
+          { concurrency: "unbounded" }
+        )
+        const count = (tag: string) => results.filter((r) => r === tag).length
+        assert.strictEqual(count("Success"), 20)
+        assert.strictEqual(count("ConnectionClosed"), total - 20, `outcomes: ${[...new Set(results)]}`)
+        assert.strictEqual(listener.stats().refused, total - 20)
+      }).pipe(Effect.provide(CryptoBackend.layerNoble))
+    )
+  )
+
+  it.live("a peer that never reads while we echo: our buffers stay bounded, backpressure stalls it", () =>
+    withListener({ connection: queues }, (listener) =>
+      Effect.gen(function* () {
+        const identity = yield* Listener.makeIdentity
+        const before = memory()
+        let result = { sent: 0, stalled: false }
+        let peak = 0
+        const outcome = yield* attack(listener, (raw) =>
+          Effect.gen(function* () {
+            const keys = yield* Attacker.handshake(raw, identity)
+            raw.pause()
+            result = yield* floodUntilStalled(raw, keys, cap)
+            peak = memory() - before
+            yield* raw.destroy
+          })
+        )
+        assert.isTrue(result.stalled, `sent ${result.sent} bytes without being slowed down`)
+        assert.isBelow(peak, margin, `memory grew by ${peak} bytes`)
+        assert.strictEqual(outcome.tag, "ConnectionClosed")
+      })
+    )
+  )
+})
