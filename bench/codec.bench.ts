@@ -61,26 +61,51 @@ const jsonValue = {
 const encoded = Result.getOrThrow(Binary.encode(Message, value))
 const text = JSON.stringify(jsonValue)
 
-/** Runs `f` in batches; returns the median ops/s of the rounds. */
-const measure = (f: () => unknown, { quick }: { quick: boolean }): number => {
+/** Calls `f` in batches of 64 for about `ms`; returns ops/s. */
+const rate = (f: () => unknown, ms: number): number => {
   const batch = 64
-  const warmUntil = performance.now() + (quick ? 100 : 500)
-  while (performance.now() < warmUntil) for (let i = 0; i < batch; i++) f()
-  const rates: Array<number> = []
-  for (let round = 0; round < (quick ? 3 : 7); round++) {
-    let ops = 0
-    const start = performance.now()
-    const until = start + (quick ? 100 : 700)
-    let now = start
-    while (now < until) {
-      for (let i = 0; i < batch; i++) f()
-      ops += batch
-      now = performance.now()
-    }
-    rates.push((ops * 1000) / (now - start))
+  let ops = 0
+  const start = performance.now()
+  const until = start + ms
+  let now = start
+  while (now < until) {
+    for (let i = 0; i < batch; i++) f()
+    ops += batch
+    now = performance.now()
   }
-  rates.sort((a, b) => a - b)
-  return rates[Math.floor(rates.length / 2)]!
+  return (ops * 1000) / (now - start)
+}
+
+const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/**
+ * Measures `codec` against `json` in alternating rounds (order swapped every round), so that load
+ * from other jobs on the machine hits both alike; returns the median ops/s of each and the median of
+ * the per-round ratios.
+ */
+const compare = (codec: () => unknown, json: () => unknown, { quick }: { quick: boolean }) => {
+  const warm = quick ? 100 : 500
+  rate(codec, warm)
+  rate(json, warm)
+  const round = quick ? 100 : 700
+  const c: Array<number> = []
+  const j: Array<number> = []
+  const ratios: Array<number> = []
+  for (let i = 0; i < (quick ? 3 : 9); i++) {
+    let x: number
+    let y: number
+    if (i % 2 === 0) {
+      x = rate(codec, round)
+      y = rate(json, round)
+    } else {
+      y = rate(json, round)
+      x = rate(codec, round)
+    }
+    c.push(x)
+    j.push(y)
+    ratios.push(x / y)
+  }
+  return { codec: median(c), json: median(j), ratio: median(ratios) }
 }
 
 const check = (ok: boolean, what: string) => {
@@ -111,10 +136,9 @@ export const run = ({ quick }: { quick: boolean }) => {
   console.log("| operation | codec (ops/s) | JSON (ops/s) | codec / JSON |")
   console.log("| --- | ---: | ---: | ---: |")
   for (const [name, codec, json] of rows) {
-    const c = measure(codec, { quick })
-    const j = measure(json, { quick })
+    const r = compare(codec, json, { quick })
     console.log(
-      `| ${name} | ${Math.round(c).toLocaleString("en")} | ${Math.round(j).toLocaleString("en")} | ${(c / j).toFixed(2)}× |`
+      `| ${name} | ${Math.round(r.codec).toLocaleString("en")} | ${Math.round(r.json).toLocaleString("en")} | ${r.ratio.toFixed(2)}× |`
     )
   }
   if (sink === 0) console.log("")

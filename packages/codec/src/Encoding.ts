@@ -16,6 +16,7 @@
  */
 import { Option, Result, Schema } from "effect"
 import { DecodeFailure, decodePath, EncodeFailure, encodePath, type Reader, type Writer } from "./internal/cursor.ts"
+import { structCode } from "./internal/structCode.ts"
 import { readUtf8, utf8Length, writeUtf8 } from "./internal/utf8.ts"
 import { nSize, readN, readZ, writeN, writeZ, zSize } from "./internal/zarith.ts"
 
@@ -242,7 +243,10 @@ export const uint16: Encoding<number> = fixedInt(
   2,
   0,
   0xffff,
-  (w, v) => w.view.setUint16(w.pos, v),
+  (w, v) => {
+    w.bytes[w.pos] = v >>> 8
+    w.bytes[w.pos + 1] = v
+  },
   (r) => r.u16()
 )
 
@@ -300,7 +304,7 @@ export const int31: Encoding<number> = fixedInt(
   4,
   -0x40000000,
   UINT30_MAX,
-  (w, v) => w.view.setInt32(w.pos, v),
+  (w, v) => w.u32At(w.pos, v),
   readRanged("int31", -0x40000000, UINT30_MAX)
 )
 
@@ -321,7 +325,7 @@ export const uint30: Encoding<number> = fixedInt(
   4,
   0,
   UINT30_MAX,
-  (w, v) => w.view.setUint32(w.pos, v),
+  (w, v) => w.u32At(w.pos, v),
   readRanged("uint30", 0, UINT30_MAX)
 )
 
@@ -342,7 +346,7 @@ export const int32: Encoding<number> = fixedInt(
   4,
   -0x80000000,
   0x7fffffff,
-  (w, v) => w.view.setInt32(w.pos, v),
+  (w, v) => w.u32At(w.pos, v),
   (r) => r.i32()
 )
 
@@ -368,15 +372,10 @@ export const int64: Encoding<bigint> = make({
     if (typeof v !== "bigint" || v < INT64_MIN || v > INT64_MAX) {
       throw new EncodeFailure("InvalidValue", `int64 out of range: ${String(v)}`)
     }
-    w.view.setBigInt64(w.pos, v)
-    w.pos += 8
+    w.eight().setBigInt64(0, v)
+    w.flushEight()
   },
-  read: (r) => {
-    r.need(8)
-    const v = r.view.getBigInt64(r.pos)
-    r.pos += 8
-    return v
-  }
+  read: (r) => r.eight().getBigInt64(0)
 })
 
 /**
@@ -396,15 +395,10 @@ export const float: Encoding<number> = make({
   sizeOf: () => 8,
   write: (w, v) => {
     if (typeof v !== "number") throw new EncodeFailure("InvalidValue", `float expects a number, got ${typeof v}`)
-    w.view.setFloat64(w.pos, v)
-    w.pos += 8
+    w.eight().setFloat64(0, v)
+    w.flushEight()
   },
-  read: (r) => {
-    r.need(8)
-    const v = r.view.getFloat64(r.pos)
-    r.pos += 8
-    return v
-  }
+  read: (r) => r.eight().getFloat64(0)
 })
 
 /**
@@ -519,19 +513,23 @@ const checkString = (v: string): void => {
   if (typeof v !== "string") throw new EncodeFailure("InvalidValue", `expected a string, got ${typeof v}`)
 }
 
+// the byte count of each `Fixed.bytes` encoding, so that lists of them can read elements directly
+const fixedBytesSize = new WeakMap<Encoding<unknown>, number>()
+
 const fixedBytes = (size: number): Encoding<Uint8Array> => {
   checkLength(size, "Fixed.bytes")
-  return make({
+  const encoding = make<Uint8Array>({
     size: fixedSize(size),
     sizeOf: () => size,
     write: (w, v) => {
       checkBytes(v)
       if (v.length !== size) throw new EncodeFailure("InvalidValue", `expected ${size} bytes, got ${v.length}`)
-      w.bytes.set(v, w.pos)
-      w.pos += size
+      w.put(v)
     },
     read: (r) => r.take(size)
   })
+  fixedBytesSize.set(encoding as Encoding<unknown>, size)
+  return encoding
 }
 
 const fixedString = (size: number): Encoding<string> => {
@@ -584,10 +582,7 @@ const variableBytes: Encoding<Uint8Array> = make({
     checkBytes(v)
     return v.length
   },
-  write: (w, v) => {
-    w.bytes.set(v, w.pos)
-    w.pos += v.length
-  },
+  write: (w, v) => w.put(v),
   read: (r) => r.take(r.dataEnd - r.pos)
 })
 
@@ -624,6 +619,26 @@ const checkMaxLength = (maxLength: number | undefined, what: string): number => 
   return maxLength
 }
 
+/** `Variable.list(Fixed.bytes(size))`'s read, without a call and a handler per element; same failures. */
+const readFixedBytesList = (r: Reader, size: number, max: number): Array<Uint8Array> => {
+  const out: Array<Uint8Array> = []
+  while (r.pos < r.dataEnd) {
+    if (out.length === max) {
+      throw new DecodeFailure("ListTooLong", r.pos, `more than ${max} elements`)
+    }
+    const at = r.pos
+    if (at + size > r.end) {
+      try {
+        r.shortage(size)
+      } catch (e) {
+        throw decodePath(e, String(out.length), at)
+      }
+    }
+    out.push(r.take(size))
+  }
+  return out
+}
+
 const variableList = <A>(
   element: Encoding<A>,
   options?: { readonly maxLength?: number | undefined }
@@ -631,6 +646,7 @@ const variableList = <A>(
   assertSized(element as Encoding<unknown>, "Variable.list")
   const max = checkMaxLength(options?.maxLength, "Variable.list")
   const fixed = element.size._tag === "Fixed" ? element.size.bytes : -1
+  const hashes = fixedBytesSize.get(element as Encoding<unknown>) ?? -1
   return make({
     size: VARIABLE,
     sizeOf: (list) => {
@@ -657,6 +673,7 @@ const variableList = <A>(
       }
     },
     read: (r) => {
+      if (hashes >= 0) return readFixedBytesList(r, hashes, max) as unknown as ReadonlyArray<A>
       const out: Array<A> = []
       while (r.pos < r.dataEnd) {
         if (out.length === max) {
@@ -726,7 +743,7 @@ const readPrefix = (r: Reader, bytes: 1 | 2 | 4): number => {
 }
 
 const writePrefix = (w: Writer, at: number, bytes: 1 | 2 | 4, len: number): void => {
-  if (bytes === 4) w.view.setUint32(at, len)
+  if (bytes === 4) w.u32At(at, len)
   else if (bytes === 2) w.view.setUint16(at, len)
   else w.bytes[at] = len
 }
@@ -798,9 +815,9 @@ export const bytes: Encoding<Uint8Array> = make({
     return 4 + v.length
   },
   write: (w, v) => {
-    w.view.setUint32(w.pos, v.length)
-    w.bytes.set(v, w.pos + 4)
-    w.pos += 4 + v.length
+    w.u32At(w.pos, v.length)
+    w.pos += 4
+    w.put(v)
   },
   read: (r) => {
     const len = readPrefix(r, 4)
@@ -832,7 +849,7 @@ export const string: Encoding<string> = make({
   },
   write: (w, v) => {
     const end = writeUtf8(w.bytes, w.pos + 4, v)
-    w.view.setUint32(w.pos, end - w.pos - 4)
+    w.u32At(w.pos, end - w.pos - 4)
     w.pos = end
   },
   read: (r) => {
@@ -996,6 +1013,15 @@ export const struct = <const Fields extends Readonly<Record<string, Encoding<unk
   const { fixedTotal, sized, size, suffix, variableAt } = layout(parts, keys, "struct")
   const sizedKeys = sized.map((i) => keys[i]!)
   const sizedParts = sized.map((i) => parts[i]!)
+  const code = structCode(keys, parts, sized, fixedTotal, variableAt, suffix, readBeforeSuffix)
+  if (code !== undefined) {
+    return make<A>({
+      size,
+      sizeOf: code.sizeOf,
+      write: code.write as (w: Writer, value: A) => void,
+      read: code.read as (r: Reader) => A
+    })
+  }
   return make<A>({
     size,
     sizeOf: (value) => {

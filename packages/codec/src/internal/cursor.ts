@@ -55,6 +55,38 @@ export const asEncodeFailure = (e: unknown): EncodeFailure =>
   e instanceof EncodeFailure ? e : new EncodeFailure("InvalidValue", describeThrown(e))
 
 /**
+ * Where decoded byte fields live. Decoded values must never alias the input (the stream decoder
+ * reuses its buffer, callers may reuse theirs), so byte fields are copies. Allocating a fresh
+ * `Uint8Array` per field, or copying fields one by one, costs far more than the bytes themselves on
+ * V8 (each new array buffer is a separate allocation the GC has to track). So a reader copies the
+ * input in *regions*: at the first byte field it meets, it copies the input from that field on (at first
+ * up to `FIRST_REGION` bytes, twice as many for each further region up to `REGION`, never past the
+ * enclosing block) into a shared pool, in one bulk copy, and that field
+ * and the following ones that fall in the region are returned as views of the copy. A part of the pool
+ * is written once, before any view of it exists, and never reused, so values stay independent of the
+ * input and of each other's storage (writing into one decoded field changes no other value).
+ *
+ * The trade-offs, as with Node's `Buffer.allocUnsafe` pool: such a value's `.buffer` is the pool's
+ * (use `byteOffset`/`byteLength`, or `slice()` it to get an array of its own), and a value kept alive
+ * keeps its pool chunk (`POOL_SIZE` bytes) alive; transferring a value's buffer (postMessage,
+ * structuredClone) detaches the whole chunk, emptying the other values in it (the decoder then starts a
+ * new chunk). Fields larger than `REGION` get arrays of their own.
+ */
+const POOL_SIZE = 16 * 1024
+const REGION = 2 * 1024
+// the first region of a read is smaller, so that many small values read one after the other from a
+// large input (a stream decoder's buffer) do not each copy a full REGION; each further region doubles
+const FIRST_REGION = 512
+let pool = new Uint8Array(POOL_SIZE)
+let poolBuffer: ArrayBuffer = pool.buffer
+let poolUsed = 0
+
+// big-endian 64-bit values go through an 8-byte scratch area: one DataView for the whole module
+// instead of one per reader or writer
+const scratch = new Uint8Array(8)
+const scratchView = new DataView(scratch.buffer)
+
+/**
  * A read position over a byte array with two limits: `dataEnd`, where the input (or the enclosing
  * length-prefixed block) ends, and `allowedEnd`, the innermost `checkSize` bound. `end` caches their
  * minimum so the common bounds check is a single comparison.
@@ -64,16 +96,27 @@ export const asEncodeFailure = (e: unknown): EncodeFailure =>
  */
 export class Reader {
   bytes: Uint8Array
-  view: DataView
   pos: number
   end: number
   dataEnd: number
   allowedEnd: number
   nested: number
+  private dataView: DataView | undefined
+  // the current copied region (see the pool above): input [copyFrom, copyTo) is at copyFrom + copyDelta
+  private copyBuffer: ArrayBuffer
+  private copyFrom: number
+  private copyTo: number
+  private copyDelta: number
+  private nextRegion: number
 
   constructor(bytes: Uint8Array, start = 0, stop = bytes.length) {
     this.bytes = bytes
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.dataView = undefined
+    this.copyBuffer = poolBuffer
+    this.copyFrom = 0
+    this.copyTo = -1
+    this.copyDelta = 0
+    this.nextRegion = FIRST_REGION
     this.pos = start
     this.end = stop
     this.dataEnd = stop
@@ -81,8 +124,19 @@ export class Reader {
     this.nested = 0
   }
 
+  /** A DataView of `bytes`, created on first use (the built-in encodings do not need it). */
+  get view(): DataView {
+    if (this.dataView === undefined) {
+      this.dataView = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)
+    }
+    return this.dataView
+  }
+
   /** Restarts on the same bytes, between `start` and `stop`, with no limits in force. */
   reset(start: number, stop: number): void {
+    // the bytes may have changed since the last copy
+    this.copyTo = -1
+    this.nextRegion = FIRST_REGION
     this.pos = start
     this.end = stop
     this.dataEnd = stop
@@ -169,37 +223,113 @@ export class Reader {
   }
 
   u16(): number {
-    if (this.pos + 2 > this.end) this.shortage(2)
-    const v = this.view.getUint16(this.pos)
-    this.pos += 2
-    return v
+    const p = this.pos
+    if (p + 2 > this.end) this.shortage(2)
+    const b = this.bytes
+    this.pos = p + 2
+    return (b[p]! << 8) | b[p + 1]!
   }
 
   i32(): number {
-    if (this.pos + 4 > this.end) this.shortage(4)
-    const v = this.view.getInt32(this.pos)
-    this.pos += 4
-    return v
+    const p = this.pos
+    if (p + 4 > this.end) this.shortage(4)
+    const b = this.bytes
+    this.pos = p + 4
+    return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
   }
 
-  /** Copies `n` bytes out: decoded values never alias the input, which callers may reuse. */
+  /** The next 8 bytes as a DataView (valid until the next call of `eight` or `Writer.eight`). */
+  eight(): DataView {
+    const p = this.pos
+    if (p + 8 > this.end) this.shortage(8)
+    const b = this.bytes
+    for (let i = 0; i < 8; i++) scratch[i] = b[p + i]!
+    this.pos = p + 8
+    return scratchView
+  }
+
+  /** Copies `n` bytes out: decoded values never alias the input, which callers may reuse (see `REGION`). */
   take(n: number): Uint8Array {
-    if (this.pos + n > this.end) this.shortage(n)
     const start = this.pos
-    this.pos += n
-    return this.bytes.slice(start, start + n)
+    if (start + n > this.end) this.shortage(n)
+    this.pos = start + n
+    if (start >= this.copyFrom && start + n <= this.copyTo) {
+      return new Uint8Array(this.copyBuffer, start + this.copyDelta, n)
+    }
+    return this.copyRegion(start, n)
+  }
+
+  private copyRegion(start: number, n: number): Uint8Array {
+    if (n > REGION) return this.bytes.slice(start, start + n)
+    // n <= dataEnd - start: the caller checked the bounds
+    const region = this.nextRegion
+    this.nextRegion = Math.min(2 * region, REGION)
+    const stop = Math.min(this.dataEnd, start + Math.max(n, region))
+    let at = poolUsed
+    // byteLength 0: someone transferred (detached) the pool's buffer through a decoded value
+    if (at + (stop - start) > POOL_SIZE || pool.byteLength === 0) {
+      pool = new Uint8Array(POOL_SIZE)
+      poolBuffer = pool.buffer
+      at = 0
+    }
+    pool.set(this.bytes.subarray(start, stop), at)
+    // the next region starts 8-byte aligned
+    poolUsed = (at + (stop - start) + 7) & ~7
+    this.copyBuffer = poolBuffer
+    this.copyFrom = start
+    this.copyTo = stop
+    this.copyDelta = at - start
+    return new Uint8Array(poolBuffer, at, n)
   }
 }
 
 /** A write position over a buffer preallocated to the exact encoded size. */
 export class Writer {
   readonly bytes: Uint8Array
-  readonly view: DataView
   pos: number
+  private dataView: DataView | undefined
 
   constructor(size: number) {
     this.bytes = new Uint8Array(size)
-    this.view = new DataView(this.bytes.buffer)
+    this.dataView = undefined
     this.pos = 0
+  }
+
+  /** A DataView of `bytes`, created on first use (the built-in encodings do not need it). */
+  get view(): DataView {
+    if (this.dataView === undefined) this.dataView = new DataView(this.bytes.buffer)
+    return this.dataView
+  }
+
+  /** Writes a big-endian uint32 at `at` (does not move `pos`). */
+  u32At(at: number, v: number): void {
+    const b = this.bytes
+    b[at] = v >>> 24
+    b[at + 1] = v >>> 16
+    b[at + 2] = v >>> 8
+    b[at + 3] = v
+  }
+
+  /** The scratch DataView to fill with 8 bytes, then `flushEight` them at `pos`. */
+  eight(): DataView {
+    return scratchView
+  }
+
+  flushEight(): void {
+    const b = this.bytes
+    const p = this.pos
+    for (let i = 0; i < 8; i++) b[p + i] = scratch[i]!
+    this.pos = p + 8
+  }
+
+  /** Copies `v` at `pos` and moves past it. */
+  put(v: Uint8Array): void {
+    const n = v.length
+    const p = this.pos
+    if (n <= 8) {
+      const b = this.bytes
+      for (let i = 0; i < n; i++) b[p + i] = v[i]!
+    } else this.bytes.set(v, p) // a bulk copy is much faster than a loop past a few bytes
+    this.pos = p + n
   }
 }

@@ -56,21 +56,21 @@ export const writeUtf8 = (bytes: Uint8Array, pos: number, s: string): number => 
   return pos
 }
 
-/** Decodes `bytes[start, end)`; ASCII fast path, TextDecoder (fatal) otherwise. */
+/**
+ * Decodes `bytes[start, end)`. Short strings are built by hand while they are ASCII (one pass; the
+ * first byte >= 0x80 hands the whole string to TextDecoder, which also does the validation), since a
+ * TextDecoder call costs more than building a short string; long ones go to TextDecoder (fatal).
+ */
 export const readUtf8 = (bytes: Uint8Array, start: number, end: number): string => {
   if (end - start <= SHORT) {
-    let ascii = true
-    for (let i = start; i < end; i++) {
-      if (bytes[i]! >= 0x80) {
-        ascii = false
-        break
-      }
+    let s = ""
+    let i = start
+    for (; i < end; i++) {
+      const c = bytes[i]!
+      if (c >= 0x80) break
+      s += String.fromCharCode(c)
     }
-    if (ascii) {
-      let s = ""
-      for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!)
-      return s
-    }
+    if (i === end) return s
   }
   try {
     return decoder.decode(bytes.subarray(start, end))

@@ -1,0 +1,215 @@
+/**
+ * The decoder's fast paths against their slow equivalents: the hand-built ASCII strings against
+ * TextDecoder, `list(Fixed.bytes(n))` against a list of the same bytes behind `conv`, the generated
+ * struct code's failure paths, and the independence of decoded byte fields from the input, from each
+ * other and from a stream decoder's reused buffer.
+ */
+import { Result } from "effect"
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { Binary, Encoding, StreamDecoder } from "../src/index.ts"
+
+const runs = { numRuns: 500 }
+const utf8 = new TextEncoder()
+const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+const be32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
+
+describe("UTF-8 fast path", () => {
+  it("agrees with TextDecoder on valid strings (ASCII, non-ASCII, astral), short and long", () => {
+    const text = fc.oneof(
+      fc.string({ unit: "grapheme-ascii", maxLength: 60 }),
+      fc.string({ unit: "grapheme", maxLength: 60 }),
+      // well-formed only: the codec refuses lone surrogates (TextEncoder would replace them)
+      fc.string({ unit: "binary", maxLength: 60 }).filter((s) => fatal.decode(utf8.encode(s)) === s)
+    )
+    fc.assert(
+      fc.property(text, (s) => {
+        const raw = utf8.encode(s)
+        const framed = Uint8Array.from([...be32(raw.length), ...raw])
+        expect(Result.getOrThrow(Binary.decode(Encoding.string, framed))).toBe(fatal.decode(raw))
+        expect(Result.getOrThrow(Binary.decode(Encoding.Variable.string, raw))).toBe(s)
+        expect(Result.getOrThrow(Binary.encode(Encoding.string, s))).toEqual(framed)
+      }),
+      runs
+    )
+  })
+
+  it("accepts and refuses exactly what a fatal TextDecoder does, on arbitrary bytes", () => {
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 60 }),
+      // mostly ASCII with one arbitrary byte somewhere, so the fast path bails out at any position
+      fc
+        .tuple(fc.string({ unit: "grapheme-ascii", maxLength: 50 }), fc.nat(), fc.integer({ min: 0, max: 255 }))
+        .map(([s, i, b]) => {
+          const a = utf8.encode(s)
+          const out = new Uint8Array(a.length + 1)
+          const at = i % (a.length + 1)
+          out.set(a.subarray(0, at))
+          out[at] = b
+          out.set(a.subarray(at), at + 1)
+          return out
+        })
+    )
+    fc.assert(
+      fc.property(bytes, (raw) => {
+        let expected: string | undefined
+        try {
+          expected = fatal.decode(raw)
+        } catch {
+          expected = undefined
+        }
+        const got = Binary.decode(Encoding.Variable.string, raw)
+        if (expected === undefined) {
+          expect(Result.isFailure(got)).toBe(true)
+          if (Result.isFailure(got)) {
+            expect(got.failure.reason).toBe("InvalidValue")
+            expect(got.failure.offset).toBe(0)
+          }
+        } else expect(Result.getOrThrow(got)).toBe(expected)
+      }),
+      runs
+    )
+  })
+})
+
+describe("lists of fixed-size bytes", () => {
+  const identity = { decode: (b: Uint8Array) => b, encode: (b: Uint8Array) => b }
+  const fast = Encoding.list(Encoding.Fixed.bytes(3), { maxLength: 4 })
+  const slow = Encoding.list(Encoding.conv(Encoding.Fixed.bytes(3), identity), { maxLength: 4 })
+  const inner = Encoding.Variable.list(Encoding.Fixed.bytes(3), { maxLength: 4 })
+  const innerSlow = Encoding.Variable.list(Encoding.conv(Encoding.Fixed.bytes(3), identity), { maxLength: 4 })
+
+  it("decode like the generic list on arbitrary input (values, reasons, paths, offsets)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 24 }), fc.nat(20), (tail, len) => {
+        const framed = Uint8Array.from([...be32(len), ...tail])
+        for (const [a, b, bytes] of [
+          [fast, slow, framed],
+          [inner, innerSlow, tail]
+        ] as const) {
+          const x = Binary.decode(a, bytes)
+          const y = Binary.decode(b, bytes)
+          expect(Result.isSuccess(x)).toBe(Result.isSuccess(y))
+          if (Result.isSuccess(x) && Result.isSuccess(y)) expect(x.success).toEqual(y.success)
+          if (Result.isFailure(x) && Result.isFailure(y)) {
+            expect([x.failure.reason, x.failure.path, x.failure.offset]).toEqual([
+              y.failure.reason,
+              y.failure.path,
+              y.failure.offset
+            ])
+          }
+        }
+      }),
+      runs
+    )
+  })
+
+  it("report a truncated element with its index", () => {
+    const r = Binary.decode(inner, new Uint8Array(7))
+    expect(Result.isFailure(r) && [r.failure.reason, r.failure.path, r.failure.offset]).toEqual([
+      "NotEnoughBytes",
+      ["2"],
+      6
+    ])
+  })
+})
+
+describe("generated struct code", () => {
+  const hash = Encoding.Fixed.bytes(4)
+  const Inner = Encoding.struct({ id: Encoding.uint16, hashes: Encoding.list(hash, { maxLength: 3 }) })
+  const Outer = Encoding.struct({ level: Encoding.int32, inner: Inner, name: Encoding.string, tail: Encoding.bytes })
+  const value = {
+    level: -7,
+    inner: { id: 9, hashes: [new Uint8Array([1, 2, 3, 4]), new Uint8Array([5, 6, 7, 8])] },
+    name: "héllo",
+    tail: new Uint8Array([9, 9])
+  }
+  const bytes = Result.getOrThrow(Binary.encode(Outer, value))
+
+  it("round trips, with the fields in declaration order", () => {
+    const decoded = Result.getOrThrow(Binary.decode(Outer, bytes))
+    expect(decoded).toEqual(value)
+    expect(Object.keys(decoded)).toEqual(["level", "inner", "name", "tail"])
+    expect(Object.keys(decoded.inner)).toEqual(["id", "hashes"])
+  })
+
+  it("keeps failure paths and offsets on decode", () => {
+    // cut inside the list: its length prefix (at 6) announces more than there is
+    const cut = Binary.decode(Outer, bytes.subarray(0, 16))
+    expect(Result.isFailure(cut) && [cut.failure.reason, cut.failure.path, cut.failure.offset]).toEqual([
+      "NotEnoughBytes",
+      ["inner", "hashes"],
+      10
+    ])
+    // a list block of 6 bytes: the second hash is cut by the block's end
+    const short = bytes.slice()
+    short.set(be32(6), 6)
+    const r = Binary.decode(Outer, short)
+    expect(Result.isFailure(r) && [r.failure.reason, r.failure.path, r.failure.offset]).toEqual([
+      "NotEnoughBytes",
+      ["inner", "hashes", "1"],
+      14
+    ])
+    const bad = bytes.slice()
+    bad.fill(0xff, 18, 22) // the string's length prefix
+    const s = Binary.decode(Outer, bad)
+    expect(Result.isFailure(s) && [s.failure.reason, s.failure.path]).toEqual(["InvalidValue", ["name"]])
+  })
+
+  it("keeps failure paths on encode and size", () => {
+    const wrong = { ...value, inner: { id: 9, hashes: [new Uint8Array(4), new Uint8Array(3)] } }
+    const r = Binary.encode(Outer, wrong)
+    expect(Result.isFailure(r) && [r.failure.reason, r.failure.path]).toEqual([
+      "InvalidValue",
+      ["inner", "hashes", "1"]
+    ])
+    const s = Binary.encode(Outer, { ...value, name: 5 as unknown as string })
+    expect(Result.isFailure(s) && [s.failure.reason, s.failure.path]).toEqual(["InvalidValue", ["name"]])
+    const t = Binary.encode(Outer, { ...value, level: 2 ** 40 })
+    expect(Result.isFailure(t) && [t.failure.reason, t.failure.path]).toEqual(["InvalidValue", ["level"]])
+  })
+})
+
+describe("decoded byte fields", () => {
+  const Msg = Encoding.struct({ a: Encoding.Fixed.bytes(32), b: Encoding.bytes, c: Encoding.list(Encoding.bytes) })
+  const make = (seed: number) => ({
+    a: new Uint8Array(32).fill(seed),
+    b: new Uint8Array(5).fill(seed + 1),
+    c: [new Uint8Array(3).fill(seed + 2), new Uint8Array(0)]
+  })
+
+  it("do not alias the input nor each other", () => {
+    const input = Result.getOrThrow(Binary.encode(Msg, make(1)))
+    const decoded = Result.getOrThrow(Binary.decode(Msg, input))
+    input.fill(0xee)
+    expect(decoded).toEqual(make(1))
+    decoded.a.fill(0x77)
+    decoded.c[0]!.fill(0x77)
+    expect(decoded.b).toEqual(make(1).b)
+    const again = Result.getOrThrow(Binary.decode(Msg, Result.getOrThrow(Binary.encode(Msg, make(1)))))
+    expect(again).toEqual(make(1))
+  })
+
+  it("survive a stream decoder reusing its buffer", () => {
+    const framed = Encoding.dynamicSize(Msg)
+    const decoder = StreamDecoder.make(framed)
+    const kept: Array<unknown> = []
+    for (let seed = 0; seed < 200; seed++) {
+      const wire = Result.getOrThrow(Binary.encode(framed, make(seed)))
+      // pieces of odd sizes, so that values complete in the middle of a piece and the buffer is compacted
+      for (let at = 0; at < wire.length; at += 7) {
+        for (const [, v] of Result.getOrThrow(decoder.feed(wire.subarray(at, at + 7)))) kept.push(v)
+      }
+    }
+    expect(kept).toEqual(Array.from({ length: 200 }, (_, seed) => make(seed)))
+  })
+
+  it("keep decoding after a decoded field's buffer was transferred away", () => {
+    const input = Result.getOrThrow(Binary.encode(Msg, make(3)))
+    const first = Result.getOrThrow(Binary.decode(Msg, input))
+    const pooled = first.a.buffer as ArrayBuffer
+    structuredClone(pooled, { transfer: [pooled] })
+    expect(first.a.byteLength).toBe(0)
+    expect(Result.getOrThrow(Binary.decode(Msg, input))).toEqual(make(3))
+  })
+})
