@@ -91,7 +91,7 @@ describe("adversarial: connection message", () => {
   )
 
   it.live("a length larger than what follows, then silence, fails with HandshakeTimeout", () =>
-    withListener({}, (listener) =>
+    withListener({ timeout: 300 }, (listener) =>
       Effect.gen(function* () {
         const outcome = yield* attack(listener, (raw) => raw.write(new Uint8Array([0x01, 0x00, 1, 2, 3, 4, 5])))
         assert.strictEqual(outcome.tag, "HandshakeTimeout")

@@ -21,7 +21,7 @@ const margin = 48 * 1024 * 1024
 
 describe("adversarial: floods", () => {
   it.live("over maxConnections, connections are refused at once; the sessions under the cap complete", () =>
-    withListener({ maxConnections: 20 }, (listener) =>
+    withListener({ maxConnections: 20, timeout: 10_000 }, (listener) =>
       Effect.gen(function* () {
         const total = 60
         const identities = yield* Effect.forEach(Array.from({ length: total }), () => Listener.makeIdentity)

@@ -52,6 +52,8 @@ export type Event =
       /** The error's tag (`NotEnoughProofOfWork`, `Rejected`, `HandshakeTimeout`, ...). */
       readonly error: string
       readonly message: string
+      /** The whole failure, for the error's own fields (`Cause.findErrorOption`); always set by {@link make}. */
+      readonly cause?: Cause.Cause<unknown> | undefined
     }
   | {
       readonly _tag: "Accepted"
@@ -66,6 +68,12 @@ export type Event =
       readonly peerId: string
       readonly reason: string
       readonly stat: Stat
+      /**
+       * Why the handler stopped, when it failed: typically the read error that ended it
+       * (`ConnectionClosed` when the peer closed, `DecipherError`, `DecodeError`, ...). Absent when
+       * the handler returned or was interrupted.
+       */
+      readonly cause?: Cause.Cause<unknown> | undefined
     }
 
 /**
@@ -142,8 +150,8 @@ export const make = <Meta, Msg, E, R>(
         announcedVersion: peer.info.announcedVersion
       })
       const exit = yield* Effect.exit(handler(peer))
-      const failure =
-        Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause) ? describeCause(exit.cause) : undefined
+      const failed = Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause) ? exit.cause : undefined
+      const failure = failed === undefined ? undefined : describeCause(failed)
       yield* peer.connection.close({ wait: failure === undefined, reason: failure?.message ?? "handler finished" })
       const closed = yield* peer.connection.closed
       yield* emit({
@@ -151,7 +159,8 @@ export const make = <Meta, Msg, E, R>(
         remote: tcp.remote,
         peerId,
         reason: closed.reason,
-        stat: yield* peer.connection.stat
+        stat: yield* peer.connection.stat,
+        cause: failed
       })
     })
 
@@ -168,7 +177,7 @@ export const make = <Meta, Msg, E, R>(
           Effect.catchCause((cause) =>
             Cause.hasInterruptsOnly(cause)
               ? Effect.void
-              : emit({ _tag: "HandshakeFailed", remote: tcp.remote, ...describeCause(cause) })
+              : emit({ _tag: "HandshakeFailed", remote: tcp.remote, ...describeCause(cause), cause })
           ),
           Effect.ensuring(Effect.sync(() => open--))
         )

@@ -8,7 +8,7 @@ import * as Dialer from "@effect-p2p/node/Dialer"
 import * as Listener from "@effect-p2p/node/Listener"
 import * as Tcp from "@effect-p2p/node/Tcp"
 import * as Metadata from "@effect-p2p/session/Metadata"
-import { Deferred, Effect, Exit, Fiber, Queue } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
 
 const supported = { chainName: "TEST_CHAIN", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] } as const
 const common = {
@@ -26,7 +26,10 @@ const echo = (peer: {
   }
 }) => Effect.forever(Effect.flatMap(peer.connection.read, ([, message]) => peer.connection.write(message)))
 
-const startListener = (options: { readonly maxConnections?: number }) =>
+const startListener = (
+  options: { readonly maxConnections?: number },
+  handler: (peer: Parameters<typeof echo>[0]) => Effect.Effect<void, unknown> = echo
+) =>
   Effect.gen(function* () {
     const identity = yield* Identity.generate({ difficulty: 2 })
     const events = yield* Queue.unbounded<Listener.Event>()
@@ -40,7 +43,7 @@ const startListener = (options: { readonly maxConnections?: number }) =>
         ...options,
         onEvent: (event) => Queue.offer(events, event).pipe(Effect.asVoid)
       },
-      echo
+      handler
     )
     return { listener, events, identity }
   })
@@ -70,6 +73,17 @@ const roundTrip = (port: number, payload: number) =>
         assert.deepStrictEqual(back, sent)
       }
       return PeerId.toBase58(peer.info.peerId)
+    })
+  )
+
+const roundTrip1 = (port: number) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const peer = yield* dial(port)
+      const sent = { tag: 0x10, body: Uint8Array.from([9]) }
+      yield* peer.connection.write(sent)
+      const [, back] = yield* peer.connection.read
+      assert.deepStrictEqual(back, sent)
     })
   )
 
@@ -171,6 +185,41 @@ describe("Listener and Dialer over TCP", () => {
         // The slot is free again once the idle peer is gone (its handshake times out or it closes).
         while ((yield* listener.connections) > 0) yield* Effect.sleep("10 millis")
         yield* roundTrip(port, 4)
+      }).pipe(Effect.provide(CryptoBackend.layerNoble)),
+    20_000
+  )
+
+  it.live(
+    "events carry the cause: the handshake error's fields, the handler's failure, none when it returned",
+    () =>
+      Effect.gen(function* () {
+        const errorOf = (cause: Cause.Cause<unknown> | undefined) =>
+          cause === undefined ? undefined : Option.getOrUndefined(Cause.findErrorOption(cause))
+        // The handler echoes one message and returns; a second peer makes it fail by closing first.
+        const { listener, events } = yield* startListener({}, (peer) =>
+          Effect.flatMap(peer.connection.read, ([, message]) => peer.connection.write(message))
+        )
+        const port = listener.address.port
+
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const tcp = yield* Tcp.connect({ host: "127.0.0.1", port })
+            yield* tcp.socket.write(Uint8Array.from([0, 1, 42]))
+            yield* tcp.socket.read.pipe(Effect.ignore)
+          })
+        )
+        const failed = yield* nextEvent(events, "HandshakeFailed")
+        const decodeError = failed._tag === "HandshakeFailed" ? errorOf(failed.cause) : undefined
+        assert.deepInclude(decodeError, { _tag: "DecodeError", reason: "NotEnoughBytes" })
+
+        yield* roundTrip1(port)
+        const returned = yield* nextEvent(events, "Closed")
+        assert.isTrue(returned._tag === "Closed" && returned.cause === undefined)
+
+        yield* Effect.scoped(dial(port))
+        const closed = yield* nextEvent(events, "Closed")
+        const closedError = closed._tag === "Closed" ? errorOf(closed.cause) : undefined
+        assert.deepInclude(closedError, { _tag: "ConnectionClosed" })
       }).pipe(Effect.provide(CryptoBackend.layerNoble)),
     20_000
   )

@@ -55,16 +55,16 @@ export const goodPeer = (listener: Listener.Listener) =>
     assert.deepStrictEqual(echoed.body, body)
   }).pipe(Effect.provide(CryptoBackend.layerNoble))
 
-/** Waits (up to 10 s) until the listener runs no connection and sockets and timers are back to `baseline`, then asserts it. */
+/** Waits (up to 10 s) until the listener holds no connection and sockets and timers are back to `baseline`, then asserts it. */
 export const noLeaks = (listener: Listener.Listener, baseline: Resources) =>
   Effect.gen(function* () {
     for (let i = 0; i < 500; i++) {
       const now = resources()
-      if (listener.live() === 0 && now.sockets <= baseline.sockets && now.timers <= baseline.timers) break
+      if ((yield* listener.live) === 0 && now.sockets <= baseline.sockets && now.timers <= baseline.timers) break
       yield* Effect.sleep(20)
     }
     const now = resources()
-    assert.strictEqual(listener.live(), 0, "connection fibers still running")
+    assert.strictEqual(yield* listener.live, 0, "connections still open")
     assert.isAtMost(now.sockets, baseline.sockets, "sockets left open")
     assert.isAtMost(now.timers, baseline.timers, "timers left running")
   })
@@ -86,8 +86,19 @@ export const attack = <E>(listener: Listener.Listener, script: (raw: Raw.Raw) =>
     Effect.gen(function* () {
       const raw = yield* Raw.connect(listener.port)
       yield* script(raw)
-      const outcome = yield* listener.outcomeOf(raw.localPort)
-      yield* raw.ended
+      const outcome = yield* listener.outcomeOf(raw.localPort).pipe(
+        Effect.timeoutOrElse({
+          duration: "20 seconds",
+          orElse: () =>
+            Effect.die(new Error(`no outcome for port ${raw.localPort}; events: ${JSON.stringify(listener.stats())}`))
+        })
+      )
+      yield* raw.ended.pipe(
+        Effect.timeoutOrElse({
+          duration: "20 seconds",
+          orElse: () => Effect.die(new Error(`the listener did not close the connection (outcome ${outcome.tag})`))
+        })
+      )
       return outcome
     })
   )

@@ -1,19 +1,18 @@
 /**
- * The real listener the attackers talk to: `Tcp.listen` from `@effect-p2p/node`, and for every
- * connection, in its own fiber, what an Octez node's connect handler does: refuse it at once when
- * `maxConnections` sessions are already running (Octez's `max_incoming_connections`), else
- * `TcpSession.establish` (authenticate, Ack or Nack) under a short handshake timeout, then serve
- * the peer (echo every message, or read slowly) until the connection ends. Each connection's
- * outcome, the tag of the error that ended it, is recorded against the peer's TCP port; `live`
- * counts the connection fibers still running, for the leak checks.
+ * The listener the attackers talk to: `Listener.make` from `@effect-p2p/node`, the one an
+ * application runs, on 127.0.0.1. After the handshake each peer is
+ * served by echoing every message (or by reading one message every 20 ms). The listener's events
+ * give every connection's outcome, the tag of the error that ended it (`ConnectionClosed` when the
+ * peer closed, `"Refused"` over `maxConnections`), recorded against the peer's TCP port;
+ * `live` is the listener's count of open connections, for the leak checks.
  */
 import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import type * as Connection from "@effect-p2p/connection/Connection"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
-import * as Tcp from "@effect-p2p/node/Tcp"
-import * as TcpSession from "@effect-p2p/node/TcpSession"
+import * as NodeListener from "@effect-p2p/node/Listener"
+import type * as TcpSession from "@effect-p2p/node/TcpSession"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import { Cause, Deferred, Effect, Exit, Option, type Scope } from "effect"
 
@@ -35,16 +34,24 @@ export interface Outcome {
   readonly error: unknown
 }
 
+export type Peer = TcpSession.Peer<Metadata.OctezMetadata, P2pMessage.Envelope>
+
 export interface ListenerOptions {
-  /** Handshake budget. Default 300 ms. */
+  /** Handshake budget in ms. Default 5,000 (Octez's); cases that expect `HandshakeTimeout` set a short one. */
   readonly timeout?: number
-  /** Sessions running at once before new connections are refused. Default: no cap. */
+  /** Connections (handshakes included) at once before new ones are refused. Default: the listener's (1,000). */
   readonly maxConnections?: number
   /** Queue sizes, chunk size, maxMessageSize of the message connection. */
   readonly connection?: Connection.Options
-  /** After the handshake: `"echo"` writes every message back; `"slow"` reads one message every 20 ms. */
-  readonly serve?: "echo" | "slow"
+  /** After the handshake: `"echo"` writes every message back; `"slow"` reads one message every 20 ms; or any handler. */
+  readonly serve?: "echo" | "slow" | ((peer: Peer) => Effect.Effect<void, unknown>)
   readonly backlog?: number
+  /** Proof of work required of peers. Default {@link difficulty}. */
+  readonly difficulty?: number
+  /** Whose identity the listener uses. Default: a fresh one at {@link difficulty}. */
+  readonly identity?: Identity.Identity
+  /** The crypto backend the listener runs with. Default noble. */
+  readonly crypto?: CryptoBackend.CryptoBackendShape
 }
 
 export interface Listener {
@@ -52,32 +59,46 @@ export interface Listener {
   readonly identity: Identity.Identity
   /** The outcome of the connection whose peer used this local port. */
   readonly outcomeOf: (peerPort: number) => Effect.Effect<Outcome>
-  /** Connection fibers running now (refused ones included while they close). */
-  readonly live: () => number
-  readonly stats: () => { readonly accepted: number; readonly refused: number; readonly established: number }
+  /** Connections the listener holds now, handshakes included. */
+  readonly live: Effect.Effect<number>
+  /** Counts of the listener's events so far. */
+  readonly stats: () => {
+    readonly refused: number
+    readonly handshakeFailed: number
+    readonly established: number
+    readonly closed: number
+  }
 }
 
-export const tagOf = (exit: Exit.Exit<unknown, unknown>): string => {
-  if (Exit.isSuccess(exit)) return "Success"
-  const error = Cause.findErrorOption(exit.cause)
+export const tagOfCause = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.findErrorOption(cause)
   if (Option.isSome(error)) {
     const value = error.value
     return typeof value === "object" && value !== null && "_tag" in value ? String(value._tag) : "UnknownError"
   }
-  return Cause.hasInterrupts(exit.cause) ? "Interrupt" : "Die"
+  return Cause.hasInterrupts(cause) ? "Interrupt" : "Die"
 }
 
-export const errorOf = (exit: Exit.Exit<unknown, unknown>): unknown =>
-  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
+export const tagOf = (exit: Exit.Exit<unknown, unknown>): string =>
+  Exit.isSuccess(exit) ? "Success" : tagOfCause(exit.cause)
+
+const outcomeOfCause = (cause: Cause.Cause<unknown> | undefined): Outcome =>
+  cause === undefined
+    ? { tag: "Success", error: undefined }
+    : { tag: tagOfCause(cause), error: Option.getOrUndefined(Cause.findErrorOption(cause)) }
 
 export const makeIdentity = Identity.generate({ difficulty }).pipe(Effect.provide(CryptoBackend.layerNoble))
 
+const serveWith = (serve: ListenerOptions["serve"]) => (peer: Peer) => {
+  if (typeof serve === "function") return serve(peer)
+  return serve === "slow"
+    ? Effect.forever(Effect.andThen(peer.connection.read, Effect.sleep(20)))
+    : Effect.forever(Effect.flatMap(peer.connection.read, ([, message]) => peer.connection.write(message)))
+}
+
 export const listen = (options: ListenerOptions = {}): Effect.Effect<Listener, unknown, Scope.Scope> =>
   Effect.gen(function* () {
-    const identity = yield* makeIdentity
-    const server = yield* Tcp.listen({ port: 0, host: "127.0.0.1", backlog: options.backlog ?? 511 })
-    const port = server.address.port
-    const max = options.maxConnections ?? Number.POSITIVE_INFINITY
+    const identity = options.identity ?? (yield* makeIdentity)
     const outcomes = new Map<number, Deferred.Deferred<Outcome>>()
     const slot = (peerPort: number) => {
       let deferred = outcomes.get(peerPort)
@@ -87,58 +108,48 @@ export const listen = (options: ListenerOptions = {}): Effect.Effect<Listener, u
       }
       return deferred
     }
-    let live = 0
-    let sessions = 0
-    const stats = { accepted: 0, refused: 0, established: 0 }
-    const sessionOptions: TcpSession.SessionOptions<Metadata.OctezMetadata, P2pMessage.Envelope> = {
-      identity,
-      powTarget: ProofOfWork.target(difficulty),
-      supported,
-      metadata,
-      metadataEncoding: Metadata.octez,
-      messageEncoding,
-      connection: options.connection,
-      timeout: options.timeout ?? 300
-    }
-
-    const serve = (peer: TcpSession.Peer<Metadata.OctezMetadata, P2pMessage.Envelope>) =>
-      options.serve === "slow"
-        ? Effect.forever(Effect.andThen(peer.connection.read, Effect.sleep(20)))
-        : Effect.forever(Effect.flatMap(peer.connection.read, ([, message]) => peer.connection.write(message)))
-
-    const handle = (tcp: Tcp.TcpSocket) =>
-      Effect.gen(function* () {
-        const record = (outcome: Outcome) => Deferred.succeed(slot(tcp.remote.port), outcome)
-        if (sessions >= max) {
-          stats.refused++
-          yield* tcp.abort
-          return yield* record({ tag: "Refused", error: undefined })
-        }
-        stats.accepted++
-        sessions++
-        const exit = yield* Effect.exit(
-          Effect.gen(function* () {
-            const peer = yield* TcpSession.establish(tcp, sessionOptions, { incoming: true, listeningPort: port })
+    const stats = { refused: 0, handshakeFailed: 0, established: 0, closed: 0 }
+    const record = (peerPort: number, outcome: Outcome) => Deferred.doneUnsafe(slot(peerPort), Exit.succeed(outcome))
+    const onEvent = (event: NodeListener.Event) =>
+      Effect.sync(() => {
+        switch (event._tag) {
+          case "Refused":
+            stats.refused++
+            return record(event.remote.port, { tag: "Refused", error: undefined })
+          case "HandshakeFailed":
+            stats.handshakeFailed++
+            return record(event.remote.port, outcomeOfCause(event.cause ?? Cause.die(event.message)))
+          case "Accepted":
             stats.established++
-            return yield* serve(peer)
-          }).pipe(Effect.scoped, Effect.ensuring(Effect.sync(() => sessions--)))
-        )
-        yield* record({ tag: tagOf(exit), error: errorOf(exit) })
-      }).pipe(Effect.ensuring(Effect.sync(() => live--)), Effect.provide(CryptoBackend.layerNoble))
-
-    yield* Effect.forkScoped(
-      server.run((tcp) =>
-        Effect.suspend(() => {
-          live++
-          return handle(tcp)
-        })
-      )
-    )
+            return
+          case "Closed":
+            stats.closed++
+            return record(event.remote.port, outcomeOfCause(event.cause))
+        }
+      })
+    const listener = yield* NodeListener.make(
+      {
+        identity,
+        powTarget: ProofOfWork.target(options.difficulty ?? difficulty),
+        supported,
+        metadata,
+        metadataEncoding: Metadata.octez,
+        messageEncoding,
+        connection: options.connection,
+        timeout: options.timeout ?? 5000,
+        port: 0,
+        host: "127.0.0.1",
+        backlog: options.backlog ?? 511,
+        maxConnections: options.maxConnections,
+        onEvent
+      },
+      serveWith(options.serve)
+    ).pipe(Effect.provideService(CryptoBackend.CryptoBackend, options.crypto ?? CryptoBackend.noble))
     return {
-      port,
+      port: listener.address.port,
       identity,
       outcomeOf: (peerPort) => Deferred.await(slot(peerPort)),
-      live: () => live,
+      live: listener.connections,
       stats: () => ({ ...stats })
     }
   })
