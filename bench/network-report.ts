@@ -1,0 +1,167 @@
+/**
+ * Turns the results of `network.bench.ts` into the two sections of docs/benchmarks.md it owns:
+ * "Connection and session" (issue 5) and "Comparison with js-libp2p" (issue 9).
+ */
+import * as os from "node:os"
+import type { Results } from "./network.bench.ts"
+import { fmt, median } from "./support.ts"
+
+export interface Section {
+  readonly title: string
+  readonly body: string
+}
+
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
+const pct = (a: number, b: number) => `${Math.round((100 * a) / b)} %`
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
+const met = (ok: boolean) => (ok ? "**met**" : "**not met**")
+
+/** Median over rounds of the per-round ratio a/b (both measured in the same round). */
+const roundRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => median(a.map((x, i) => x / b[i]!))
+
+/** Hand-written notes from `node --cpu-prof` runs (see bench/cpuprofile.ts); update them with the profiles. */
+export const profileNotes = `Where the time goes (\`BENCH_CPU_PROF=dir node --import tsx --conditions=source --cpu-prof
+--cpu-prof-dir=dir bench/profile-throughput.ts native 1024\`, then \`tsx bench/cpuprofile.ts dir/*.0.001.cpuprofile\`;
+self time per function, main thread of each process, module loading excluded):
+
+PROFILE_NOTES`
+
+export const sections = (r: Results, o: { readonly quick: boolean }): Array<Section> => {
+  const cpu = os.cpus()
+  const header = [
+    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}; Node ${process.version}.`,
+    `Command: \`pnpm bench\` (full mode; \`pnpm bench -- --quick\` is the smoke run and writes nothing). Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, load average at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" / ")} (1 / 5 / 15 min).`,
+    `Each throughput figure is the median of ${r.rounds} rounds; rounds interleave the transports and re-measure the crypto ceilings, and every ratio is the median of the per-round ratios (so both sides of a ratio come from the same moment of a noisy machine).`
+  ].join("\n")
+
+  const t = r.throughput
+  const ceil = r.ceilingRounds
+  const rowsThroughput: Array<string> = []
+  for (const size of [1024, 65536]) {
+    const raw = t[size]!.raw!
+    const name = `${size / 1024} KiB`
+    for (const [kind, label] of [
+      ["raw", "raw `net` sockets (TCP ceiling)"],
+      ["native", "effect-p2p, native backend"],
+      ["noble", "effect-p2p, noble backend"],
+      ["libp2p-noise", "js-libp2p 3, noise + yamux"],
+      ["libp2p-plaintext", "js-libp2p 3, plaintext + yamux"]
+    ] as const) {
+      const xs = t[size]![kind]!
+      const vsCeiling =
+        kind === "native" || kind === "noble" ? pct(roundRatio(xs, ceil[size]![kind]!), 1) : kind === "raw" ? "" : ""
+      rowsThroughput.push(
+        `| ${name} | ${label} | ${fmt(median(xs), 1)} | ${fmt((median(xs) * 1e6) / size)} | ${pct(roundRatio(xs, raw), 1)} | ${vsCeiling} |`
+      )
+    }
+    for (const backend of ["native", "noble"] as const) {
+      rowsThroughput.push(
+        `| ${name} | one-core XSalsa20-Poly1305 ceiling, ${backend} (min of seal, open) | ${fmt(median(ceil[size]![backend]!), 1)} | ${fmt((median(ceil[size]![backend]!) * 1e6) / size)} | | |`
+      )
+    }
+  }
+  const nativeShare = (size: number) => roundRatio(t[size]!.native!, ceil[size]!.native!)
+  const nobleShare = (size: number) => roundRatio(t[size]!.noble!, ceil[size]!.noble!)
+
+  const ping = r.ping
+  const memory = r.memory
+  const memRows = Object.entries(memory).map(
+    ([kind, m]) =>
+      `| ${kind === "raw" ? "raw `net` socket" : kind === "native" ? "effect-p2p connection (reader + writer fibers, queues, socket)" : "js-libp2p 3 connection (noise + yamux, one stream)"} | ${fmt(m.connections)} | ${kib(m.perConnHeap)} | ${kib(m.perConnRss)} |`
+  )
+
+  const connection = `${header}
+
+### Throughput over loopback TCP (sender and receiver in two processes)
+
+\`bench/network.bench.ts\`: the parent process sends, a child (\`bench/peer.ts\`) receives and reports the
+byte count; the time runs from the first write until that report. effect-p2p runs \`Connection.make\` on
+both ends with the same fixed key and crossed nonces over \`@effect-p2p/node\`'s \`Tcp.connect\` / \`Tcp.listen\`
+(messages \`Encoding.bytes\`, i.e. 4 length bytes + payload; default options: 64 KiB chunks, 8 MiB queues).
+Before timing, each transport carries a verification transfer whose FNV-1a checksum over every received
+byte must equal the sender's (every message distinct). MB/s are payload bytes, 10^6 per MB.
+
+| message | transport | MB/s | messages/s | vs raw TCP | vs own crypto ceiling |
+| --- | --- | ---: | ---: | ---: | ---: |
+${rowsThroughput.join("\n")}
+
+Targets: native backend ≥ 70 % of its one-core ceiling — ${met(nativeShare(1024) >= 0.7 && nativeShare(65536) >= 0.7)}
+(${pct(nativeShare(1024), 1)} at 1 KiB, ${pct(nativeShare(65536), 1)} at 64 KiB); noble backend ≥ 80 % of its own —
+${met(nobleShare(1024) >= 0.8 && nobleShare(65536) >= 0.8)} (${pct(nobleShare(1024), 1)} at 1 KiB, ${pct(nobleShare(65536), 1)} at 64 KiB).
+
+### 64-byte ping-pong, one process
+
+Both ends in one process over loopback TCP; ${o.quick ? 500 : "5,000"} round trips after 500 of warm-up (each echo is
+compared with what was sent during the warm-up). Microseconds per round trip:
+
+| transport | p50 µs | p99 µs | mean µs |
+| --- | ---: | ---: | ---: |
+${Object.entries(ping)
+  .map(
+    ([kind, p]) =>
+      `| ${kind === "raw" ? "raw `net` sockets" : kind === "native" ? "effect-p2p, native backend" : kind === "noble" ? "effect-p2p, noble backend" : "js-libp2p 3, noise + yamux"} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | ${fmt(p.mean, 1)} |`
+  )
+  .join("\n")}
+
+Target: p50 under 100 µs in one process — ${met((ping.native?.p50 ?? Infinity) < 100)} with the native backend
+(${fmt(ping.native?.p50 ?? 0, 1)} µs), ${met((ping.noble?.p50 ?? Infinity) < 100)} with noble (${fmt(ping.noble?.p50 ?? 0, 1)} µs).
+
+### Memory per idle connection
+
+The child process holds the accepting ends; after each connection delivered one message, it runs
+\`gc()\` (\`--expose-gc\`) three times and reads \`process.memoryUsage()\`; the figure is (after − before) / connections.
+"heap + external" counts V8 heap and off-heap buffers; RSS also counts the kernel-facing parts of libuv handles.
+One run (memory is not timing-noisy).
+
+| connection | open | heap + external per connection | RSS per connection |
+| --- | ---: | ---: | ---: |
+${memRows.join("\n")}
+
+Target: at most 64 KiB per idle connection — ${met((memory.native?.perConnHeap ?? Infinity) <= 65536 && (memory.native?.perConnRss ?? Infinity) <= 65536)}
+(${kib(memory.native?.perConnHeap ?? 0)} heap + external, ${kib(memory.native?.perConnRss ?? 0)} RSS).`
+
+  const hs = r.handshakes
+  const hsRow = (kind: string, label: string) =>
+    `| ${label} | ${fmt(median(hs[kind]![1]!))} | ${fmt(median(hs[kind]![8]!))} | ${ratio(roundRatio(hs[kind]![1]!, hs["libp2p-noise"]![1]!), 1)} | ${ratio(roundRatio(hs[kind]![8]!, hs["libp2p-noise"]![8]!), 1)} |`
+  const nativeVsNoise = (size: number) => roundRatio(t[size]!.native!, t[size]!["libp2p-noise"]!)
+  const hsNative = roundRatio(hs.native![8]!, hs["libp2p-noise"]![8]!)
+  const hsNoble = median(hs.noble![8]!)
+
+  const comparison = `${header}
+
+Same run as "Connection and session" above (same machine, same rounds).
+
+Throughput (from the table above), effect-p2p native backend against js-libp2p 3 noise + yamux:
+${ratio(nativeVsNoise(1024), 1)} at 1 KiB, ${ratio(nativeVsNoise(65536), 1)} at 64 KiB. Target ≥ 1.5× —
+${met(nativeVsNoise(1024) >= 1.5 && nativeVsNoise(65536) >= 1.5)}.
+
+Full handshakes per second, client in this process, server in a child process, each handshake on a new
+TCP connection, then closed:
+- effect-p2p: \`Tcp.connect\` + \`Session.authenticate\` (connection message, X25519 + HSalsa20 precompute,
+  metadata) + \`Session.accept\` (Ack), identities of difficulty 0; the peer id learned must be the server's;
+- js-libp2p 3: \`libp2p.dial(addr, { force: true })\` (TCP, multistream-select, noise XX with Ed25519
+  identities, yamux) until the connection is open to the expected peer id, then \`close()\`;
+- \`node:tls\`: TLS 1.3 with a self-signed P-256 certificate, client verifying it, until \`secureConnect\`.
+Before timing, three handshakes of each kind also echo a 1 KiB message through the new connection.
+Median of ${o.quick ? 1 : 3} rounds of ${o.quick ? "0.25" : "1.5"} s each.
+
+| handshake | sequential /s | 8 in flight /s | vs js-libp2p (seq.) | vs js-libp2p (8 in flight) |
+| --- | ---: | ---: | ---: | ---: |
+${hsRow("native", "effect-p2p, native backend")}
+${hsRow("noble", "effect-p2p, noble backend")}
+${hsRow("libp2p-noise", "js-libp2p 3 connection setup (noise + yamux)")}
+${hsRow("tls", "`node:tls` TLS 1.3 handshake")}
+
+Targets: native ≥ 10× js-libp2p's connection setup — ${met(hsNative >= 10)} (${ratio(hsNative, 1)} with 8 in flight);
+noble ≥ 150 handshakes/s — ${met(hsNoble >= 150)} (${fmt(hsNoble)}/s with 8 in flight, ${fmt(median(hs.noble![1]!))}/s sequential).
+
+${profileNotes}`
+
+  return [
+    { title: "Connection and session", body: connection },
+    { title: "Comparison with js-libp2p", body: comparison }
+  ]
+}

@@ -1,0 +1,709 @@
+/**
+ * Connection, session and comparison benchmarks (issues 5 and 9), in one run so ratios hold on a
+ * noisy machine:
+ *
+ * - throughput of 1 KiB and 64 KiB messages over loopback TCP, sender here and receiver in a child
+ *   process: raw `net`, effect-p2p (noble, native), js-libp2p 3 (noise + yamux, plaintext + yamux),
+ *   beside the one-core XSalsa20-Poly1305 ceiling of each backend measured in the same rounds;
+ * - full handshakes per second (effect-p2p authenticate + metadata + ack, js-libp2p connection
+ *   setup, `node:tls` TLS 1.3), sequential and 8 in flight, server in a child process;
+ * - 64-byte ping-pong round trips in one process, p50 and p99;
+ * - memory per idle connection with 1,000 connections open (measured in the process holding them).
+ *
+ * Every figure is checked before it is timed: a verification transfer whose checksum over every
+ * received byte must equal the sender's; a handshake whose peer id is the server's, followed by an
+ * echoed message; connections that each delivered a message.
+ */
+import "./polyfill.ts"
+import * as Net from "node:net"
+import * as Tls from "node:tls"
+import type * as Connection from "@effect-p2p/connection/Connection"
+import type { CryptoBackendShape } from "@effect-p2p/crypto/CryptoBackend"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
+import * as Tcp from "@effect-p2p/node/Tcp"
+import type { Stream } from "@libp2p/interface"
+import { multiaddr } from "@multiformats/multiaddr"
+import { Effect, Exit, Scope } from "effect"
+import type { Libp2p } from "libp2p"
+import {
+  type Child,
+  expectedChecksum,
+  type FromChild,
+  fmt,
+  median,
+  payloadFor,
+  percentile,
+  spawnPeer
+} from "./support.ts"
+import {
+  type Backend,
+  backendLayer,
+  backendShape,
+  benchProtocol,
+  chunksOf,
+  fixedKeyConnection,
+  handshake,
+  makeIdentity,
+  makeLibp2p,
+  tlsCert
+} from "./transports.ts"
+
+interface Options {
+  readonly quick: boolean
+}
+const host = "127.0.0.1"
+const sizes = [1024, 65536] as const
+const run1 = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
+
+// ---------------------------------------------------------------- ceilings
+
+/** Payload MB/s of `op` on one core: warm-up, then the median of `rounds` rounds. */
+const rate = (op: () => void, bytes: number, o: Options): number => {
+  const roundMs = o.quick ? 60 : 200
+  const warm = performance.now()
+  while (performance.now() - warm < roundMs) op()
+  const rates: Array<number> = []
+  for (let r = 0; r < 3; r++) {
+    let n = 0
+    const t0 = performance.now()
+    let t = t0
+    while (t - t0 < roundMs) {
+      op()
+      n++
+      t = performance.now()
+    }
+    rates.push((n * bytes) / ((t - t0) * 1000))
+  }
+  return median(rates)
+}
+
+/**
+ * The one-core ceiling of a backend for a message size: the connection seals each message as
+ * chunks of at most 65,517 bytes (a 64 KiB message is two chunks), and the receiver opens them on
+ * its own core, so the ceiling is the slower of seal and open over the same chunks.
+ */
+const ceiling = (backend: CryptoBackendShape, size: number, o: Options) => {
+  const key = new Uint8Array(32).fill(1)
+  const nonce = new Uint8Array(24)
+  const msg = payloadFor(size + 4, 1)
+  const pieces = [msg.subarray(0, Math.min(msg.length, 65517)), msg.subarray(Math.min(msg.length, 65517))].filter(
+    (p) => p.length > 0
+  )
+  const boxes = pieces.map((p) => backend.seal(key, nonce, p))
+  for (let i = 0; i < pieces.length; i++) {
+    const back = backend.open(key, nonce, boxes[i]!)
+    if (back === undefined || Buffer.compare(back, pieces[i]!) !== 0) throw new Error("ceiling: open(seal) differs")
+  }
+  const seal = rate(
+    () => {
+      for (const p of pieces) backend.seal(key, nonce, p)
+    },
+    size,
+    o
+  )
+  const open = rate(
+    () => {
+      for (const b of boxes) backend.open(key, nonce, b)
+    },
+    size,
+    o
+  )
+  return { seal, open, ceiling: Math.min(seal, open) }
+}
+
+// ---------------------------------------------------------------- throughput
+
+interface Sender {
+  readonly send: (size: number, count: number, verify: boolean) => Promise<void>
+  readonly close: () => Promise<void>
+}
+
+type ThroughputKind = "raw" | "native" | "noble" | "libp2p-noise" | "libp2p-plaintext"
+const throughputKinds: ReadonlyArray<ThroughputKind> = ["raw", "native", "noble", "libp2p-noise", "libp2p-plaintext"]
+
+const waitDrain = (emitter: { once: (e: "drain", f: () => void) => unknown }) =>
+  new Promise<void>((resolve) => emitter.once("drain", resolve))
+
+const rawSender = (port: number): Promise<Sender> =>
+  new Promise((resolve, reject) => {
+    const socket = Net.createConnection({ host, port }, () =>
+      resolve({
+        send: async (size, count, verify) => {
+          const fixed = payloadFor(size, 0)
+          for (let i = 0; i < count; i++) {
+            if (!socket.write(verify ? payloadFor(size, i) : fixed)) await waitDrain(socket)
+          }
+        },
+        close: async () => {
+          socket.destroy()
+        }
+      })
+    )
+    socket.once("error", reject)
+  })
+
+const effectSender = async (port: number, backend: Backend): Promise<Sender> => {
+  const scope = await run1(Scope.make())
+  const layer = backendLayer(backend)
+  const connection = await run1(
+    Effect.gen(function* () {
+      const tcp = yield* Tcp.connect({ host, port })
+      return yield* fixedKeyConnection(tcp, true)
+    }).pipe(Scope.provide(scope), Effect.provide(layer))
+  )
+  return {
+    send: (size, count, verify) =>
+      run1(
+        Effect.gen(function* () {
+          const fixed = payloadFor(size, 0)
+          for (let i = 0; i < count; i++) yield* connection.write(verify ? payloadFor(size, i) : fixed)
+        })
+      ),
+    close: () => run1(Scope.close(scope, Exit.void))
+  }
+}
+
+/** Sends on a js-libp2p stream, waiting for its `drain` event whenever `send` says the buffer is full. */
+const streamSend = async (stream: Stream, bytes: Uint8Array) => {
+  if (!stream.send(bytes)) {
+    await new Promise<void>((resolve) => stream.addEventListener("drain", () => resolve(), { once: true }))
+  }
+}
+
+const libp2pSender = async (addr: string, security: "noise" | "plaintext"): Promise<Sender> => {
+  const node = await makeLibp2p(security, false)
+  const stream = await node.dialProtocol(multiaddr(addr), benchProtocol)
+  return {
+    send: async (size, count, verify) => {
+      const fixed = payloadFor(size, 0)
+      for (let i = 0; i < count; i++) await streamSend(stream, verify ? payloadFor(size, i) : fixed)
+    },
+    close: () => node.stop()
+  }
+}
+
+const makeSender = (kind: ThroughputKind, listening: FromChild & { type: "listening" }): Promise<Sender> => {
+  switch (kind) {
+    case "raw":
+      return rawSender(listening.port)
+    case "native":
+    case "noble":
+      return effectSender(listening.port, kind)
+    case "libp2p-noise":
+      return libp2pSender(listening.addr!, "noise")
+    case "libp2p-plaintext":
+      return libp2pSender(listening.addr!, "plaintext")
+  }
+}
+
+/** One timed transfer: from the first write until the receiver reports every byte. Returns MB/s. */
+const transfer = async (child: Child, sender: Sender, size: number, count: number, verify: boolean) => {
+  const bytes = size * count
+  child.send({ type: "expect", bytes, verify })
+  await child.next("ready")
+  const t0 = performance.now()
+  await sender.send(size, count, verify)
+  const done = (await child.next("done")) as FromChild & { type: "done" }
+  const elapsed = performance.now() - t0
+  if (done.bytes !== bytes) throw new Error(`received ${done.bytes} bytes, sent ${bytes}`)
+  if (verify && done.checksum !== expectedChecksum(size, count)) throw new Error("checksum of received bytes differs")
+  return bytes / (elapsed * 1000)
+}
+
+// ---------------------------------------------------------------- handshakes
+
+type HandshakeKind = "native" | "noble" | "libp2p-noise" | "tls"
+const handshakeKinds: ReadonlyArray<HandshakeKind> = ["native", "noble", "libp2p-noise", "tls"]
+
+interface Handshaker {
+  /** One full handshake; `check` also exchanges a message and compares the echo. */
+  readonly once: (check: boolean) => Promise<void>
+  readonly close: () => Promise<void>
+}
+
+const probe = payloadFor(1024, 3)
+const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0
+
+const effectHandshaker = async (backend: Backend, listening: FromChild & { type: "listening" }) => {
+  const identity = await makeIdentity(backend)
+  const layer = backendLayer(backend)
+  return {
+    once: (check: boolean) =>
+      run1(
+        Effect.gen(function* () {
+          const tcp = yield* Tcp.connect({ host, port: listening.port })
+          const { info, connection } = yield* handshake(tcp, identity, false)
+          if (PeerId.toBase58(info.peerId) !== listening.peerId) throw new Error("handshake: wrong peer id")
+          if (check) {
+            yield* connection.write(probe)
+            if (!sameBytes((yield* connection.read)[1], probe)) throw new Error("handshake: echo differs")
+          }
+        }).pipe(Effect.scoped, Effect.provide(layer))
+      ),
+    close: async () => {}
+  } satisfies Handshaker
+}
+
+const libp2pHandshaker = async (listening: FromChild & { type: "listening" }) => {
+  const node = await makeLibp2p("noise", false)
+  const ma = multiaddr(listening.addr!)
+  return {
+    once: async (check: boolean) => {
+      const connection = await node.dial(ma, { force: true })
+      // The remote peer id comes out of the noise handshake; the server sometimes already closes the
+      // previous connection from the same peer, so the status may be "closing" rather than "open".
+      if (connection.remotePeer.toString() !== listening.peerId || connection.status === "closed") {
+        throw new Error(
+          `libp2p: connection ${connection.status} to ${connection.remotePeer}, expected open to ${listening.peerId}`
+        )
+      }
+      if (check) {
+        const stream = await connection.newStream(benchProtocol)
+        const echoed = new Promise<Uint8Array>((resolve) => {
+          const parts: Array<Uint8Array> = []
+          let n = 0
+          stream.addEventListener("message", (e) => {
+            const c = chunksOf(e.data)
+            parts.push(c.slice())
+            n += c.length
+            if (n >= probe.length) resolve(Buffer.concat(parts))
+          })
+        })
+        await streamSend(stream, probe)
+        if (!sameBytes(await echoed, probe)) throw new Error("libp2p: echo differs")
+      }
+      if (connection.status === "open") await connection.close().catch((e) => connection.abort(e as Error))
+      else connection.abort(new Error("benchmark done"))
+    },
+    close: () => node.stop()
+  } satisfies Handshaker
+}
+
+const tlsHandshaker = (listening: FromChild & { type: "listening" }): Handshaker => {
+  const { cert } = tlsCert()
+  return {
+    once: (check) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = Tls.connect({ host, port: listening.port, ca: cert, servername: "localhost" }, () => {
+          if (!socket.authorized || socket.getProtocol() !== "TLSv1.3") {
+            socket.destroy()
+            return reject(new Error(`tls: not an authorized TLS 1.3 connection (${socket.getProtocol()})`))
+          }
+          if (!check) {
+            socket.destroy()
+            return resolve()
+          }
+          const parts: Array<Buffer> = []
+          let n = 0
+          socket.on("data", (d: Buffer) => {
+            parts.push(d)
+            n += d.length
+            if (n >= probe.length) {
+              socket.destroy()
+              if (sameBytes(Buffer.concat(parts), probe)) resolve()
+              else reject(new Error("tls: echo differs"))
+            }
+          })
+          socket.write(probe)
+        })
+        socket.once("error", reject)
+      }),
+    close: async () => {}
+  }
+}
+
+const makeHandshaker = (kind: HandshakeKind, listening: FromChild & { type: "listening" }): Promise<Handshaker> => {
+  switch (kind) {
+    case "native":
+    case "noble":
+      return effectHandshaker(kind, listening)
+    case "libp2p-noise":
+      return libp2pHandshaker(listening)
+    case "tls":
+      return Promise.resolve(tlsHandshaker(listening))
+  }
+}
+
+/** Handshakes per second with `inFlight` at a time, for `ms` milliseconds. */
+const handshakeRate = async (h: Handshaker, inFlight: number, ms: number) => {
+  let done = 0
+  const t0 = performance.now()
+  const worker = async () => {
+    while (performance.now() - t0 < ms) {
+      await h.once(false)
+      done++
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, worker))
+  return (done * 1000) / (performance.now() - t0)
+}
+
+// ---------------------------------------------------------------- ping-pong (one process)
+
+type PingKind = "raw" | "native" | "noble" | "libp2p-noise"
+const pingKinds: ReadonlyArray<PingKind> = ["raw", "native", "noble", "libp2p-noise"]
+
+interface Pinger {
+  readonly ping: (msg: Uint8Array) => Promise<Uint8Array>
+  readonly close: () => Promise<void>
+}
+
+const rawPinger = async (): Promise<Pinger> => {
+  const server = Net.createServer((s) => s.on("data", (d) => s.write(d)))
+  await new Promise<void>((r) => server.listen(0, host, r))
+  const socket = Net.createConnection({ host, port: (server.address() as Net.AddressInfo).port })
+  await new Promise<void>((r) => socket.once("connect", r))
+  let waiting: ((b: Uint8Array) => void) | undefined
+  let parts: Array<Buffer> = []
+  let n = 0
+  let want = 0
+  socket.on("data", (d: Buffer) => {
+    parts.push(d)
+    n += d.length
+    if (n >= want && waiting) {
+      const w = waiting
+      waiting = undefined
+      w(Buffer.concat(parts))
+    }
+  })
+  return {
+    ping: (msg) =>
+      new Promise((resolve) => {
+        parts = []
+        n = 0
+        want = msg.length
+        waiting = resolve
+        socket.write(msg)
+      }),
+    close: async () => {
+      socket.destroy()
+      server.close()
+    }
+  }
+}
+
+const effectPinger = async (backend: Backend): Promise<Pinger> => {
+  const scope = await run1(Scope.make())
+  const layer = backendLayer(backend)
+  const connection: Connection.Connection<Uint8Array> = await run1(
+    Effect.gen(function* () {
+      const server = yield* Tcp.listen({ port: 0, host })
+      yield* Effect.forkScoped(
+        server.run((socket) =>
+          Effect.gen(function* () {
+            const c = yield* fixedKeyConnection(socket, false)
+            while (true) yield* c.write((yield* c.read)[1])
+          }).pipe(Effect.provide(layer), Effect.ignore)
+        )
+      )
+      const tcp = yield* Tcp.connect({ host, port: server.address.port })
+      return yield* fixedKeyConnection(tcp, true)
+    }).pipe(Scope.provide(scope), Effect.provide(layer))
+  )
+  return {
+    ping: (msg) =>
+      run1(
+        Effect.gen(function* () {
+          yield* connection.write(msg)
+          return (yield* connection.read)[1]
+        })
+      ),
+    close: () => run1(Scope.close(scope, Exit.void))
+  }
+}
+
+const libp2pPinger = async (): Promise<Pinger> => {
+  const server = await makeLibp2p("noise", true)
+  await server.handle(benchProtocol, (stream) => stream.addEventListener("message", (e) => stream.send(e.data)))
+  const client = await makeLibp2p("noise", false)
+  const stream = await client.dialProtocol(server.getMultiaddrs()[0]!, benchProtocol)
+  let waiting: ((b: Uint8Array) => void) | undefined
+  let parts: Array<Uint8Array> = []
+  let n = 0
+  let want = 0
+  stream.addEventListener("message", (e) => {
+    const c = chunksOf(e.data)
+    parts.push(c.slice())
+    n += c.length
+    if (n >= want && waiting) {
+      const w = waiting
+      waiting = undefined
+      w(Buffer.concat(parts))
+    }
+  })
+  return {
+    ping: (msg) =>
+      new Promise((resolve) => {
+        parts = []
+        n = 0
+        want = msg.length
+        waiting = resolve
+        void streamSend(stream, msg)
+      }),
+    close: async () => {
+      await client.stop()
+      await server.stop()
+    }
+  }
+}
+
+const makePinger = (kind: PingKind): Promise<Pinger> =>
+  kind === "raw" ? rawPinger() : kind === "libp2p-noise" ? libp2pPinger() : effectPinger(kind)
+
+/** Round-trip times in µs after a warm-up, sorted. */
+const pingPong = async (p: Pinger, count: number) => {
+  const msg = payloadFor(64, 9)
+  for (let i = 0; i < Math.min(500, count); i++) {
+    if (!sameBytes(await p.ping(msg), msg)) throw new Error("ping-pong: echo differs")
+  }
+  const times: Array<number> = []
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint()
+    await p.ping(msg)
+    times.push(Number(process.hrtime.bigint() - t0) / 1000)
+  }
+  return times.sort((a, b) => a - b)
+}
+
+// ---------------------------------------------------------------- memory
+
+type MemoryKind = "raw" | "native" | "libp2p-noise"
+const memoryKinds: ReadonlyArray<MemoryKind> = ["raw", "native", "libp2p-noise"]
+
+const measureMemory = async (child: Child) => (await child.next("memory")) as FromChild & { type: "memory" }
+
+/** Opens `n` connections to the child, each delivering one message, and returns a closer. */
+const openIdle = async (kind: MemoryKind, listening: FromChild & { type: "listening" }, n: number) => {
+  const one = new Uint8Array([1])
+  if (kind === "raw") {
+    const sockets = await Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<Net.Socket>((resolve, reject) => {
+            const s = Net.createConnection({ host, port: listening.port }, () => {
+              s.write(one)
+              resolve(s)
+            })
+            s.once("error", reject)
+          })
+      )
+    )
+    return async () => {
+      for (const s of sockets) s.destroy()
+    }
+  }
+  if (kind === "native") {
+    const scope = await run1(Scope.make())
+    await run1(
+      Effect.forEach(
+        Array.from({ length: n }),
+        () =>
+          Effect.gen(function* () {
+            const c = yield* fixedKeyConnection(yield* Tcp.connect({ host, port: listening.port }), true)
+            yield* c.write(one)
+          }),
+        { concurrency: 50, discard: true }
+      ).pipe(Scope.provide(scope), Effect.provide(backendLayer("native")))
+    )
+    return () => run1(Scope.close(scope, Exit.void))
+  }
+  const node: Libp2p = await makeLibp2p("noise", false)
+  const ma = multiaddr(listening.addr!)
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, n - i) }, async () => {
+        const connection = await node.dial(ma, { force: true })
+        const stream = await connection.newStream(benchProtocol)
+        await streamSend(stream, one)
+      })
+    )
+  }
+  return () => node.stop()
+}
+
+const waitLive = async (child: Child, n: number) => {
+  for (let i = 0; i < 600; i++) {
+    child.send({ type: "measure" })
+    const m = await measureMemory(child)
+    if (m.live >= n) return m
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`fewer than ${n} connections delivered their message`)
+}
+
+// ---------------------------------------------------------------- run
+
+export interface Results {
+  readonly ceilings: Record<string, Record<number, { seal: number; open: number; ceiling: number }>>
+  readonly throughput: Record<number, Record<string, Array<number>>>
+  readonly ceilingRounds: Record<number, Record<string, Array<number>>>
+  readonly handshakes: Record<string, Record<number, Array<number>>>
+  readonly ping: Record<string, { p50: number; p99: number; mean: number }>
+  readonly memory: Record<string, { perConnHeap: number; perConnRss: number; connections: number }>
+  readonly rounds: number
+}
+
+/** js-libp2p 3 sometimes throws from a timer while tearing down a connection the peer is closing (yamux GoAway on a closing stream); counted, not fatal. */
+export let libp2pTeardownErrors = 0
+process.on("uncaughtException", (e) => {
+  if ((e as { name?: string }).name === "StreamStateError") libp2pTeardownErrors++
+  else throw e
+})
+
+export const measureAll = async (o: Options): Promise<Results> => {
+  const rounds = o.quick ? 1 : 5
+  const backends: Record<Backend, CryptoBackendShape> = {
+    native: await backendShape("native"),
+    noble: await backendShape("noble")
+  }
+
+  // Throughput: one receiver child and one connection per kind for the whole phase; rounds interleave kinds.
+  console.log("\n## throughput (MB/s of payload)")
+  const children = new Map<ThroughputKind, Child>()
+  const senders = new Map<ThroughputKind, Sender>()
+  for (const kind of throughputKinds) {
+    const child = await spawnPeer("recv", kind)
+    const listening = (await child.next("listening")) as FromChild & { type: "listening" }
+    children.set(kind, child)
+    const sender = await makeSender(kind, listening)
+    senders.set(kind, sender)
+    for (const size of sizes) await transfer(child, sender, size, size === 1024 ? 3000 : 60, true)
+  }
+  console.log("verified: checksums of every received byte equal the sender's, for every transport and size")
+  const throughput: Results["throughput"] = {}
+  const ceilingRounds: Results["ceilingRounds"] = {}
+  const ceilings: Results["ceilings"] = { native: {}, noble: {} }
+  const targetSeconds = o.quick ? 0.15 : 0.8
+  for (const size of sizes) {
+    throughput[size] = {}
+    ceilingRounds[size] = { native: [], noble: [] }
+    // Calibrate each transport's transfer to about targetSeconds.
+    const counts: Record<string, number> = {}
+    for (const kind of throughputKinds) {
+      const probeCount = size === 1024 ? 2000 : 40
+      const mbps = await transfer(children.get(kind)!, senders.get(kind)!, size, probeCount, false)
+      counts[kind] = Math.max(probeCount, Math.round((mbps * 1e6 * targetSeconds) / size))
+      throughput[size]![kind] = []
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const backend of ["native", "noble"] as const) {
+        const c = ceiling(backends[backend], size, o)
+        ceilingRounds[size]![backend]!.push(c.ceiling)
+        ceilings[backend]![size] = c
+      }
+      for (const kind of throughputKinds) {
+        throughput[size]![kind]!.push(
+          await transfer(children.get(kind)!, senders.get(kind)!, size, counts[kind]!, false)
+        )
+      }
+      console.log(
+        `${size / 1024} KiB round ${r + 1}: ${throughputKinds.map((k) => `${k} ${fmt(throughput[size]![k]!.at(-1)!, 1)}`).join(", ")}; ceilings native ${fmt(ceilingRounds[size]!.native!.at(-1)!, 1)}, noble ${fmt(ceilingRounds[size]!.noble!.at(-1)!, 1)}`
+      )
+    }
+  }
+  for (const kind of throughputKinds) {
+    await senders.get(kind)!.close()
+    await children.get(kind)!.stop()
+  }
+
+  // Handshakes.
+  console.log("\n## handshakes per second")
+  const handshakes: Results["handshakes"] = {}
+  const hsChildren = new Map<HandshakeKind, Child>()
+  const hs = new Map<HandshakeKind, Handshaker>()
+  for (const kind of handshakeKinds) {
+    const child = await spawnPeer("hs", kind, kind === "tls" ? [tlsCert().dir] : [])
+    const listening = (await child.next("listening")) as FromChild & { type: "listening" }
+    hsChildren.set(kind, child)
+    const h = await makeHandshaker(kind, listening)
+    for (let i = 0; i < 3; i++) await h.once(true)
+    await handshakeRate(h, 1, o.quick ? 100 : 300) // warm-up
+    hs.set(kind, h)
+    handshakes[kind] = { 1: [], 8: [] }
+  }
+  console.log("verified: each handshake reached the expected peer and echoed a message")
+  const hsMs = o.quick ? 250 : 1500
+  for (let r = 0; r < (o.quick ? 1 : 3); r++) {
+    for (const kind of handshakeKinds) {
+      for (const inFlight of [1, 8])
+        handshakes[kind]![inFlight]!.push(await handshakeRate(hs.get(kind)!, inFlight, hsMs))
+    }
+    console.log(
+      `round ${r + 1}: ${handshakeKinds.map((k) => `${k} ${fmt(handshakes[k]![1]!.at(-1)!)} / ${fmt(handshakes[k]![8]!.at(-1)!)}`).join(", ")}`
+    )
+  }
+  for (const kind of handshakeKinds) {
+    await hs.get(kind)!.close()
+    await hsChildren.get(kind)!.stop()
+  }
+
+  // Ping-pong, one process.
+  console.log("\n## 64-byte ping-pong (µs)")
+  const ping: Results["ping"] = {}
+  for (const kind of pingKinds) {
+    const p = await makePinger(kind)
+    const times = await pingPong(p, o.quick ? 500 : 5000)
+    await p.close()
+    ping[kind] = {
+      p50: percentile(times, 50),
+      p99: percentile(times, 99),
+      mean: times.reduce((a, b) => a + b, 0) / times.length
+    }
+    console.log(`${kind}: p50 ${fmt(ping[kind]!.p50, 1)}, p99 ${fmt(ping[kind]!.p99, 1)}`)
+  }
+
+  // Memory per idle connection.
+  console.log("\n## memory per idle connection")
+  const memory: Results["memory"] = {}
+  const n = o.quick ? 100 : 1000
+  for (const kind of memoryKinds) {
+    const child = await spawnPeer("mem", kind)
+    const listening = (await child.next("listening")) as FromChild & { type: "listening" }
+    child.send({ type: "measure" })
+    const before = await measureMemory(child)
+    const close = await openIdle(kind, listening, n)
+    const after = await waitLive(child, n)
+    const heap = (m: typeof before) => m.usage.heapUsed + m.usage.external
+    memory[kind] = {
+      perConnHeap: (heap(after) - heap(before)) / n,
+      perConnRss: (after.usage.rss - before.usage.rss) / n,
+      connections: after.live
+    }
+    console.log(`${kind}: heap+external ${fmt(memory[kind]!.perConnHeap)} B, rss ${fmt(memory[kind]!.perConnRss)} B`)
+    await close()
+    await child.stop()
+  }
+  return { ceilings, throughput, ceilingRounds, handshakes, ping, memory, rounds }
+}
+
+export const run = async (o: Options) => {
+  const results = await measureAll(o)
+  const { sections } = await import("./network-report.ts")
+  return { sections: sections(results, o) }
+}
+
+/** One transport and size for about `seconds` (for `node --cpu-prof`, see cpuprofile.ts). */
+export const throughputOnly = async (kind: ThroughputKind, size: number, seconds: number) => {
+  const child = await spawnPeer("recv", kind)
+  const listening = (await child.next("listening")) as FromChild & { type: "listening" }
+  const sender = await makeSender(kind, listening)
+  await transfer(child, sender, size, size === 1024 ? 3000 : 60, true)
+  const mbps = await transfer(child, sender, size, size === 1024 ? 5000 : 100, false)
+  const result = await transfer(child, sender, size, Math.round((mbps * 1e6 * seconds) / size), false)
+  await sender.close()
+  await child.stop()
+  return result
+}
+
+/** One handshake kind for `ms` milliseconds (for `node --cpu-prof`). */
+export const handshakeOnly = async (kind: HandshakeKind, inFlight: number, ms: number) => {
+  const child = await spawnPeer("hs", kind, kind === "tls" ? [tlsCert().dir] : [])
+  const listening = (await child.next("listening")) as FromChild & { type: "listening" }
+  const h = await makeHandshaker(kind, listening)
+  for (let i = 0; i < 3; i++) await h.once(true)
+  const result = await handshakeRate(h, inFlight, ms)
+  await h.close()
+  await child.stop()
+  return result
+}

@@ -1,0 +1,178 @@
+/**
+ * The other process of the network benchmarks: `node --import tsx --conditions=source peer.ts ROLE KIND`,
+ * forked by `network.bench.ts`, talking to it over IPC (see `support.ts`) and over loopback TCP.
+ *
+ * - `recv` (raw | native | noble | libp2p-noise | libp2p-plaintext): accepts connections and counts
+ *   the payload bytes; after `expect`, reports the total (and, when verifying, a checksum of every
+ *   byte) once that many arrived;
+ * - `hs` (native | noble | libp2p-noise | tls): accepts handshakes and echoes what it receives;
+ * - `mem` (raw | native | libp2p-noise): holds idle connections and reports its memory on `measure`.
+ */
+import "./polyfill.ts"
+import * as Net from "node:net"
+import * as Tls from "node:tls"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
+import * as Tcp from "@effect-p2p/node/Tcp"
+import { Effect } from "effect"
+import type { Libp2p } from "libp2p"
+import { type FromChild, fnv, fnvStart, type ToChild } from "./support.ts"
+import {
+  backendLayer,
+  benchProtocol,
+  chunksOf,
+  fixedKeyConnection,
+  handshake,
+  makeIdentity,
+  makeLibp2p,
+  tlsCert
+} from "./transports.ts"
+
+const [role, kind, certDir] = process.argv.slice(2) as [string, string, string | undefined]
+const send = (m: FromChild) => process.send!(m)
+const fail = (e: unknown) => {
+  send({ type: "error", message: e instanceof Error ? (e.stack ?? e.message) : String(e) })
+  setTimeout(() => process.exit(1), 100)
+}
+process.on("uncaughtException", fail)
+process.on("unhandledRejection", fail)
+
+// --- counting received bytes
+let expected = Number.POSITIVE_INFINITY
+let received = 0
+let messages = 0
+let verify = false
+let checksum = fnvStart
+const onData = (bytes: Uint8Array) => {
+  received += bytes.length
+  messages++
+  if (verify) checksum = fnv(checksum, bytes)
+  if (received >= expected) {
+    expected = Number.POSITIVE_INFINITY
+    send({ type: "done", bytes: received, checksum, messages })
+  }
+}
+
+// --- idle connections, for `mem`
+let connections = 0
+let live = 0
+
+let stopping: () => Promise<void> = async () => {}
+const gc = (globalThis as { gc?: () => void }).gc
+const sample = () => {
+  for (let i = 0; i < 3; i++) gc?.()
+  const m = process.memoryUsage()
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
+}
+
+process.on("message", (raw) => {
+  const m = raw as ToChild
+  if (m.type === "expect") {
+    expected = m.bytes
+    received = 0
+    messages = 0
+    verify = m.verify
+    checksum = fnvStart
+    send({ type: "ready" })
+  } else if (m.type === "measure") {
+    send({ type: "memory", connections, live, usage: sample() })
+  } else if (m.type === "stop") {
+    stopping().finally(() => process.exit(0))
+  }
+})
+
+/** Runs a scoped server program forever; `stop` interrupts it. */
+const runEffectServer = (handler: (socket: Tcp.TcpSocket) => Effect.Effect<void, unknown, never>, peerId?: string) => {
+  const program = Effect.gen(function* () {
+    const server = yield* Tcp.listen({ port: 0, host: "127.0.0.1", backlog: 1024 })
+    send({ type: "listening", port: server.address.port, ...(peerId === undefined ? {} : { peerId }) })
+    return yield* server.run((socket) => handler(socket).pipe(Effect.ignore))
+  }).pipe(Effect.scoped)
+  Effect.runFork(program)
+}
+
+const startNet = (onSocket: (socket: Net.Socket) => void) => {
+  const server = Net.createServer(onSocket)
+  server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, () =>
+    send({ type: "listening", port: (server.address() as Net.AddressInfo).port })
+  )
+}
+
+const startLibp2p = async (handler: (stream: import("@libp2p/interface").Stream) => void) => {
+  const node: Libp2p = await makeLibp2p(kind === "libp2p-noise" ? "noise" : "plaintext", true)
+  await node.handle(benchProtocol, (stream) => handler(stream), {
+    maxInboundStreams: 10_000,
+    runOnLimitedConnection: true
+  })
+  stopping = () => node.stop()
+  node.addEventListener("connection:open", () => connections++)
+  const addr = node.getMultiaddrs()[0]!
+  send({ type: "listening", port: 0, addr: addr.toString(), peerId: node.peerId.toString() })
+}
+
+const main = async () => {
+  if (role === "recv") {
+    if (kind === "raw") return startNet((s) => s.on("data", onData))
+    if (kind === "native" || kind === "noble") {
+      const layer = backendLayer(kind)
+      return runEffectServer((socket) =>
+        Effect.gen(function* () {
+          const connection = yield* fixedKeyConnection(socket, false)
+          while (true) onData((yield* connection.read)[1])
+        }).pipe(Effect.provide(layer))
+      )
+    }
+    return startLibp2p((stream) => stream.addEventListener("message", (e) => onData(chunksOf(e.data))))
+  }
+  if (role === "hs") {
+    if (kind === "native" || kind === "noble") {
+      const identity = await makeIdentity(kind)
+      const layer = backendLayer(kind)
+      return runEffectServer(
+        (socket) =>
+          Effect.gen(function* () {
+            const { connection } = yield* handshake(socket, identity, true)
+            while (true) yield* connection.write((yield* connection.read)[1])
+          }).pipe(Effect.provide(layer)),
+        PeerId.toBase58(identity.peerId)
+      )
+    }
+    if (kind === "tls") {
+      const { key, cert } = tlsCert(certDir)
+      const server = Tls.createServer({ key, cert, minVersion: "TLSv1.3" }, (s) => {
+        s.on("data", (d) => s.write(d))
+        s.on("error", () => {})
+      })
+      server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, () =>
+        send({ type: "listening", port: (server.address() as Net.AddressInfo).port })
+      )
+      return
+    }
+    return startLibp2p((stream) => stream.addEventListener("message", (e) => stream.send(e.data)))
+  }
+  if (role === "mem") {
+    if (kind === "raw") {
+      return startNet((s) => {
+        connections++
+        s.once("data", () => live++)
+      })
+    }
+    if (kind === "native") {
+      const layer = backendLayer(kind)
+      return runEffectServer((socket) =>
+        Effect.gen(function* () {
+          const connection = yield* fixedKeyConnection(socket, false)
+          connections++
+          yield* connection.read
+          live++
+          return yield* Effect.never
+        }).pipe(Effect.provide(layer))
+      )
+    }
+    return startLibp2p((stream) => {
+      stream.addEventListener("message", () => live++, { once: true })
+    })
+  }
+  throw new Error(`unknown role ${role} ${kind}`)
+}
+
+main().catch(fail)

@@ -1,0 +1,130 @@
+/**
+ * The transports under comparison, set up the same way in the parent and in the children:
+ * effect-p2p connections (fixed key, crossed nonces) and sessions (full handshake) over
+ * `@effect-p2p/node`'s TCP helpers, js-libp2p 3 nodes (TCP + noise or plaintext + yamux), and a
+ * self-signed certificate for `node:tls`.
+ */
+import "./polyfill.ts"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { noise } from "@chainsafe/libp2p-noise"
+import { yamux } from "@chainsafe/libp2p-yamux"
+import * as Encoding from "@effect-p2p/codec/Encoding"
+import * as ByteReader from "@effect-p2p/connection/ByteReader"
+import * as Connection from "@effect-p2p/connection/Connection"
+import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
+import * as Identity from "@effect-p2p/crypto/Identity"
+import * as Nonce from "@effect-p2p/crypto/Nonce"
+import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
+import { NativeCrypto } from "@effect-p2p/node"
+import type * as Tcp from "@effect-p2p/node/Tcp"
+import * as Session from "@effect-p2p/session/Session"
+import { plaintext } from "@libp2p/plaintext"
+import { tcp } from "@libp2p/tcp"
+import { Effect, Layer } from "effect"
+import { createLibp2p, type Libp2p } from "libp2p"
+
+export type Backend = "native" | "noble"
+
+export const backendLayer = (backend: Backend): Layer.Layer<CryptoBackend.CryptoBackend> =>
+  backend === "noble" ? CryptoBackend.layerNoble : Layer.orDie(NativeCrypto.layer())
+
+export const backendShape = (backend: Backend): Promise<CryptoBackend.CryptoBackendShape> =>
+  backend === "noble" ? Promise.resolve(CryptoBackend.noble) : Effect.runPromise(NativeCrypto.make())
+
+// --- effect-p2p message connection with a fixed key (no handshake): both ends agree on key and nonces.
+const key = new Uint8Array(32).fill(7)
+const nonceA = Nonce.zero()
+const nonceB = Nonce.increment(Nonce.increment(nonceA))
+
+/** A message connection over an open TCP socket; `dialer` picks which nonce is ours. */
+export const fixedKeyConnection = (tcpSocket: Tcp.TcpSocket, dialer: boolean) =>
+  Connection.make({
+    reader: ByteReader.make(tcpSocket.socket),
+    channelKey: key,
+    localNonce: dialer ? nonceA : nonceB,
+    remoteNonce: dialer ? nonceB : nonceA,
+    encoding: Encoding.bytes
+  })
+
+// --- effect-p2p sessions: authenticate + accept with difficulty-0 identities.
+export const version = { chainName: "BENCH_CHAIN", distributedDbVersion: 1, p2pVersion: 1 }
+
+export const makeIdentity = (backend: Backend) =>
+  Effect.runPromise(Identity.generate({ difficulty: 0 }).pipe(Effect.provide(backendLayer(backend))))
+
+/** The full handshake over an open TCP socket: connection message, metadata, ack; returns info and the connection. */
+export const handshake = (tcpSocket: Tcp.TcpSocket, identity: Identity.Identity, incoming: boolean) =>
+  Effect.gen(function* () {
+    const [info, auth] = yield* Session.authenticate({
+      socket: tcpSocket.socket,
+      identity,
+      incoming,
+      remote: { address: tcpSocket.remote.host, port: tcpSocket.remote.port },
+      listeningPort: incoming ? tcpSocket.local.port : undefined,
+      powTarget: ProofOfWork.target(0),
+      version,
+      metadata: undefined,
+      metadataEncoding: Encoding.empty,
+      timeout: "10 seconds"
+    })
+    const connection = yield* Session.accept(auth, { messageEncoding: Encoding.bytes })
+    return { info, connection }
+  })
+
+// --- js-libp2p 3
+export type Libp2pSecurity = "noise" | "plaintext"
+export const benchProtocol = "/effect-p2p-bench/1.0.0"
+
+export const makeLibp2p = (security: Libp2pSecurity, listen: boolean): Promise<Libp2p> =>
+  createLibp2p({
+    addresses: { listen: listen ? ["/ip4/127.0.0.1/tcp/0"] : [] },
+    transports: [tcp()],
+    connectionEncrypters: [security === "noise" ? noise() : plaintext()],
+    streamMuxers: [yamux()],
+    connectionMonitor: { enabled: false },
+    connectionManager: {
+      maxConnections: 10_000,
+      maxIncomingPendingConnections: 10_000,
+      inboundConnectionThreshold: 1_000_000,
+      maxParallelDials: 1000
+    }
+  })
+
+/** The payload bytes of a libp2p 'message' event (a Uint8Array or a Uint8ArrayList). */
+export const chunksOf = (data: Uint8Array | { subarray(): Uint8Array }): Uint8Array =>
+  data instanceof Uint8Array ? data : data.subarray()
+
+// --- node:tls: a self-signed P-256 certificate made with the openssl CLI once per process.
+let cert: { key: Buffer; cert: Buffer; dir: string } | undefined
+/** Makes the certificate in a fresh directory, or reads the one in `existing` (the child reads the parent's). */
+export const tlsCert = (existing?: string) => {
+  if (cert) return cert
+  const dir = existing ?? mkdtempSync(join(tmpdir(), "effect-p2p-bench-"))
+  if (existing === undefined)
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem")
+      ],
+      { stdio: "ignore" }
+    )
+  cert = { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")), dir }
+  return cert
+}
