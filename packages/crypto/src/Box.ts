@@ -72,8 +72,11 @@ export const precompute = (
  *
  * @example
  * ```ts
- * import { Box } from "@effect-p2p/crypto"
- * Box.seal(channelKey, nonce, new TextEncoder().encode("hi")) // Effect<Uint8Array (18 bytes)>
+ * import { Box, CryptoBackend, Keys, Nonce } from "@effect-p2p/crypto"
+ * import { Effect, Result } from "effect"
+ * const channelKey = Result.getOrThrow(Keys.channelKey(new Uint8Array(32)))
+ * const sealed = Box.seal(channelKey, Nonce.zero(), new TextEncoder().encode("hi"))
+ * Effect.runSync(Effect.provide(sealed, CryptoBackend.layerNoble)).length // 18: tag(16) || ciphertext(2)
  * ```
  * @category encoding
  * @since 0.1.0
@@ -91,8 +94,14 @@ export const seal = (
  *
  * @example
  * ```ts
- * import { Box } from "@effect-p2p/crypto"
- * Box.open(channelKey, nonce, boxed) // Effect<Uint8Array, DecipherError>
+ * import { Box, CryptoBackend, Keys, Nonce } from "@effect-p2p/crypto"
+ * import { Effect, Result } from "effect"
+ * const channelKey = Result.getOrThrow(Keys.channelKey(new Uint8Array(32)))
+ * const program = Effect.gen(function*() {
+ *   const boxed = yield* Box.seal(channelKey, Nonce.zero(), new TextEncoder().encode("hi"))
+ *   return yield* Box.open(channelKey, Nonce.zero(), boxed)
+ * })
+ * Effect.runSync(Effect.provide(program, CryptoBackend.layerNoble)) // Uint8Array [104, 105]
  * ```
  * @category decoding
  * @since 0.1.0

@@ -67,8 +67,10 @@ export class CryptoBackend extends Context.Service<CryptoBackend, CryptoBackendS
  *
  * @example
  * ```ts
- * import { CryptoBackend } from "@effect-p2p/crypto"
- * CryptoBackend.hsalsa20(sharedSecret) // 32-byte channel key
+ * import { CryptoBackend, Keys } from "@effect-p2p/crypto"
+ * const a = Keys.generateWith(CryptoBackend.noble), b = Keys.generateWith(CryptoBackend.noble)
+ * const sharedSecret = CryptoBackend.noble.x25519(a.secretKey, b.publicKey)!
+ * CryptoBackend.hsalsa20(sharedSecret) // 32-byte channel key, as CryptoBackend.noble.precompute(a.secretKey, b.publicKey)
  * ```
  * @category constructors
  * @since 0.1.0
@@ -139,9 +141,11 @@ export const noble: CryptoBackendShape = {
  *
  * @example
  * ```ts
- * import { Box, CryptoBackend } from "@effect-p2p/crypto"
- * import { Effect } from "effect"
- * Box.seal(key, nonce, msg).pipe(Effect.provide(CryptoBackend.layerNoble))
+ * import { Box, CryptoBackend, Keys, Nonce } from "@effect-p2p/crypto"
+ * import { Effect, Result } from "effect"
+ * const key = Result.getOrThrow(Keys.channelKey(new Uint8Array(32)))
+ * const boxed = Box.seal(key, Nonce.zero(), new Uint8Array([1, 2, 3])).pipe(Effect.provide(CryptoBackend.layerNoble))
+ * Effect.runSync(boxed).length // 19
  * ```
  * @category layers
  * @since 0.1.0

@@ -103,8 +103,15 @@ export interface ReadOptions {
  *
  * @example
  * ```ts
- * import { CryptoBackend, Identity } from "@effect-p2p/crypto"
- * Identity.fromFileWith(CryptoBackend.noble, file, { expectedDifficulty: 26 })
+ * import { CryptoBackend, Identity, Keys } from "@effect-p2p/crypto"
+ * const keys = Keys.generateWith(CryptoBackend.noble)
+ * const file: Identity.IdentityFile = {
+ *   public_key: Keys.toHex(keys.publicKey),
+ *   secret_key: Keys.toHex(keys.secretKey),
+ *   proof_of_work_stamp: "00".repeat(24)
+ * }
+ * Identity.fromFileWith(CryptoBackend.noble, file) // Result.succeed(Identity), the peer id computed
+ * Identity.fromFileWith(CryptoBackend.noble, file, { expectedDifficulty: 26 }) // Result.fail(InsufficientProofOfWork)
  * ```
  * @category decoding
  * @since 0.1.0
@@ -146,8 +153,12 @@ export const fromFileWith = (
  *
  * @example
  * ```ts
- * import { CryptoBackend, Identity } from "@effect-p2p/crypto"
- * Identity.checkWith(CryptoBackend.noble, identity, 26)
+ * import { CryptoBackend, Identity, Keys } from "@effect-p2p/crypto"
+ * import { Result } from "effect"
+ * const stamp = Result.getOrThrow(Keys.powStamp(new Uint8Array(24)))
+ * const identity = Identity.fromParts(CryptoBackend.noble, Keys.generateWith(CryptoBackend.noble), stamp)
+ * Identity.checkWith(CryptoBackend.noble, identity, 0) // Result.void
+ * Identity.checkWith(CryptoBackend.noble, identity, 26) // Result.fail(InsufficientProofOfWork), all but surely
  * ```
  * @category guards
  * @since 0.1.0
@@ -173,8 +184,13 @@ export const checkWith = (
  *
  * @example
  * ```ts
- * import { Identity } from "@effect-p2p/crypto"
- * Identity.check(identity, 26) // Effect<void, InvalidDifficulty | InsufficientProofOfWork, CryptoBackend>
+ * import { CryptoBackend, Identity } from "@effect-p2p/crypto"
+ * import { Effect } from "effect"
+ * const program = Effect.gen(function*() {
+ *   const identity = yield* Identity.generate({ difficulty: 8 })
+ *   yield* Identity.check(identity, 8) // Effect<void, InvalidDifficulty | InsufficientProofOfWork, CryptoBackend>
+ * })
+ * Effect.runPromise(Effect.provide(program, CryptoBackend.layerNoble))
  * ```
  * @category guards
  * @since 0.1.0
@@ -190,7 +206,11 @@ export const check = (identity: Identity, difficulty: number) =>
  * ```ts
  * import { CryptoBackend, Identity } from "@effect-p2p/crypto"
  * import { Effect } from "effect"
- * Identity.fromJson(text, { expectedDifficulty: 26 }).pipe(Effect.provide(CryptoBackend.layerNoble))
+ * const program = Effect.gen(function*() {
+ *   const text = Identity.toJson(yield* Identity.generate({ difficulty: 8 }))
+ *   return yield* Identity.fromJson(text, { expectedDifficulty: 8 })
+ * })
+ * Effect.runPromise(program.pipe(Effect.provide(CryptoBackend.layerNoble))) // the same Identity
  * ```
  * @category decoding
  * @since 0.1.0
@@ -207,8 +227,12 @@ export const fromJson = Effect.fn("Identity.fromJson")(function* (text: string, 
  *
  * @example
  * ```ts
- * import { Identity } from "@effect-p2p/crypto"
+ * import { CryptoBackend, Identity, Keys } from "@effect-p2p/crypto"
+ * import { Result } from "effect"
+ * const stamp = Result.getOrThrow(Keys.powStamp(new Uint8Array(24)))
+ * const identity = Identity.fromParts(CryptoBackend.noble, Keys.generateWith(CryptoBackend.noble), stamp)
  * Identity.toFile(identity).peer_id // "id…"
+ * Identity.toFile(identity).proof_of_work_stamp // "000000000000000000000000000000000000000000000000"
  * ```
  * @category encoding
  * @since 0.1.0
@@ -227,7 +251,10 @@ export const toFile = (identity: Identity): Required<IdentityFile> => ({
  *
  * @example
  * ```ts
- * import { Identity } from "@effect-p2p/crypto"
+ * import { CryptoBackend, Identity, Keys } from "@effect-p2p/crypto"
+ * import { Result } from "effect"
+ * const stamp = Result.getOrThrow(Keys.powStamp(new Uint8Array(24)))
+ * const identity = Identity.fromParts(CryptoBackend.noble, Keys.generateWith(CryptoBackend.noble), stamp)
  * Identity.toJson(identity) // '{ "peer_id": "id…",\n  "public_key":\n    "…", …'
  * ```
  * @category encoding
@@ -282,8 +309,11 @@ export const generate = Effect.fn("Identity.generate")(function* (options: Gener
  *
  * @example
  * ```ts
- * import { CryptoBackend, Identity } from "@effect-p2p/crypto"
- * Identity.fromParts(CryptoBackend.noble, keys, stamp)
+ * import { CryptoBackend, Identity, Keys } from "@effect-p2p/crypto"
+ * import { Result } from "effect"
+ * const keys = Keys.generateWith(CryptoBackend.noble)
+ * const stamp = Result.getOrThrow(Keys.powStamp(new Uint8Array(24)))
+ * Identity.fromParts(CryptoBackend.noble, keys, stamp).peerId // blake2b-16 of keys.publicKey
  * ```
  * @category constructors
  * @since 0.1.0

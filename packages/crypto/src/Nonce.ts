@@ -116,7 +116,11 @@ const respToInit = new TextEncoder().encode("Resp -> Init")
  * @example
  * ```ts
  * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
- * Nonce.deriveWith(CryptoBackend.noble.blake2b, { incoming: false, sent, received })
+ * // The framed connection messages (length prefix included) as the dialler sent and received them
+ * const sent = new Uint8Array([0, 2, 1, 2]), received = new Uint8Array([0, 2, 3, 4])
+ * const dialler = Nonce.deriveWith(CryptoBackend.noble.blake2b, { incoming: false, sent, received })
+ * const acceptor = Nonce.deriveWith(CryptoBackend.noble.blake2b, { incoming: true, sent: received, received: sent })
+ * // dialler.local equals acceptor.remote, dialler.remote equals acceptor.local
  * ```
  * @category constructors
  * @since 0.1.0
@@ -143,8 +147,11 @@ export const deriveWith = (
  *
  * @example
  * ```ts
- * import { Nonce } from "@effect-p2p/crypto"
- * Nonce.fromConnectionMessages({ incoming: false, sent, received }) // Effect<{ local, remote }>
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
+ * import { Effect } from "effect"
+ * const sent = new Uint8Array([0, 2, 1, 2]), received = new Uint8Array([0, 2, 3, 4])
+ * const nonces = Nonce.fromConnectionMessages({ incoming: false, sent, received }) // Effect<{ local, remote }>
+ * Effect.runSync(Effect.provide(nonces, CryptoBackend.layerNoble)).local.length // 24
  * ```
  * @category constructors
  * @since 0.1.0

@@ -47,8 +47,10 @@ export const fromBytes = (bytes: Uint8Array): Result.Result<PeerId, InvalidLengt
  *
  * @example
  * ```ts
- * import { CryptoBackend, PeerId } from "@effect-p2p/crypto"
- * PeerId.fromPublicKeyWith(CryptoBackend.noble, publicKey)
+ * import { CryptoBackend, Keys, PeerId } from "@effect-p2p/crypto"
+ * import { Result } from "effect"
+ * const publicKey = Result.getOrThrow(Keys.publicKey(new Uint8Array(32)))
+ * PeerId.toBase58(PeerId.fromPublicKeyWith(CryptoBackend.noble, publicKey)) // "idtykuky2yNx1JDkaxztoQ7n5twT8j"
  * ```
  * @category constructors
  * @since 0.1.0
@@ -61,8 +63,11 @@ export const fromPublicKeyWith = (backend: CryptoBackendShape, publicKey: Public
  *
  * @example
  * ```ts
- * import { PeerId } from "@effect-p2p/crypto"
- * PeerId.fromPublicKey(publicKey) // Effect<PeerId, never, CryptoBackend>
+ * import { CryptoBackend, Keys, PeerId } from "@effect-p2p/crypto"
+ * import { Effect } from "effect"
+ * const { publicKey } = Keys.generateWith(CryptoBackend.noble)
+ * const peerId = PeerId.fromPublicKey(publicKey) // Effect<PeerId, never, CryptoBackend>
+ * Effect.runSync(Effect.provide(peerId, CryptoBackend.layerNoble)).length // 16
  * ```
  * @category constructors
  * @since 0.1.0
@@ -76,6 +81,8 @@ export const fromPublicKey = (publicKey: PublicKey) =>
  * @example
  * ```ts
  * import { PeerId } from "@effect-p2p/crypto"
+ * import { Result } from "effect"
+ * const peerId = Result.getOrThrow(PeerId.fromBase58("idsg2wkkDDv2cbEMK4zH49fjgyn7XT"))
  * PeerId.toBase58(peerId) // "idsg2wkkDDv2cbEMK4zH49fjgyn7XT"
  * ```
  * @category encoding
@@ -128,7 +135,10 @@ export const fromBase58 = (text: string): Result.Result<PeerId, InvalidPeerId> =
  * @example
  * ```ts
  * import { PeerId } from "@effect-p2p/crypto"
- * PeerId.equals(a, b)
+ * import { Result } from "effect"
+ * const a = Result.getOrThrow(PeerId.fromBytes(new Uint8Array(16)))
+ * const b = Result.getOrThrow(PeerId.fromBytes(new Uint8Array(16)))
+ * PeerId.equals(a, b) // true
  * ```
  * @category guards
  * @since 0.1.0

@@ -465,8 +465,10 @@ export const meets = (digest: Uint32Array, target: Uint32Array): boolean => {
  * @example
  * ```ts
  * import { PowHash } from "@effect-p2p/crypto"
+ * const publicKey = new Uint8Array(32)
  * const stamp = new Uint8Array(24)
- * PowHash.search(PowHash.make(publicKey), stamp, PowHash.targetLimbs(2n ** 248n), 10_000)
+ * PowHash.search(PowHash.make(publicKey), stamp, PowHash.targetLimbs(2n ** 248n), 10_000) // 469
+ * stamp[23] // 0xd4: stamp is now 00…01d4, the 469th tried, which meets difficulty 8
  * ```
  * @category combinators
  * @since 0.1.0

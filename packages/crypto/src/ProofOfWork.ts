@@ -57,8 +57,11 @@ export const target = (difficulty: number): bigint => Result.getOrThrow(fromDiff
  *
  * @example
  * ```ts
- * import { CryptoBackend, ProofOfWork } from "@effect-p2p/crypto"
- * ProofOfWork.hashValueWith(CryptoBackend.noble, publicKey, stamp)
+ * import { CryptoBackend, Keys, ProofOfWork } from "@effect-p2p/crypto"
+ * import { Result } from "effect"
+ * const publicKey = Result.getOrThrow(Keys.publicKey(new Uint8Array(32)))
+ * const stamp = Result.getOrThrow(Keys.powStamp(new Uint8Array(24)))
+ * ProofOfWork.hashValueWith(CryptoBackend.noble, publicKey, stamp) // 0xd0991ccb…906f802fn
  * ```
  * @category combinators
  * @since 0.1.0
@@ -78,8 +81,12 @@ export const hashValueWith = (backend: CryptoBackendShape, publicKey: PublicKey,
  *
  * @example
  * ```ts
- * import { CryptoBackend, ProofOfWork } from "@effect-p2p/crypto"
- * ProofOfWork.checkWith(CryptoBackend.noble, publicKey, stamp, ProofOfWork.target(26))
+ * import { CryptoBackend, Keys, ProofOfWork } from "@effect-p2p/crypto"
+ * import { Result } from "effect"
+ * const publicKey = Result.getOrThrow(Keys.publicKey(new Uint8Array(32)))
+ * const stamp = Result.getOrThrow(Keys.powStamp(new Uint8Array(24)))
+ * ProofOfWork.checkWith(CryptoBackend.noble, publicKey, stamp, ProofOfWork.target(0)) // true
+ * ProofOfWork.checkWith(CryptoBackend.noble, publicKey, stamp, ProofOfWork.target(26)) // false
  * ```
  * @category guards
  * @since 0.1.0
@@ -96,8 +103,12 @@ export const checkWith = (
  *
  * @example
  * ```ts
- * import { ProofOfWork } from "@effect-p2p/crypto"
- * ProofOfWork.check(publicKey, stamp, ProofOfWork.target(26)) // Effect<boolean, never, CryptoBackend>
+ * import { CryptoBackend, Keys, ProofOfWork } from "@effect-p2p/crypto"
+ * import { Effect, Result } from "effect"
+ * const publicKey = Result.getOrThrow(Keys.publicKey(new Uint8Array(32)))
+ * const stamp = Result.getOrThrow(Keys.powStamp(new Uint8Array(24)))
+ * const checked = ProofOfWork.check(publicKey, stamp, ProofOfWork.target(26)) // Effect<boolean, never, CryptoBackend>
+ * Effect.runSync(Effect.provide(checked, CryptoBackend.layerNoble)) // false
  * ```
  * @category guards
  * @since 0.1.0
@@ -115,8 +126,11 @@ export const check = (
  *
  * @example
  * ```ts
- * import { ProofOfWork } from "@effect-p2p/crypto"
- * ProofOfWork.difficultyMet(publicKey, stamp) // e.g. 26
+ * import { Keys, ProofOfWork } from "@effect-p2p/crypto"
+ * import { Result } from "effect"
+ * const publicKey = Result.getOrThrow(Keys.publicKey(new Uint8Array(32)))
+ * const stamp = Result.getOrThrow(Keys.powStamp(new Uint8Array(24)))
+ * ProofOfWork.difficultyMet(publicKey, stamp) // 0 (an identity made for difficulty 26 gives 26 or more)
  * ```
  * @category combinators
  * @since 0.1.0
