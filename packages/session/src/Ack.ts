@@ -72,10 +72,13 @@ export const isSendablePoint = (point: string): boolean =>
  * @since 0.1.0
  * @example
  * ```ts
- * import { CryptoBackend } from "@effect-p2p/crypto"
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
  * import { Ack } from "@effect-p2p/session"
  *
- * // Ack.seal(CryptoBackend.noble, channelKey, { current: nonce }, { _tag: "Ack" })
+ * const channelKey = new Uint8Array(32)
+ * const localNonce = { current: Nonce.zero() }
+ * Ack.seal(CryptoBackend.noble, channelKey, localNonce, { _tag: "Ack" }).length // 19: length(2) || tag(16) || 00
+ * localNonce.current[23] // 1: advanced
  * ```
  */
 export const seal = (
@@ -109,10 +112,18 @@ export const seal = (
  * @since 0.1.0
  * @example
  * ```ts
- * import { CryptoBackend } from "@effect-p2p/crypto"
+ * import { ByteReader, ByteSocket } from "@effect-p2p/connection"
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
  * import { Ack } from "@effect-p2p/session"
+ * import { Effect } from "effect"
  *
- * // Ack.read(CryptoBackend.noble, channelKey, { current: remoteNonce }, reader)
+ * const channelKey = new Uint8Array(32)
+ * const [a, b] = ByteSocket.makePair()
+ * const program = Effect.gen(function*() {
+ *   yield* a.write(Ack.seal(CryptoBackend.noble, channelKey, { current: Nonce.zero() }, { _tag: "NackV0" }))
+ *   return yield* Ack.read(CryptoBackend.noble, channelKey, { current: Nonce.zero() }, ByteReader.make(b))
+ * })
+ * Effect.runPromise(program) // { _tag: "NackV0" }
  * ```
  */
 export const read = (

@@ -57,9 +57,18 @@ const port: Encoding.Encoding<Option.Option<number>> = Encoding.conv(Encoding.ui
  * @example
  * ```ts
  * import { Binary } from "@effect-p2p/codec"
+ * import { CryptoBackend, Keys, Nonce } from "@effect-p2p/crypto"
  * import { ConnectionMessage } from "@effect-p2p/session"
+ * import { Option, Result } from "effect"
  *
- * // Binary.encode(ConnectionMessage.encoding, message) gives the 90 + |chain name| body bytes
+ * const message: ConnectionMessage.ConnectionMessage = {
+ *   port: Option.some(9732),
+ *   publicKey: Keys.generateWith(CryptoBackend.noble).publicKey,
+ *   powStamp: Result.getOrThrow(Keys.powStamp(new Uint8Array(24))),
+ *   messageNonce: Nonce.zero(),
+ *   version: { chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 }
+ * }
+ * Binary.length(ConnectionMessage.encoding, message) // 103: 90 + |chain name|
  * ```
  */
 export const encoding: Encoding.Encoding<ConnectionMessage> = Encoding.struct({
@@ -82,9 +91,18 @@ export const encoding: Encoding.Encoding<ConnectionMessage> = Encoding.struct({
  * @since 0.1.0
  * @example
  * ```ts
+ * import { CryptoBackend, Keys, Nonce } from "@effect-p2p/crypto"
  * import { ConnectionMessage } from "@effect-p2p/session"
+ * import { Option, Result } from "effect"
  *
- * // ConnectionMessage.frame(message): Result<Uint8Array, EncodeError | InvalidMessageSize>
+ * const framed = ConnectionMessage.frame({
+ *   port: Option.none(),
+ *   publicKey: Keys.generateWith(CryptoBackend.noble).publicKey,
+ *   powStamp: Result.getOrThrow(Keys.powStamp(new Uint8Array(24))),
+ *   messageNonce: Nonce.zero(),
+ *   version: { chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 }
+ * }) // Result<Uint8Array, EncodeError | InvalidMessageSize>
+ * Result.map(framed, (bytes) => bytes.length) // Result.succeed(105): the u16 length 103, then the body
  * ```
  */
 export const frame = (message: ConnectionMessage): Result.Result<Uint8Array, EncodeError | InvalidMessageSize> =>
@@ -109,9 +127,19 @@ export const frame = (message: ConnectionMessage): Result.Result<Uint8Array, Enc
  * @since 0.1.0
  * @example
  * ```ts
+ * import { CryptoBackend, Keys, Nonce } from "@effect-p2p/crypto"
  * import { ConnectionMessage } from "@effect-p2p/session"
+ * import { Option, Result } from "effect"
  *
- * // ConnectionMessage.unframe(bytes): Result<ConnectionMessage, DecodeError>
+ * const framed = Result.getOrThrow(ConnectionMessage.frame({
+ *   port: Option.some(9732),
+ *   publicKey: Keys.generateWith(CryptoBackend.noble).publicKey,
+ *   powStamp: Result.getOrThrow(Keys.powStamp(new Uint8Array(24))),
+ *   messageNonce: Nonce.zero(),
+ *   version: { chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 }
+ * }))
+ * Result.map(ConnectionMessage.unframe(framed), (message) => message.port) // Result.succeed(Option.some(9732))
+ * ConnectionMessage.unframe(framed.subarray(0, 50)) // Result.fail(DecodeError)
  * ```
  */
 export const unframe = (framed: Uint8Array): Result.Result<ConnectionMessage, DecodeError> =>
@@ -139,9 +167,23 @@ export interface Received {
  * @example
  * ```ts
  * import { ByteReader, ByteSocket } from "@effect-p2p/connection"
+ * import { CryptoBackend, Keys, Nonce } from "@effect-p2p/crypto"
  * import { ConnectionMessage } from "@effect-p2p/session"
+ * import { Effect, Option, Result } from "effect"
  *
- * // ConnectionMessage.read(ByteReader.make(socket)): Effect<{ message, bytes }, ConnectionClosed | DecodeError>
+ * const framed = Result.getOrThrow(ConnectionMessage.frame({
+ *   port: Option.some(9732),
+ *   publicKey: Keys.generateWith(CryptoBackend.noble).publicKey,
+ *   powStamp: Result.getOrThrow(Keys.powStamp(new Uint8Array(24))),
+ *   messageNonce: Nonce.zero(),
+ *   version: { chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 }
+ * }))
+ * const [a, b] = ByteSocket.makePair()
+ * const program = Effect.gen(function*() {
+ *   yield* a.write(framed)
+ *   const { message, bytes } = yield* ConnectionMessage.read(ByteReader.make(b))
+ *   return [message.version.chainName, bytes.length] as const // ["TEZOS_MAINNET", 105]
+ * })
  * ```
  */
 export const read = (reader: ByteReader): Effect.Effect<Received, ConnectionClosed | DecodeError> =>

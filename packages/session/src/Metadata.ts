@@ -41,7 +41,7 @@ export interface OctezMetadata {
  * import { Binary } from "@effect-p2p/codec"
  * import { Metadata } from "@effect-p2p/session"
  *
- * Binary.encode(Metadata.octez, { disableMempool: false, privateNode: true }) // Uint8Array [0x00, 0xff]
+ * Binary.encode(Metadata.octez, { disableMempool: false, privateNode: true }) // Success(Uint8Array [0x00, 0xff])
  * ```
  */
 export const octez: Encoding.Encoding<OctezMetadata> = Encoding.struct({
@@ -58,10 +58,17 @@ export const octez: Encoding.Encoding<OctezMetadata> = Encoding.struct({
  * @since 0.1.0
  * @example
  * ```ts
- * import { CryptoBackend } from "@effect-p2p/crypto"
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
  * import { Metadata } from "@effect-p2p/session"
+ * import { Result } from "effect"
  *
- * // Metadata.seal(CryptoBackend.noble, channelKey, { current: localNonce }, Metadata.octez, value)
+ * const channelKey = new Uint8Array(32)
+ * const localNonce = { current: Nonce.zero() }
+ * const chunk = Metadata.seal(CryptoBackend.noble, channelKey, localNonce, Metadata.octez, {
+ *   disableMempool: false,
+ *   privateNode: false
+ * })
+ * Result.map(chunk, (bytes) => bytes.length) // Result.succeed(20): length(2) || tag(16) || 2 bytes
  * ```
  */
 export const seal = <Meta>(
@@ -87,10 +94,19 @@ export const seal = <Meta>(
  * @since 0.1.0
  * @example
  * ```ts
- * import { CryptoBackend } from "@effect-p2p/crypto"
+ * import { ByteReader, ByteSocket } from "@effect-p2p/connection"
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
  * import { Metadata } from "@effect-p2p/session"
+ * import { Effect, Result } from "effect"
  *
- * // Metadata.read(CryptoBackend.noble, channelKey, { current: remoteNonce }, reader, Metadata.octez)
+ * const channelKey = new Uint8Array(32)
+ * const value = { disableMempool: true, privateNode: false }
+ * const [a, b] = ByteSocket.makePair()
+ * const program = Effect.gen(function*() {
+ *   yield* a.write(Result.getOrThrow(Metadata.seal(CryptoBackend.noble, channelKey, { current: Nonce.zero() }, Metadata.octez, value)))
+ *   return yield* Metadata.read(CryptoBackend.noble, channelKey, { current: Nonce.zero() }, ByteReader.make(b), Metadata.octez)
+ * })
+ * Effect.runPromise(program) // { disableMempool: true, privateNode: false }
  * ```
  */
 export const read = <Meta>(

@@ -185,11 +185,12 @@ const remaining = (state: State) =>
  * @example
  * ```ts
  * import { Encoding } from "@effect-p2p/codec"
- * import { ProofOfWork } from "@effect-p2p/crypto"
+ * import type { ByteSocket } from "@effect-p2p/connection"
+ * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
  * import { Effect } from "effect"
  * import { Session } from "@effect-p2p/session"
  *
- * const dial = (socket, identity) =>
+ * const dial = (socket: ByteSocket.ByteSocket, identity: Identity.Identity) =>
  *   Effect.gen(function*() {
  *     const [info, auth] = yield* Session.authenticate({
  *       socket, identity, incoming: false, listeningPort: 9732,
@@ -333,7 +334,7 @@ export interface AcceptOptions<Msg> extends Connection.Options {
  * import { Effect } from "effect"
  * import { Session } from "@effect-p2p/session"
  *
- * const talk = (auth) =>
+ * const talk = <Meta>(auth: Session.AuthenticatedConnection<Meta>) =>
  *   Effect.gen(function*() {
  *     const connection = yield* Session.accept(auth, { messageEncoding: Encoding.bytes, binaryChunksSize: 4096 })
  *     yield* connection.write(new Uint8Array([1, 2, 3]))
@@ -424,10 +425,10 @@ export interface NackOptions {
  * @since 0.1.0
  * @example
  * ```ts
- * import { Effect } from "effect"
  * import { Rejection, Session } from "@effect-p2p/session"
  *
- * const refuse = (auth) => Session.nack(auth, { motive: Rejection.TooManyConnections, alternativePoints: ["10.0.0.2:9732"] })
+ * const refuse = <Meta>(auth: Session.AuthenticatedConnection<Meta>) =>
+ *   Session.nack(auth, { motive: Rejection.TooManyConnections, alternativePoints: ["10.0.0.2:9732"] })
  * ```
  */
 export const nack = Effect.fn("Session.nack")(function* <Meta>(
@@ -455,8 +456,12 @@ export const nack = Effect.fn("Session.nack")(function* <Meta>(
  * @example
  * ```ts
  * import { Session } from "@effect-p2p/session"
+ * import { Effect } from "effect"
  *
- * // after `const [info, auth] = yield* Session.authenticate(...)`: Session.isPending(auth) === true
+ * // After `const [info, auth] = yield* Session.authenticate(...)`, auth is pending until accepted or nacked
+ * const release = <Meta>(auth: Session.AuthenticatedConnection<Meta>) =>
+ *   Session.isPending(auth) ? Session.nack(auth) : Effect.void
+ * Session.isPending({}) // false
  * ```
  */
 export const isPending = (u: unknown): boolean => {
