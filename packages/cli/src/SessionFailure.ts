@@ -38,7 +38,10 @@ export const fromError = (error: { readonly _tag: string; readonly message: stri
  * @example
  * ```ts
  * import { SessionFailure } from "@effect-p2p/cli"
- * // Dialer.connect(options).pipe(SessionFailure.orFail)
+ * import { SessionError } from "@effect-p2p/session"
+ * import { Effect, Option } from "effect"
+ * const refused = Effect.fail(new SessionError.RejectedByNack({ motive: 1, alternativePoints: Option.none() }))
+ * refused.pipe(SessionFailure.orFail) // fails with CliFailure { exitCode: 3, reason: "rejected by peer: …" }
  * ```
  * @category combinators
  * @since 0.1.0

@@ -29,13 +29,13 @@ export interface Options<Meta, Msg> extends TcpSession.SessionOptions<Meta, Msg>
  *
  * @example
  * ```ts
- * import { Encoding, P2pMessage } from "@effect-p2p/codec"
- * import { ProofOfWork } from "@effect-p2p/crypto"
+ * import { P2pMessage } from "@effect-p2p/codec"
+ * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
  * import { Dialer } from "@effect-p2p/node"
- * import { Metadata, Negotiation } from "@effect-p2p/session"
+ * import { Metadata } from "@effect-p2p/session"
  * import { Effect } from "effect"
  *
- * const program = (identity) => Effect.scoped(Effect.gen(function*() {
+ * const program = (identity: Identity.Identity) => Effect.scoped(Effect.gen(function*() {
  *   const peer = yield* Dialer.connect({
  *     host: "127.0.0.1", port: 9732, identity, powTarget: ProofOfWork.target(26),
  *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },

@@ -174,9 +174,11 @@ const fromSodium = (sodium: Sodium, options?: Options): CryptoBackend.CryptoBack
  * @example
  * ```ts
  * import { NativeCrypto } from "@effect-p2p/node"
- * import { Box } from "@effect-p2p/crypto"
- * import { Effect } from "effect"
- * Box.seal(key, nonce, msg).pipe(Effect.provide(NativeCrypto.layer()))
+ * import { Box, Keys, Nonce } from "@effect-p2p/crypto"
+ * import { Effect, Result } from "effect"
+ * const key = Result.getOrThrow(Keys.channelKey(new Uint8Array(32)))
+ * const boxed = Box.seal(key, Nonce.zero(), new Uint8Array([1, 2, 3])).pipe(Effect.provide(NativeCrypto.layer()))
+ * Effect.runSync(boxed).length // 19, or fails with SodiumUnavailable
  * ```
  * @category layers
  * @since 0.1.0
@@ -191,9 +193,11 @@ export const layer = (options?: Options): Layer.Layer<CryptoBackend.CryptoBacken
  * @example
  * ```ts
  * import { NativeCrypto } from "@effect-p2p/node"
- * import { Identity } from "@effect-p2p/crypto"
- * import { Effect } from "effect"
- * Identity.fromJson(text).pipe(Effect.provide(NativeCrypto.layerWithFallback))
+ * import { CryptoBackend, Identity, Keys } from "@effect-p2p/crypto"
+ * import { Effect, Result } from "effect"
+ * const stamp = Result.getOrThrow(Keys.powStamp(new Uint8Array(24)))
+ * const text = Identity.toJson(Identity.fromParts(CryptoBackend.noble, Keys.generateWith(CryptoBackend.noble), stamp))
+ * Effect.runPromise(Identity.fromJson(text).pipe(Effect.provide(NativeCrypto.layerWithFallback))) // the Identity
  * ```
  * @category layers
  * @since 0.1.0

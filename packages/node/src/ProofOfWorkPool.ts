@@ -126,8 +126,10 @@ type Event =
  * @example
  * ```ts
  * import { ProofOfWorkPool } from "@effect-p2p/node"
- * import { ProofOfWork } from "@effect-p2p/crypto"
- * ProofOfWorkPool.generate(publicKey, ProofOfWork.target(26), {
+ * import { CryptoBackend, Keys, ProofOfWork } from "@effect-p2p/crypto"
+ * import { Effect } from "effect"
+ * const { publicKey } = Keys.generateWith(CryptoBackend.noble)
+ * ProofOfWorkPool.generate(publicKey, ProofOfWork.target(26), { // Effect<PowStamp, PowWorkerError>
  *   workers: 2,
  *   onProgress: (p) => Effect.log(`${p.hashesPerSecond.toFixed(0)} H/s, ~${p.expectedSecondsRemaining.toFixed(0)} s`)
  * })

@@ -61,8 +61,22 @@ export interface Peer<Meta, Msg> {
  *
  * @example
  * ```ts
+ * import { P2pMessage } from "@effect-p2p/codec"
+ * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
  * import { Tcp, TcpSession } from "@effect-p2p/node"
- * // const peer = yield* TcpSession.establish(yield* Tcp.connect({ host, port }), options, { incoming: false })
+ * import { Metadata } from "@effect-p2p/session"
+ * import { Effect } from "effect"
+ *
+ * const dial = (identity: Identity.Identity) => Effect.scoped(Effect.gen(function*() {
+ *   const tcp = yield* Tcp.connect({ host: "127.0.0.1", port: 9732 })
+ *   const peer = yield* TcpSession.establish(tcp, {
+ *     identity, powTarget: ProofOfWork.target(26),
+ *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
+ *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
+ *     messageEncoding: P2pMessage.envelope
+ *   }, { incoming: false })
+ *   return peer.version // e.g. { chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 }
+ * }))
  * ```
  * @category constructors
  * @since 0.1.0
