@@ -107,13 +107,13 @@ const describeCause = (cause: Cause.Cause<unknown>): { readonly error: string; r
  * @example
  * ```ts
  * import { P2pMessage } from "@effect-p2p/codec"
- * import { ProofOfWork } from "@effect-p2p/crypto"
+ * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
  * import { Listener } from "@effect-p2p/node"
  * import { Metadata } from "@effect-p2p/session"
  * import { Effect } from "effect"
  *
  * // An echo server: every message goes back to its sender.
- * const echo = (identity) => Effect.scoped(Effect.gen(function*() {
+ * const echo = (identity: Identity.Identity) => Effect.scoped(Effect.gen(function*() {
  *   const listener = yield* Listener.make({
  *     port: 9732, identity, powTarget: ProofOfWork.target(26),
  *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
@@ -210,8 +210,23 @@ export class ListenerService extends Context.Service<ListenerService, Listener>(
  *
  * @example
  * ```ts
+ * import { P2pMessage } from "@effect-p2p/codec"
+ * import { CryptoBackend, type Identity, ProofOfWork } from "@effect-p2p/crypto"
  * import { Listener } from "@effect-p2p/node"
- * // Listener.layer(options, handler) : Layer<Listener.ListenerService, TcpError, CryptoBackend>
+ * import { Metadata } from "@effect-p2p/session"
+ * import { Effect, Layer } from "effect"
+ *
+ * const EchoLive = (identity: Identity.Identity) =>
+ *   Listener.layer({
+ *     port: 9732, identity, powTarget: ProofOfWork.target(26),
+ *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
+ *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
+ *     messageEncoding: P2pMessage.envelope
+ *   }, ({ connection }) => Effect.forever(Effect.flatMap(connection.read, ([, m]) => connection.write(m))))
+ * // EchoLive(identity): Layer<Listener.ListenerService, TcpError, CryptoBackend>
+ *
+ * const serve = (identity: Identity.Identity) =>
+ *   Layer.launch(EchoLive(identity)).pipe(Effect.provide(CryptoBackend.layerNoble)) // runs until interrupted
  * ```
  * @category layers
  * @since 0.1.0
