@@ -11,7 +11,7 @@ import type * as NetAddress from "effect/net/NetAddress"
 
 /** Listens on 127.0.0.1 and an ephemeral port; each accepted socket is offered to the returned queue. */
 export const listen = Effect.gen(function* () {
-  const server = yield* NodeSocketServer.make({ port: 0, host: "127.0.0.1" })
+  const server = yield* NodeSocketServer.make({ port: 0, host: "127.0.0.1", noDelay: true })
   const accepted = yield* Queue.unbounded<ByteSocket.ByteSocket>()
   yield* Effect.forkScoped(
     server.run((socket) =>
@@ -32,7 +32,10 @@ const portOf = (address: NetAddress.SocketAddress): number => {
 
 /** Dials 127.0.0.1:port. */
 export const dial = (port: number): Effect.Effect<ByteSocket.ByteSocket, unknown, Scope.Scope> =>
-  Effect.flatMap(NodeSocket.makeNet({ host: "127.0.0.1", port, openTimeout: "2 seconds" }), ByteSocket.fromSocket)
+  Effect.flatMap(
+    NodeSocket.makeNet({ host: "127.0.0.1", port, noDelay: true, openTimeout: "2 seconds" }),
+    ByteSocket.fromSocket
+  )
 
 /** A connected pair of TCP byte sockets: [client side, server side]. */
 export const tcpPair = Effect.gen(function* () {

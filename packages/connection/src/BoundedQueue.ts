@@ -21,6 +21,8 @@ export interface BoundedQueue<A, E> {
   readonly offer: (value: A, bytes: number) => Effect.Effect<void, E>
   /** Never waits: true if queued, false if the queue was full. */
   readonly offerNow: (value: A, bytes: number) => Effect.Effect<boolean, E>
+  /** `offerNow` synchronously; false also when the queue is closed (use `offer` to learn why). */
+  readonly offerUnsafe: (value: A, bytes: number) => boolean
   /** Waits for the next element; after close, drains then fails with the close error. */
   readonly take: Effect.Effect<A, E>
   /** The next element if there is one. */
@@ -128,6 +130,11 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
         push(value, bytes)
         return Effect.succeed(true)
       }),
+    offerUnsafe: (value, bytes) => {
+      if (closedWith || !fits(bytes)) return false
+      push(value, bytes)
+      return true
+    },
     take,
     poll: Effect.suspend(() => {
       if (count() > 0) return Effect.succeed(Option.some(shift()))

@@ -17,6 +17,10 @@ export interface ByteReader {
   readonly socket: ByteSocket
   /** Exactly `n` bytes, waiting for as many socket reads as needed. */
   readonly readExactly: (n: number) => Effect.Effect<Uint8Array, ConnectionClosed>
+  /** Exactly `n` bytes if that many are already buffered, else `undefined` (nothing consumed). */
+  readonly readExactlyNow: (n: number) => Uint8Array | undefined
+  /** The byte at `index` among those buffered (0 is the next one to be read), if there is one. */
+  readonly peek: (index: number) => number | undefined
   /** Bytes received and not yet consumed. */
   readonly buffered: () => number
   /** Bytes handed out by `readExactly` since the reader was made. */
@@ -88,5 +92,22 @@ export const make = (socket: ByteSocket): ByteReader => {
       })
     })
 
-  return { socket, readExactly, buffered: () => available, consumed: () => consumed }
+  const peek = (index: number): number | undefined => {
+    if (index >= available) return undefined
+    let at = offset + index
+    for (const piece of pieces) {
+      if (at < piece.length) return piece[at]
+      at -= piece.length
+    }
+    return undefined
+  }
+
+  return {
+    socket,
+    readExactly,
+    readExactlyNow: (n) => (available >= n ? (n === 0 ? new Uint8Array(0) : take(n)) : undefined),
+    peek,
+    buffered: () => available,
+    consumed: () => consumed
+  }
 }

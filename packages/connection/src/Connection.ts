@@ -203,6 +203,13 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
   const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize)
   const closedSignal = yield* Deferred.make<ConnectionClosed>()
   let acceptingWrites = true
+  let socketClosed = false
+  // The socket is closed exactly once, whoever gets there first.
+  const closeSocket = Effect.suspend(() => {
+    if (socketClosed) return Effect.void
+    socketClosed = true
+    return socket.close
+  })
   let shuttingDown = false
 
   /** Stops everything; the first reason wins. Safe to call from any fiber, including the reader and writer. */
@@ -220,30 +227,73 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
         if (pending.written) Deferred.doneUnsafe(pending.written, Effect.fail(closed))
       }
       Deferred.doneUnsafe(closedSignal, Effect.succeed(closed))
-      return socket.close
+      return closeSocket
     })
 
+  const opened = (length: number, body: Uint8Array) => {
+    const plaintext = Chunk.openChunk(backend, key, remoteNonce, body)
+    return plaintext === undefined ? new DecipherError({ length }) : plaintext
+  }
+
+  /** One chunk, waiting for its bytes. */
   const readChunk = Effect.gen(function* () {
     const length = Chunk.readHeader(yield* reader.readExactly(Chunk.headerLength))
     if (length < Chunk.tagLength) return yield* new InvalidIncomingCiphertextSize({ size: length })
     const body = yield* reader.readExactly(length)
     yield* scheduled.download(Chunk.headerLength + length)
-    const plaintext = Chunk.openChunk(backend, key, remoteNonce, body)
-    if (plaintext === undefined) return yield* new DecipherError({ length })
-    return plaintext
+    return opened(length, body)
   })
 
+  type Opened = Uint8Array | DecipherError | InvalidIncomingCiphertextSize
+
+  /**
+   * The next chunk if it is already complete in the buffer, with its wire size; `undefined` if it
+   * is not. Counted by the caller, so a download limit still applies.
+   */
+  const readChunkNow = (): readonly [Opened, number] | undefined => {
+    const high = reader.peek(0)
+    const low = reader.peek(1)
+    if (high === undefined || low === undefined) return undefined
+    const length = (high << 8) | low
+    if (length < Chunk.tagLength) {
+      reader.readExactlyNow(Chunk.headerLength)
+      return [new InvalidIncomingCiphertextSize({ size: length }), Chunk.headerLength]
+    }
+    if (reader.buffered() < Chunk.headerLength + length) return undefined
+    reader.readExactlyNow(Chunk.headerLength)
+    const body = reader.readExactlyNow(length)!
+    return [opened(length, body), Chunk.headerLength + length]
+  }
+
+  const deliver = (decoder: StreamDecoder.StreamDecoder<Msg>, plaintext: Uint8Array) =>
+    Effect.gen(function* () {
+      const decoded = decoder.feed(plaintext)
+      if (Result.isFailure(decoded)) return yield* Effect.fail(decoded.failure)
+      for (const [size, message] of decoded.success) {
+        if (!incoming.offerUnsafe([size, message] as const, size)) yield* incoming.offer([size, message] as const, size)
+      }
+    })
+
+  // Waits for one chunk, then takes every chunk already complete in the buffer synchronously, so
+  // a burst of small messages costs one wake-up rather than several effects per chunk.
   const readLoop = Effect.gen(function* () {
     const decoder = StreamDecoder.make(
       encoding,
       options.maxMessageSize === undefined ? undefined : { maxBuffered: options.maxMessageSize }
     )
     while (true) {
-      const plaintext = yield* readChunk
-      const decoded = decoder.feed(plaintext)
-      if (Result.isFailure(decoded)) return yield* Effect.fail(decoded.failure)
-      for (const [size, message] of decoded.success) {
-        yield* incoming.offer([size, message] as const, size)
+      const batch: Array<Opened> = [yield* readChunk]
+      let batchBytes = 0
+      while (batch[batch.length - 1] instanceof Uint8Array) {
+        const next = readChunkNow()
+        if (next === undefined) break
+        batch.push(next[0])
+        batchBytes += next[1]
+      }
+      if (batchBytes > 0) yield* scheduled.download(batchBytes)
+      for (const item of batch) {
+        if (!(item instanceof Uint8Array)) return yield* Effect.fail(item)
+        yield* deliver(decoder, item)
       }
     }
   }).pipe(
@@ -290,7 +340,7 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
       yield* Fiber.interrupt(writerFiber)
       // The reader or writer may have been interrupted inside its own `shutdown`, before it
       // closed the socket; closing is idempotent, so make sure here.
-      yield* socket.close
+      yield* closeSocket
       yield* Scope.close(scope, Exit.void)
     })
   yield* Scope.addFinalizer(parentScope, stop("scope closed"))

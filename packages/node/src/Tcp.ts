@@ -121,7 +121,9 @@ export const connect = (options: ConnectOptions): Effect.Effect<TcpSocket, TcpEr
   const address = formatEndpoint(options)
   const open = Effect.acquireRelease(
     Effect.callback<Net.Socket, TcpError>((resume) => {
-      const conn = Net.createConnection({ host: options.host, port: options.port })
+      // No Nagle: handshake messages are small and each side waits for the other's, so Nagle plus
+      // delayed ACKs would add tens of milliseconds per round trip.
+      const conn = Net.createConnection({ host: options.host, port: options.port, noDelay: true })
       const onError = (cause: unknown) => resume(Effect.fail(fromCause("connect", address, cause)))
       conn.once("error", onError)
       conn.once("connect", () => {
@@ -200,7 +202,8 @@ export const listen = (options: ListenOptions): Effect.Effect<Server, TcpError, 
     const server = yield* NodeSocketServer.make({
       port: options.port,
       ...(options.host === undefined ? {} : { host: options.host }),
-      backlog: options.backlog ?? 20
+      backlog: options.backlog ?? 20,
+      noDelay: true
     }).pipe(
       Effect.mapError((error) =>
         fromCause("listen", requested, "cause" in error.reason ? error.reason.cause : error.reason)
