@@ -9,7 +9,7 @@ import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Dialer from "@effect-p2p/node/Dialer"
 import * as Metadata from "@effect-p2p/session/Metadata"
-import { Effect, type Scope } from "effect"
+import { type Duration, Effect, type Scope } from "effect"
 import * as Listener from "./listener.ts"
 import * as Raw from "./raw.ts"
 
@@ -47,7 +47,12 @@ export const goodPeer = (listener: Listener.Listener) =>
           timeout: "5 seconds"
         })
         yield* peer.connection.writeSync({ tag: 0x10, body })
-        const [, message] = yield* peer.connection.read
+        const [, message] = yield* peer.connection.read.pipe(
+          Effect.timeoutOrElse({
+            duration: "20 seconds",
+            orElse: () => Effect.die(new Error("the listener did not echo the good peer's message"))
+          })
+        )
         return message
       })
     )
@@ -81,21 +86,25 @@ export const afterwards = (listener: Listener.Listener, baseline: Resources) =>
  * Opens a raw connection, runs `script`, then returns the listener's outcome for it once the
  * listener has closed the connection (the attacker saw the end of the stream).
  */
-export const attack = <E>(listener: Listener.Listener, script: (raw: Raw.Raw) => Effect.Effect<void, E, Scope.Scope>) =>
+export const attack = <E>(
+  listener: Listener.Listener,
+  script: (raw: Raw.Raw) => Effect.Effect<void, E, Scope.Scope>,
+  deadline: Duration.Input = "20 seconds"
+) =>
   Effect.scoped(
     Effect.gen(function* () {
       const raw = yield* Raw.connect(listener.port)
       yield* script(raw)
       const outcome = yield* listener.outcomeOf(raw.localPort).pipe(
         Effect.timeoutOrElse({
-          duration: "20 seconds",
+          duration: deadline,
           orElse: () =>
             Effect.die(new Error(`no outcome for port ${raw.localPort}; events: ${JSON.stringify(listener.stats())}`))
         })
       )
       yield* raw.ended.pipe(
         Effect.timeoutOrElse({
-          duration: "20 seconds",
+          duration: deadline,
           orElse: () => Effect.die(new Error(`the listener did not close the connection (outcome ${outcome.tag})`))
         })
       )

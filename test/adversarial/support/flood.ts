@@ -1,4 +1,5 @@
 /** Writers that push as much as the listener will take, and a heap probe with margins. */
+import * as Fs from "node:fs"
 import { Effect, Option } from "effect"
 import * as Attacker from "./attacker.ts"
 import type * as Raw from "./raw.ts"
@@ -28,3 +29,20 @@ export const floodUntilStalled = (raw: Raw.Raw, keys: Attacker.Keys, cap: number
     }
     return { sent, stalled: false }
   })
+
+/**
+ * The most a loopback connection's two kernel buffers can hold: the receive buffer of one end and
+ * the send buffer of the other at the largest TCP autotuning may make them (Linux `tcp_rmem` and
+ * `tcp_wmem` maxima; 8 MiB each where those cannot be read).
+ */
+export const kernelBuffers = (): number => {
+  const largest = (file: string) => {
+    try {
+      const value = Number(Fs.readFileSync(file, "utf8").trim().split(/\s+/)[2])
+      return Number.isFinite(value) && value > 0 ? value : 8 * 1024 * 1024
+    } catch {
+      return 8 * 1024 * 1024
+    }
+  }
+  return largest("/proc/sys/net/ipv4/tcp_rmem") + largest("/proc/sys/net/ipv4/tcp_wmem")
+}

@@ -1,7 +1,7 @@
 /**
  * The listener the attackers talk to: `Listener.make` from `@effect-p2p/node`, the one an
  * application runs, on 127.0.0.1. After the handshake each peer is
- * served by echoing every message (or by reading one message every 20 ms). The listener's events
+ * served by echoing every message (or by a case's own handler). The listener's events
  * give every connection's outcome, the tag of the error that ended it (`ConnectionClosed` when the
  * peer closed, `"Refused"` over `maxConnections`), recorded against the peer's TCP port;
  * `live` is the listener's count of open connections, for the leak checks.
@@ -43,8 +43,8 @@ export interface ListenerOptions {
   readonly maxConnections?: number
   /** Queue sizes, chunk size, maxMessageSize of the message connection. */
   readonly connection?: Connection.Options
-  /** After the handshake: `"echo"` writes every message back; `"slow"` reads one message every 20 ms; or any handler. */
-  readonly serve?: "echo" | "slow" | ((peer: Peer) => Effect.Effect<void, unknown>)
+  /** What the listener does with each accepted peer. Default: write every message back (echo). */
+  readonly serve?: (peer: Peer) => Effect.Effect<void, unknown>
   readonly backlog?: number
   /** Proof of work required of peers. Default {@link difficulty}. */
   readonly difficulty?: number
@@ -89,12 +89,9 @@ const outcomeOfCause = (cause: Cause.Cause<unknown> | undefined): Outcome =>
 
 export const makeIdentity = Identity.generate({ difficulty }).pipe(Effect.provide(CryptoBackend.layerNoble))
 
-const serveWith = (serve: ListenerOptions["serve"]) => (peer: Peer) => {
-  if (typeof serve === "function") return serve(peer)
-  return serve === "slow"
-    ? Effect.forever(Effect.andThen(peer.connection.read, Effect.sleep(20)))
-    : Effect.forever(Effect.flatMap(peer.connection.read, ([, message]) => peer.connection.write(message)))
-}
+/** Writes every message back to its sender. */
+export const echo = (peer: Peer) =>
+  Effect.forever(Effect.flatMap(peer.connection.read, ([, message]) => peer.connection.write(message)))
 
 export const listen = (options: ListenerOptions = {}): Effect.Effect<Listener, unknown, Scope.Scope> =>
   Effect.gen(function* () {
@@ -143,7 +140,7 @@ export const listen = (options: ListenerOptions = {}): Effect.Effect<Listener, u
         maxConnections: options.maxConnections,
         onEvent
       },
-      serveWith(options.serve)
+      options.serve ?? echo
     ).pipe(Effect.provideService(CryptoBackend.CryptoBackend, options.crypto ?? CryptoBackend.noble))
     return {
       port: listener.address.port,

@@ -28,6 +28,10 @@ export interface Raw {
   readonly pause: () => void
   /** Bytes received so far. */
   readonly received: () => number
+  /** Bytes written so far that Node has handed to the kernel (written minus what Node still buffers). */
+  readonly accepted: () => number
+  /** Completes once Node's write buffer has drained (at once if it holds nothing), or the socket closed. */
+  readonly drained: Effect.Effect<void>
 }
 
 /** Dials 127.0.0.1:port; the socket is destroyed when the scope closes. */
@@ -125,6 +129,21 @@ const wrap = (conn: Net.Socket): Raw => {
       conn.resetAndDestroy()
     }),
     pause: () => conn.pause(),
-    received: () => total
+    received: () => total,
+    accepted: () => conn.bytesWritten - conn.writableLength,
+    drained: Effect.callback<void>((resume) => {
+      if (!conn.writableNeedDrain || conn.destroyed) return resume(Effect.void)
+      const done = () => {
+        conn.off("drain", done)
+        conn.off("close", done)
+        resume(Effect.void)
+      }
+      conn.on("drain", done)
+      conn.on("close", done)
+      return Effect.sync(() => {
+        conn.off("drain", done)
+        conn.off("close", done)
+      })
+    })
   }
 }
