@@ -21,7 +21,7 @@ const stamp = Encoding.struct({
  * ```ts
  * import { Binary } from "@effect-p2p/codec"
  * import { ChatProtocol } from "@effect-p2p/cli"
- * Binary.encode(ChatProtocol.Message, { _tag: "Chat", text: "hi" }) // 0000000800120000000268 69
+ * Binary.encode(ChatProtocol.Message, { _tag: "Chat", text: "hi" }) // Success: 000000080012000000026869
  * ```
  * @category encoding
  * @since 0.1.0
