@@ -36,6 +36,18 @@ const closedBy = (error: Socket.SocketError): ConnectionClosed =>
  *
  * @category constructors
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { ByteSocket } from "@effect-p2p/connection"
+ * import * as NodeSocket from "@effect/platform-node/NodeSocket"
+ * import { Effect } from "effect"
+ *
+ * const dial = Effect.gen(function* () {
+ *   const socket = yield* ByteSocket.fromSocket(yield* NodeSocket.makeNet({ host: "127.0.0.1", port: 9732 }))
+ *   yield* socket.write(new Uint8Array([0, 0]))
+ *   return yield* socket.read
+ * }).pipe(Effect.scoped)
+ * ```
  */
 export const fromSocket = (socket: Socket.Socket): Effect.Effect<ByteSocket, ConnectionClosed, Scope.Scope> =>
   Effect.gen(function* () {
@@ -137,6 +149,18 @@ export const makePair = (options: PairOptions = {}): readonly [ByteSocket, ByteS
  *
  * @category constructors
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { ByteReader, ByteSocket } from "@effect-p2p/connection"
+ * import { Effect } from "effect"
+ *
+ * const { socket, written } = ByteSocket.fromBytes([new Uint8Array([0, 1]), new Uint8Array([42])])
+ * const program = Effect.gen(function* () {
+ *   const bytes = yield* ByteReader.make(socket).readExactly(3) // [0, 1, 42]
+ *   yield* socket.write(bytes)
+ *   return written() // [[0, 1, 42]]
+ * })
+ * ```
  */
 export const fromBytes = (
   input: ReadonlyArray<Uint8Array>

@@ -64,6 +64,15 @@ export interface NonceCounter {
  *
  * @category encoding
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Chunk } from "@effect-p2p/connection"
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
+ *
+ * const nonce = { current: Nonce.zero() }
+ * const wire = Chunk.sealMessage(CryptoBackend.noble, new Uint8Array(32), nonce, new Uint8Array(5), 3)
+ * wire.length // 2 chunks: (2 + 16 + 3) + (2 + 16 + 2) = 41
+ * ```
  */
 export const sealMessage = (
   backend: CryptoBackendShape,
@@ -93,6 +102,15 @@ export const sealMessage = (
  *
  * @category decoding
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Chunk } from "@effect-p2p/connection"
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
+ *
+ * const key = new Uint8Array(32)
+ * const wire = Chunk.sealMessage(CryptoBackend.noble, key, { current: Nonce.zero() }, new Uint8Array([7]), 100)
+ * Chunk.openChunk(CryptoBackend.noble, key, { current: Nonce.zero() }, wire.subarray(2)) // Uint8Array [7]
+ * ```
  */
 export const openChunk = (
   backend: CryptoBackendShape,
@@ -110,5 +128,11 @@ export const openChunk = (
  *
  * @category decoding
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Chunk } from "@effect-p2p/connection"
+ *
+ * Chunk.readHeader(new Uint8Array([0x01, 0x00])) // 256
+ * ```
  */
 export const readHeader = (header: Uint8Array): number => (header[0]! << 8) | header[1]!

@@ -403,6 +403,13 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
  *
  * @category constructors
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Connection } from "@effect-p2p/connection"
+ *
+ * Connection.validateOptions({ binaryChunksSize: 21 }) // Success({ binaryChunksSize: 21 })
+ * Connection.validateOptions({ binaryChunksSize: 70000 }) // Failure(InvalidChunksSize)
+ * ```
  */
 export const validateOptions = (options: Options): Result.Result<Options, InvalidChunksSize> =>
   Result.map(Chunk.pieceSize(options.binaryChunksSize), () => options)

@@ -239,6 +239,17 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
  *
  * @category layers
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { IoScheduler } from "@effect-p2p/connection"
+ * import { Effect } from "effect"
+ *
+ * // Every connection made under this layer shares 1 MiB/s of upload.
+ * const program = Effect.gen(function* () {
+ *   const scheduler = yield* IoScheduler.IoScheduler
+ *   return scheduler.globalStat()
+ * }).pipe(Effect.provide(IoScheduler.layer({ maxUploadSpeed: 1024 * 1024 })))
+ * ```
  */
 export const layer = (options: Options = {}): Layer.Layer<IoScheduler> =>
   Layer.effect(IoScheduler, Effect.map(make(options), IoScheduler.of))

@@ -48,6 +48,12 @@ export interface MovingAverage {
 /**
  * @category constructors
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Stat } from "@effect-p2p/connection"
+ *
+ * const counter = Stat.makeMovingAverage() // { total: 0, pending: 0, average: 0 }
+ * ```
  */
 export const makeMovingAverage = (): MovingAverage => ({ total: 0, pending: 0, average: 0 })
 
@@ -56,6 +62,14 @@ export const makeMovingAverage = (): MovingAverage => ({ total: 0, pending: 0, a
  *
  * @category combinators
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Stat } from "@effect-p2p/connection"
+ *
+ * const counter = Stat.makeMovingAverage()
+ * Stat.add(counter, 100)
+ * counter.total // 100
+ * ```
  */
 export const add = (counter: MovingAverage, bytes: number): void => {
   counter.total += bytes
@@ -90,6 +104,15 @@ export const refresh = (counter: MovingAverage, elapsedMs: number): void => {
  *
  * @category constructors
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Stat } from "@effect-p2p/connection"
+ *
+ * const down = Stat.makeMovingAverage()
+ * const up = Stat.makeMovingAverage()
+ * Stat.add(up, 10)
+ * Stat.fromCounters(down, up) // { totalSent: 10, totalRecv: 0, currentInflow: 0, currentOutflow: 0 }
+ * ```
  */
 export const fromCounters = (download: MovingAverage, upload: MovingAverage): Stat => ({
   totalSent: upload.total,
