@@ -130,8 +130,8 @@ describe("adversarial: encrypted phase", () => {
     flipSweep("ack", allBits)
   )
 
-  it.live("bits of a message chunk flipped (every header bit and every 3rd body bit): DecipherError", () =>
-    flipSweep("message", (n) => allBits(n).filter((bit) => bit < 16 || bit % 3 === 0))
+  it.live("every bit of a message chunk flipped in turn: DecipherError (or the header's own outcome)", () =>
+    flipSweep("message", allBits)
   )
 
   it.live("a replayed message chunk fails with DecipherError", () =>

@@ -16,7 +16,12 @@ import * as ConnectionMessage from "@effect-p2p/session/ConnectionMessage"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import { Effect, Option, Result } from "effect"
 import * as Listener from "./listener.ts"
-import type { Raw } from "./raw.ts"
+
+/** What the attacker needs of its end: a raw TCP socket (`Raw`) or an in-memory `ByteReader`. */
+export interface Wire<E> {
+  readonly write: (bytes: Uint8Array) => Effect.Effect<void, E>
+  readonly readExactly: (n: number) => Effect.Effect<Uint8Array, E>
+}
 
 const backend = CryptoBackend.noble
 
@@ -37,7 +42,7 @@ export const connectionMessage = (
   )
 
 /** Reads the listener's framed connection message. */
-export const readConnectionMessage = (raw: Raw) =>
+export const readConnectionMessage = <E>(raw: Wire<E>) =>
   Effect.gen(function* () {
     const header = yield* raw.readExactly(2)
     const body = yield* raw.readExactly((header[0]! << 8) | header[1]!)
@@ -54,8 +59,17 @@ export interface Keys {
   readonly remote: Chunk.NonceCounter
 }
 
+// The last channel key, so a fuzz loop between the same two identities does not pay X25519 each run.
+let lastKey: { readonly secretKey: Uint8Array; readonly peer: Uint8Array; readonly channelKey: Uint8Array } | undefined
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
+
 export const keysOf = (identity: Identity.Identity, sent: Uint8Array, received: Uint8Array, peer: PublicKey): Keys => {
-  const channelKey = Result.getOrThrow(Box.precomputeWith(backend, identity.secretKey, peer))
+  const cached =
+    lastKey !== undefined && sameBytes(lastKey.secretKey, identity.secretKey) && sameBytes(lastKey.peer, peer)
+      ? lastKey.channelKey
+      : undefined
+  const channelKey = cached ?? Result.getOrThrow(Box.precomputeWith(backend, identity.secretKey, peer))
+  lastKey = { secretKey: identity.secretKey, peer, channelKey }
   const nonces = Nonce.deriveWith(backend.blake2b, { incoming: false, sent, received })
   return { channelKey, local: { current: nonces.local }, remote: { current: nonces.remote } }
 }
@@ -65,7 +79,7 @@ export const seal = (keys: Keys, plaintext: Uint8Array): Uint8Array =>
   Chunk.sealMessage(backend, keys.channelKey, keys.local, plaintext, Chunk.maxContentLength)
 
 /** Reads one chunk and opens it with the next remote nonce; `undefined` if it does not open. */
-export const readChunk = (raw: Raw, keys: Keys) =>
+export const readChunk = <E>(raw: Wire<E>, keys: Keys) =>
   Effect.gen(function* () {
     const header = yield* raw.readExactly(2)
     const body = yield* raw.readExactly(Chunk.readHeader(header))
@@ -78,7 +92,7 @@ export const envelope = (body: Uint8Array, tag = 0x10): Uint8Array =>
   Result.getOrThrow(Binary.encode(P2pMessage.envelope, { tag, body }))
 
 /** Step 1: exchanges connection messages and derives the keys. */
-export const step1 = (raw: Raw, identity: Identity.Identity) =>
+export const step1 = <E>(raw: Wire<E>, identity: Identity.Identity) =>
   Effect.gen(function* () {
     const sent = connectionMessage(identity)
     yield* raw.write(sent)
@@ -87,7 +101,7 @@ export const step1 = (raw: Raw, identity: Identity.Identity) =>
   })
 
 /** Steps 1 and 2: the listener's metadata is read and checked to open. */
-export const step2 = (raw: Raw, identity: Identity.Identity) =>
+export const step2 = <E>(raw: Wire<E>, identity: Identity.Identity) =>
   Effect.gen(function* () {
     const keys = yield* step1(raw, identity)
     yield* raw.write(seal(keys, metadataPlaintext))
@@ -97,7 +111,7 @@ export const step2 = (raw: Raw, identity: Identity.Identity) =>
   })
 
 /** The whole handshake: after it, chunks carry P2p envelopes and the listener serves them. */
-export const handshake = (raw: Raw, identity: Identity.Identity) =>
+export const handshake = <E>(raw: Wire<E>, identity: Identity.Identity) =>
   Effect.gen(function* () {
     const keys = yield* step2(raw, identity)
     yield* raw.write(seal(keys, ackPlaintext))
