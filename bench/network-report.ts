@@ -12,6 +12,9 @@ export interface Section {
 }
 
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
+/** The 1-minute load average when the benchmark run started (set by run.ts), else now. */
+const startLoad = (): number => Number(process.env.BENCH_START_LOAD ?? os.loadavg()[0])
+
 const pct = (a: number, b: number) => `${Math.round((100 * a) / b)} %`
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
 const met = (ok: boolean) => (ok ? "**met**" : "**not met**")
@@ -21,24 +24,25 @@ const roundRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => media
 
 /** Hand-written notes from `node --cpu-prof` runs (see bench/cpuprofile.ts); update them with the profiles. */
 export const profileNotes = `Where the time goes (\`BENCH_CPU_PROF=dir node --import tsx --conditions=source --cpu-prof
---cpu-prof-dir=dir bench/profile-throughput.ts native 1024\`, then \`tsx bench/cpuprofile.ts dir/*.0.001.cpuprofile\`;
-self time per function, main thread of each process, module loading excluded):
+--cpu-prof-dir=dir bench/profile-throughput.ts native SIZE\`, then \`tsx bench/cpuprofile.ts dir/*.0.001.cpuprofile\`;
+self time per function, main thread of each process; the processes run the TypeScript sources under tsx, so
+module loading and tsx's \`__name\` wrappers appear in the profiles and are not counted below):
 
-- **Throughput, native, 1 KiB** (3 s transfer, machine under load; share of non-start-up samples). Receiver:
-  idle 26 %, Effect runtime (fiber run loop, exits, primitives) 14 %, libsodium open 12 %, connection package
-  (ByteReader, BoundedQueue, reader loop) 8.5 %, other Node core (socket reads, buffers, events) 21 %, GC 7 %,
-  codec StreamDecoder 4 %. Sender: **idle 56 %**, Effect runtime 7.5 %, connection 6.4 %, libsodium seal 5 %,
-  GC 5 %, socket writes 3 %. Crypto is a small share: each 1 KiB message is one chunk, and each chunk costs two
-  \`readExactly\` effects, an open, a decode, a queue offer and a \`read\` on the receiving side, i.e. several fiber
-  suspensions per message; the sender then waits on the receiver. The fix is on the receiving side: open and
-  decode every complete chunk already in the reader's buffer in one synchronous pass (and offer them in one batch).
-- **Handshakes** are latency-bound, not CPU-bound: native precompute runs at about 13,000/s, yet sequential
-  handshakes take ~20 ms each. With \`TCP_NODELAY\` set on both ends (an experiment with a patched \`net\`, not in
-  this run) sequential handshakes rose from 45/s to 77/s (native) and from 39/s to 52/s (noble) on the loaded
-  machine: the small handshake writes meet Nagle + delayed ACK. \`@effect-p2p/node\`'s \`Tcp.connect\`/\`listen\` do
-  not set \`noDelay\`; js-libp2p's TCP transport does. The remaining ~13 ms per sequential handshake is not yet
-  profiled.
-- **Ping-pong p99** in the milliseconds reflects the 2-core machine shared with test suites (load average 3–6).
+- **Throughput, native** (idle machine, after the reader was changed to open and decode every chunk already
+  buffered in one synchronous pass and TCP sockets got \`noDelay\`: 32 MB/s at 1 KiB and 99 MB/s at 64 KiB in
+  the 3 s profiling runs). The **receiver is the bottleneck**: it is idle only ~12 % of the time while the
+  sender is idle ~40 %. At 1 KiB the receiver's largest costs are libsodium open (~10 %), GC (~7 %), the
+  Effect runtime (fiber steps, exits; ~5 %), the connection's reader, queue and wake-ups (~6 %) and the codec's
+  copy of each payload out of the reassembly buffer (~2 %): per message there is still one queue offer and one
+  \`read\` effect. At 64 KiB open is ~14 % and the rest is copying and GC: a payload is copied from the socket's
+  pieces into one chunk body, decrypted into a new buffer, appended to the stream decoder's buffer, and copied
+  out as the decoded value (four copies and three allocations per chunk). Next steps: decrypt into the
+  decoder's buffer, decode values straight from a chunk when nothing is pending, and a batch read API.
+- **Handshakes**: a handshake is four sequential round trips plus one X25519 per side; native precompute runs at
+  ~14,000/s, so the figure is latency- and runtime-bound. Setting \`noDelay\` (done) removed the Nagle +
+  delayed-ACK stalls on the small handshake writes. js-libp2p pipelines better with 8 connections in flight.
+- **Ping-pong**: p50 is about 4× raw TCP: each round trip crosses the writer fiber, the reader fiber and the
+  queue on both sides.
 - **Memory**: each \`Connection.make\` without a shared \`IoScheduler\` in context creates a private scheduler
   (its own refresh fiber and counters) besides its two fibers and two queues; providing one \`IoScheduler\` per
   host, as a node does, is the first thing to measure. Not yet profiled with a heap snapshot.`
@@ -51,11 +55,13 @@ export const sections = (r: Results, o: { readonly quick: boolean }): Array<Sect
       .loadavg()
       .map((x) => x.toFixed(2))
       .join(" / ")} (1 / 5 / 15 min).`,
-    ...(os.loadavg()[0] > 1.0
+    ...(startLoad() > 1.0
       ? [
-          "**The machine was not quiet** (other engineers' test suites on the same 2 cores): absolute figures are low and noisy; the ratios below are the meaningful part."
+          `**The machine was not quiet** (1-minute load average ${startLoad().toFixed(2)} when \`pnpm bench\` started): absolute figures are low and noisy; the ratios below are the meaningful part.`
         ]
-      : []),
+      : [
+          `The machine was otherwise idle (1-minute load average ${startLoad().toFixed(2)} when \`pnpm bench\` started); the benchmark itself keeps both cores busy, hence the load at the end.`
+        ]),
     `Each throughput figure is the median of ${r.rounds} rounds; rounds interleave the transports and re-measure the crypto ceilings, and every ratio is the median of the per-round ratios (so both sides of a ratio come from the same moment of a noisy machine).`
   ].join("\n")
 

@@ -5,6 +5,7 @@
  * after a full run; a quick run prints them instead.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { loadavg } from "node:os"
 import { dirname } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
@@ -12,6 +13,9 @@ interface Section {
   readonly title: string
   readonly body: string
 }
+
+// Taken before any benchmark loads the machine, so the report can say whether it was otherwise idle.
+process.env.BENCH_START_LOAD ??= String(loadavg()[0])
 
 const here = dirname(fileURLToPath(import.meta.url))
 const docPath = `${here}/../docs/benchmarks.md`
