@@ -80,7 +80,10 @@ describe("effect-p2p listen / connect / demo", { timeout: 90_000 }, () => {
       version: { chain_name: "TEZOS_MAINNET", distributed_db_version: 2, p2p_version: 1 }
     })
     expect(lines.filter((l) => l.event === "message").map((l) => l.tag)).toEqual([0x10, 0x11, 0x1f])
-    expect(lines.find((l) => l.event === "closed")).toMatchObject({ peer_id: clientId, reason: "closed by peer" })
+    expect(lines.find((l) => l.event === "closed")).toMatchObject({
+      peer_id: clientId,
+      reason: expect.stringMatching(/^(closed|reset) by peer$/)
+    })
   })
 
   it("listen rejects a peer whose proof of work is below --expected-pow, and keeps serving", async () => {
@@ -91,7 +94,8 @@ describe("effect-p2p listen / connect / demo", { timeout: 90_000 }, () => {
       run(["connect", `127.0.0.1:${port}`, "--identity", clientFile, "--expected-pow", "8", "--send", "000000020010"])
     ])
     expect(rejected.code).toBe(2)
-    expect(rejected.stderr).toMatch(/connection closed: closed by peer during the handshake/)
+    // The listener closes with our metadata unread, so we see a clean close or a reset.
+    expect(rejected.stderr).toMatch(/connection closed: (closed|reset) by peer during the handshake/)
     expect(good.code).toBe(0)
     expect(good.stdout).toMatch(/^received 000000020010$/m)
     await until(() => lines.some((l) => l.event === "handshake_failed"))

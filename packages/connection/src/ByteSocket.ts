@@ -25,10 +25,22 @@ export interface ByteSocket {
   readonly close: Effect.Effect<void>
 }
 
-const closedBy = (error: Socket.SocketError): ConnectionClosed =>
-  new ConnectionClosed({
-    reason: error.reason._tag === "SocketCloseError" ? "closed by peer" : `socket error: ${error.message}`
-  })
+const resetCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"])
+
+const errorCode = (cause: unknown): string | undefined =>
+  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
+    ? cause.code
+    : undefined
+
+// A peer that closes with unread data in its buffer resets the connection instead of closing it
+// cleanly; for the reader both mean the peer is gone, so they get one reason each, not a raw error.
+const closedBy = (error: Socket.SocketError): ConnectionClosed => {
+  const reason = error.reason
+  if (reason._tag === "SocketCloseError") return new ConnectionClosed({ reason: "closed by peer" })
+  const code = "cause" in reason ? errorCode(reason.cause) : undefined
+  if (code !== undefined && resetCodes.has(code)) return new ConnectionClosed({ reason: "reset by peer" })
+  return new ConnectionClosed({ reason: `socket error: ${code ?? error.message}` })
+}
 
 /**
  * Adapts an Effect `Socket` (for example `NodeSocket.makeNet` or a socket accepted by
