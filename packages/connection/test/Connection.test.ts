@@ -207,27 +207,27 @@ describe("Connection over an in-memory pair", () => {
 })
 
 describe("Connection reader on hostile input", () => {
-  /** A connection reading from a raw socket we write to by hand. */
-  const rawPeer = Effect.gen(function* () {
-    const [raw, ours] = ByteSocket.makePair()
-    const conn = yield* Connection.make({
-      reader: ByteReader.make(ours),
-      channelKey,
-      localNonce: nonceA,
-      remoteNonce: nonceB,
-      encoding: bytes
-    })
-    const sender = { current: nonceB }
-    const seal = (message: Uint8Array) =>
-      Chunk.sealMessage(
-        CryptoBackend.noble,
+  /**
+   * A connection reading from a raw socket we write to by hand: `seal` makes valid chunks of
+   * encoded messages, `sealPlain` of raw plaintext (what a lying peer would send).
+   */
+  const rawPeer = (options: Partial<Connection.MakeOptions<Uint8Array>> = {}) =>
+    Effect.gen(function* () {
+      const [raw, ours] = ByteSocket.makePair()
+      const conn = yield* Connection.make({
+        reader: ByteReader.make(ours),
         channelKey,
-        sender,
-        Result.getOrThrow(Binary.encode(bytes, message)),
-        65517
-      )
-    return { raw, conn, seal }
-  })
+        localNonce: nonceA,
+        remoteNonce: nonceB,
+        encoding: bytes,
+        ...options
+      })
+      const sender = { current: nonceB }
+      const sealPlain = (plaintext: Uint8Array) =>
+        Chunk.sealMessage(CryptoBackend.noble, channelKey, sender, plaintext, 65517)
+      const seal = (message: Uint8Array) => sealPlain(Result.getOrThrow(Binary.encode(bytes, message)))
+      return { raw, conn, seal, sealPlain }
+    })
 
   it("any flipped bit in a chunk gives DecipherError, delivers no corrupted message, and closes", () =>
     fc.assert(
@@ -235,7 +235,7 @@ describe("Connection reader on hostile input", () => {
         Effect.runPromise(
           Effect.scoped(
             Effect.gen(function* () {
-              const { raw, conn, seal } = yield* rawPeer
+              const { raw, conn, seal } = yield* rawPeer()
               const good = seal(randomBytes(7))
               const bad = seal(message)
               // Flip a bit after the header (a flipped header is a different failure).
@@ -256,7 +256,7 @@ describe("Connection reader on hostile input", () => {
 
   live("a chunk length under 16 gives InvalidIncomingCiphertextSize", () =>
     Effect.gen(function* () {
-      const { raw, conn } = yield* rawPeer
+      const { raw, conn } = yield* rawPeer()
       yield* raw.write(new Uint8Array([0, 15]))
       const error = yield* Effect.flip(conn.read)
       assert.strictEqual(error._tag, "InvalidIncomingCiphertextSize")
@@ -265,7 +265,7 @@ describe("Connection reader on hostile input", () => {
 
   live("a replayed chunk gives DecipherError", () =>
     Effect.gen(function* () {
-      const { raw, conn, seal } = yield* rawPeer
+      const { raw, conn, seal } = yield* rawPeer()
       const chunk = seal(randomBytes(3))
       yield* raw.write(chunk)
       yield* raw.write(chunk)
@@ -276,59 +276,25 @@ describe("Connection reader on hostile input", () => {
 
   live("a message that does not decode gives DecodeError", () =>
     Effect.gen(function* () {
-      const [raw, ours] = ByteSocket.makePair()
-      const conn = yield* Connection.make({
-        reader: ByteReader.make(ours),
-        channelKey,
-        localNonce: nonceA,
-        remoteNonce: nonceB,
-        encoding: Encoding.checkSize(10, bytes)
-      })
-      const sender = { current: nonceB }
+      const { raw, conn, sealPlain } = yield* rawPeer({ encoding: Encoding.checkSize(10, bytes) })
       // A length prefix of 0xffffffff: over the declared bound, rejected before allocation.
-      const wire = Chunk.sealMessage(CryptoBackend.noble, channelKey, sender, new Uint8Array([255, 255, 255, 255]), 100)
-      yield* raw.write(wire)
+      yield* raw.write(sealPlain(new Uint8Array([255, 255, 255, 255])))
       assert.strictEqual((yield* Effect.flip(conn.read))._tag, "DecodeError")
     })
   )
 
   live("a message announcing more than maxMessageSize fails with DecodeError before buffering it", () =>
     Effect.gen(function* () {
-      const [raw, ours] = ByteSocket.makePair()
-      const conn = yield* Connection.make({
-        reader: ByteReader.make(ours),
-        channelKey,
-        localNonce: nonceA,
-        remoteNonce: nonceB,
-        encoding: bytes,
-        maxMessageSize: 1000
-      })
-      const sender = { current: nonceB }
-      const wire = Chunk.sealMessage(CryptoBackend.noble, channelKey, sender, new Uint8Array([0, 0, 0x10, 0]), 100)
-      yield* raw.write(wire)
-      const error = yield* Effect.flip(conn.read)
-      assert.strictEqual(error._tag, "DecodeError")
+      const { raw, conn, sealPlain } = yield* rawPeer({ maxMessageSize: 1000 })
+      yield* raw.write(sealPlain(new Uint8Array([0, 0, 0x10, 0])))
+      assert.strictEqual((yield* Effect.flip(conn.read))._tag, "DecodeError")
     })
   )
 
   live("a different nonce on the other side fails at the first chunk", () =>
     Effect.gen(function* () {
-      const [raw, ours] = ByteSocket.makePair()
-      const conn = yield* Connection.make({
-        reader: ByteReader.make(ours),
-        channelKey,
-        localNonce: nonceA,
-        remoteNonce: Nonce.zero(),
-        encoding: bytes
-      })
-      const wire = Chunk.sealMessage(
-        CryptoBackend.noble,
-        channelKey,
-        { current: nonceB },
-        new Uint8Array([0, 0, 0, 0]),
-        100
-      )
-      yield* raw.write(wire)
+      const { raw, conn, sealPlain } = yield* rawPeer({ remoteNonce: Nonce.zero() })
+      yield* raw.write(sealPlain(new Uint8Array([0, 0, 0, 0])))
       assert.strictEqual((yield* Effect.flip(conn.read))._tag, "DecipherError")
     })
   )
