@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
+import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import type { Stat } from "@effect-p2p/connection/Stat"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import { Cause, Context, Effect, Exit, Layer, type Scope } from "effect"
@@ -28,6 +29,11 @@ export interface Options<Meta, Msg> extends TcpSession.SessionOptions<Meta, Msg>
   readonly maxConnections?: number | undefined
   /** Receives every lifecycle event (logging, metrics). Must not fail. */
   readonly onEvent?: ((event: Event) => Effect.Effect<void>) | undefined
+  /**
+   * Global download and upload limits in bytes per second, shared fairly by every connection of
+   * this listener. Ignored when an `IoScheduler` is already in the context (then that one is used).
+   */
+  readonly bandwidth?: IoScheduler.Options | undefined
 }
 
 /**
@@ -87,6 +93,8 @@ export interface Listener {
   readonly address: Tcp.Endpoint
   /** Connections currently open, handshakes included. */
   readonly connections: Effect.Effect<number>
+  /** Traffic of every connection this listener accepted, together (wire bytes). */
+  readonly stat: Effect.Effect<Stat>
 }
 
 const describeCause = (cause: Cause.Cause<unknown>): { readonly error: string; readonly message: string } => {
@@ -138,6 +146,10 @@ export const make = <Meta, Msg, E, R>(
     const emit = options.onEvent ?? (() => Effect.void)
     const listeningPort = options.advertisedPort ?? server.address.port
     let open = 0
+    // One scheduler for the whole listener: shared limits and host-wide stats, and one refresh
+    // fiber instead of one per connection.
+    const existing = yield* Effect.serviceOption(IoScheduler.IoScheduler)
+    const scheduler = existing._tag === "Some" ? existing.value : yield* IoScheduler.make(options.bandwidth ?? {})
 
     const serve = Effect.fnUntraced(function* (tcp: Tcp.TcpSocket) {
       const peer = yield* TcpSession.establish(tcp, options, { incoming: true, listeningPort })
@@ -174,6 +186,7 @@ export const make = <Meta, Msg, E, R>(
         }
         open++
         return serve(tcp).pipe(
+          Effect.provideService(IoScheduler.IoScheduler, scheduler),
           Effect.catchCause((cause) =>
             Cause.hasInterruptsOnly(cause)
               ? Effect.void
@@ -184,7 +197,11 @@ export const make = <Meta, Msg, E, R>(
       })
 
     yield* Effect.forkScoped(server.run(onConnection))
-    const listener: Listener = { address: server.address, connections: Effect.sync(() => open) }
+    const listener: Listener = {
+      address: server.address,
+      connections: Effect.sync(() => open),
+      stat: Effect.sync(() => scheduler.globalStat())
+    }
     return listener
   })
 

@@ -124,6 +124,25 @@ describe("Listener and Dialer over TCP", () => {
   )
 
   it.live(
+    "shares one scheduler: the listener's stat is the sum of its connections' stats",
+    () =>
+      Effect.gen(function* () {
+        const { listener, events } = yield* startListener({})
+        const port = listener.address.port
+        yield* roundTrip(port, 1)
+        yield* roundTrip(port, 2)
+        const first = yield* nextEvent(events, "Closed")
+        const second = yield* nextEvent(events, "Closed")
+        const stats = [first, second].map((e) => (e._tag === "Closed" ? e.stat : undefined))
+        const total = yield* listener.stat
+        assert.isAbove(total.totalRecv, 0)
+        assert.strictEqual(total.totalRecv, (stats[0]?.totalRecv ?? 0) + (stats[1]?.totalRecv ?? 0))
+        assert.strictEqual(total.totalSent, (stats[0]?.totalSent ?? 0) + (stats[1]?.totalSent ?? 0))
+      }).pipe(Effect.provide(CryptoBackend.layerNoble)),
+    20_000
+  )
+
+  it.live(
     "nacks a peer with another chain name; the dialer sees the motive",
     () =>
       Effect.gen(function* () {
