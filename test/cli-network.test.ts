@@ -53,8 +53,18 @@ describe("effect-p2p listen / connect / demo", { timeout: 90_000 }, () => {
   const client = generate(8)
   const clientFile = writeIdentity("client.json", client)
 
-  it("listen --echo and connect --send round trip, echoed byte for byte", async () => {
-    const { port, lines } = await listen(["--identity", server, "--expected-pow", "8", "--echo"])
+  it("listen --echo (under bandwidth limits) and connect --send round trip, echoed byte for byte", async () => {
+    const { port, lines } = await listen([
+      "--identity",
+      server,
+      "--expected-pow",
+      "8",
+      "--echo",
+      "--max-download-speed",
+      "1024",
+      "--max-upload-speed",
+      "1024"
+    ])
     const messages = ["000000050010aabbcc", "000000020011", `00000102001f${"5a".repeat(256)}`]
     const result = await run([
       "connect",
@@ -104,11 +114,14 @@ describe("effect-p2p listen / connect / demo", { timeout: 90_000 }, () => {
 
   it("connect reports a nack with its motive (other chain name), and bad input, with non-zero exit codes", async () => {
     const { port } = await listen(["--identity", server, "--expected-pow", "8"])
-    const [nacked, unreachable, badHex] = await Promise.all([
+    const [nacked, unreachable, badHex, badSpeed] = await Promise.all([
       run(["connect", `127.0.0.1:${port}`, "--identity", clientFile, "--expected-pow", "8", "--chain-name", "OTHER"]),
       run(["connect", "127.0.0.1:1", "--identity", clientFile]),
-      run(["connect", `127.0.0.1:${port}`, "--identity", clientFile, "--send", "0011"])
+      run(["connect", `127.0.0.1:${port}`, "--identity", clientFile, "--send", "0011"]),
+      run(["listen", "--port", "0", "--identity", server, "--max-download-speed", "0"])
     ])
+    expect(badSpeed.code).toBe(1)
+    expect(badSpeed.stderr).toMatch(/--max-download-speed must be at least 1/)
     expect(nacked.code).toBe(3)
     expect(nacked.stderr).toMatch(/Unknown_chain_name/)
     expect(unreachable.code).toBe(2)

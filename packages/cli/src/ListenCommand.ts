@@ -101,11 +101,25 @@ export const command = Command.make(
     maxConnections: Flag.Int("max-connections").pipe(
       Flag.withDescription("connections in any state, handshakes included"),
       Flag.withDefault(defaults.maxConnections)
+    ),
+    maxDownloadSpeed: Flag.Int("max-download-speed").pipe(
+      Flag.withDescription("global download limit in KiB/s, shared fairly by all peers (as Octez's flag)"),
+      Flag.optional
+    ),
+    maxUploadSpeed: Flag.Int("max-upload-speed").pipe(
+      Flag.withDescription("global upload limit in KiB/s, shared fairly by all peers (as Octez's flag)"),
+      Flag.optional
     )
   },
   Effect.fn(function* (input) {
     const session = yield* SessionFlags.sessionOptions(input)
     if (input.maxConnections < 1) return yield* CliFailure.fail("--max-connections must be at least 1")
+    const kibPerSecond = (name: string, value: Option.Option<number>) =>
+      Option.isSome(value) && value.value < 1
+        ? CliFailure.fail(`--${name} must be at least 1 (KiB/s)`)
+        : Effect.succeed(Option.map(value, (kib) => kib * 1024))
+    const download = yield* kibPerSecond("max-download-speed", input.maxDownloadSpeed)
+    const upload = yield* kibPerSecond("max-upload-speed", input.maxUploadSpeed)
     const print = Output.make(input.json)
     const listener = yield* Listener.make(
       {
@@ -113,6 +127,10 @@ export const command = Command.make(
         port: input.port,
         host: Option.getOrUndefined(input.host),
         maxConnections: input.maxConnections,
+        bandwidth: {
+          ...(Option.isSome(download) ? { maxDownloadSpeed: download.value } : {}),
+          ...(Option.isSome(upload) ? { maxUploadSpeed: upload.value } : {})
+        },
         onEvent: reportEvent(print)
       },
       serve(print, input.echo)
