@@ -121,8 +121,34 @@ export const make = <A>(encoding: Encoding<A>, options?: { readonly maxBuffered?
     feed(bytes) {
       if (failed !== undefined) return Result.fail(failed)
       const out: Array<readonly [number, A]> = []
+      let input = bytes
+      if (end === start && input.length >= needed) {
+        // Nothing pending: decode straight from the input and keep only its incomplete tail, so a
+        // piece holding whole values is never copied into the buffer first. Values never alias the
+        // input (the readers copy byte fields), so the caller may still reuse it.
+        const direct = new Reader(input)
+        let at = 0
+        while (input.length - at >= needed) {
+          direct.reset(at, input.length)
+          try {
+            const value = encoding.read(direct)
+            const size = direct.pos - at
+            out.push([size, value])
+            at = direct.pos
+            streamPos += size
+            needed = 1
+          } catch (e) {
+            if (e instanceof DecodeFailure && e.reason === "NotEnoughBytes" && e.needed >= 0) {
+              needed = e.needed - at
+              break
+            }
+            return fail(toDecodeError(e, direct.pos, streamPos - at))
+          }
+        }
+        input = input.subarray(at)
+      }
       try {
-        append(bytes)
+        append(input)
       } catch (e) {
         return fail(toDecodeError(e, 0, streamPos + end - start))
       }
