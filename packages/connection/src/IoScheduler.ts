@@ -204,7 +204,8 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
       yield* Metric.update(metrics.outflow, up.counter.average)
       yield* Metric.update(metrics.connections, down.size())
     }).pipe(Effect.forever)
-    yield* Effect.forkScoped(refreshEverySecond)
+    // Started at once, so the refresh timer exists as soon as the scheduler does (nothing appears later).
+    yield* Effect.forkScoped(refreshEverySecond, { startImmediately: true })
 
     return {
       register: Effect.acquireRelease(
