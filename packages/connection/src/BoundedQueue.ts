@@ -85,6 +85,7 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
   }
   const shift = (): A => {
     const item = items[head]!
+    // Drop the reference so a taken message can be collected; the slot is never read again.
     items[head] = undefined as never
     head++
     if (head > 1024 && head * 2 > items.length) {

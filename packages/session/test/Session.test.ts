@@ -5,6 +5,7 @@ import * as ByteReader from "@effect-p2p/connection/ByteReader"
 import * as ByteSocket from "@effect-p2p/connection/ByteSocket"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
+import * as Nonce from "@effect-p2p/crypto/Nonce"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import { Effect, Exit, Fiber, Option, Result, Scope } from "effect"
 import { TestClock } from "effect/testing"
@@ -167,9 +168,7 @@ describe("Session", () => {
       const plaintext = Result.getOrThrow(Binary.encode(unbounded, { tag: 1, motive: 0, points: points(101) }))
       const boxed = backend.seal(key, new Uint8Array(24), plaintext)
       const { socket } = ByteSocket.fromBytes([new Uint8Array([boxed.length >> 8, boxed.length & 255]), boxed])
-      const error = yield* Effect.flip(
-        Ack.read(backend, key, { current: new Uint8Array(24) as never }, ByteReader.make(socket))
-      )
+      const error = yield* Effect.flip(Ack.read(backend, key, { current: Nonce.zero() }, ByteReader.make(socket)))
       assert.strictEqual(error._tag, "DecodeError")
       if (error._tag === "DecodeError") assert.strictEqual(error.reason, "ListTooLong")
     }))
@@ -223,7 +222,7 @@ describe("Session", () => {
           port: Option.none(),
           publicKey: peer.publicKey,
           powStamp: peer.powStamp,
-          messageNonce: new Uint8Array(24) as never,
+          messageNonce: Nonce.zero(),
           version
         })
       )
@@ -238,10 +237,23 @@ describe("Session", () => {
 
   test("metadata that opens but does not decode exactly: DecodeError", () =>
     Effect.gen(function* () {
-      const exit = yield* Effect.exit(handshake({ metadataEncoding: Encoding.uint8 as never, metadata: 1 as never }))
-      assert.isTrue(Exit.isFailure(exit))
-      const error = yield* Effect.flip(exit)
-      assert.strictEqual((error as { _tag: string })._tag, "DecodeError")
+      // One side sends a 1-byte metadata; the other expects an empty one, so the byte is trailing.
+      const [a, b] = ByteSocket.makePair()
+      const [ia, ib] = [yield* Identity.generate({ difficulty: 0 }), yield* Identity.generate({ difficulty: 0 })]
+      const sender: Session.AuthenticateOptions<number> = {
+        ...options(a, false, ia),
+        metadata: 1,
+        metadataEncoding: Encoding.uint8
+      }
+      const [, receiving] = yield* Effect.all(
+        [Effect.exit(Session.authenticate(sender)), Effect.exit(Session.authenticate(options(b, true, ib)))],
+        { concurrency: 2 }
+      )
+      const error = Exit.findErrorOption(receiving)
+      assert.deepStrictEqual(
+        Option.map(error, (e) => e._tag),
+        Option.some("DecodeError")
+      )
     }))
 
   test("a peer that sends nothing: HandshakeTimeout after 5 s when incoming, and the socket is closed", () =>
