@@ -314,6 +314,18 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
         batch.push(next)
         batchBytes += next.bytes.length
       }
+      if (scheduled.uploadLimited) {
+        // Under a bandwidth limit each message waits for its own share, so a batch is no burst.
+        for (const next of batch) {
+          if (!next.flush) {
+            const wire = Chunk.sealMessage(backend, key, localNonce, next.bytes, piece)
+            yield* scheduled.upload(wire.length)
+            yield* socket.write(wire)
+          }
+          if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
+        }
+        continue
+      }
       const wires: Array<Uint8Array> = []
       let wireBytes = 0
       for (const next of batch) {

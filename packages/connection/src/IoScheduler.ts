@@ -42,6 +42,8 @@ export interface ScheduledConnection {
   /** Accounts `bytes` about to be written to the socket; waits for the upload share when limited. */
   readonly upload: (bytes: number) => Effect.Effect<void>
   readonly stat: () => Stat.Stat
+  /** Whether a global upload limit applies (then writers should ask for each message, not for a batch). */
+  readonly uploadLimited: boolean
   /** Counts bytes that already went through without this scheduler (the handshake), never waiting. */
   readonly count: (direction: "download" | "upload", bytes: number) => void
 }
@@ -217,6 +219,7 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
               download: (bytes: number) => down.request(d, bytes),
               upload: (bytes: number) => up.request(u, bytes),
               stat: () => Stat.fromCounters(d.counter, u.counter),
+              uploadLimited: options.maxUploadSpeed !== undefined,
               count: (direction: "download" | "upload", bytes: number) =>
                 direction === "download" ? down.account(d, bytes) : up.account(u, bytes)
             } satisfies ScheduledConnection,

@@ -4,11 +4,13 @@ import * as Encoding from "@effect-p2p/codec/Encoding"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import { Effect, Exit, Fiber, Option, Result, Scope } from "effect"
+import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import * as ByteReader from "../src/ByteReader.ts"
 import * as ByteSocket from "../src/ByteSocket.ts"
 import * as Chunk from "../src/Chunk.ts"
 import * as Connection from "../src/Connection.ts"
+import * as IoScheduler from "../src/IoScheduler.ts"
 import { channelKey, inMemory, nonceA, nonceB, randomBytes } from "./helpers.ts"
 
 const live = <A, E>(name: string, body: () => Effect.Effect<A, E, Scope.Scope | CryptoBackend.CryptoBackend>) =>
@@ -203,6 +205,35 @@ describe("Connection over an in-memory pair", () => {
       assert.strictEqual(sent.totalSent, 2 + 16 + 4 + 100)
       assert.strictEqual(received.totalRecv, 2 + 16 + 4 + 100)
     })
+  )
+})
+
+describe("Connection under an upload limit", () => {
+  it.effect("paces the writer at about maxUploadSpeed bytes per second, with no burst and nothing lost", () =>
+    Effect.gen(function* () {
+      const limit = 10_000
+      const [left, right] = yield* inMemory(bytes)
+      const messages = Array.from({ length: 40 }, (_, i) => randomBytes(1000).map((b) => b ^ i))
+      yield* Effect.forEach(messages, (m) => left.write(m))
+      const wire = 2 + 16 + 4 + 1000
+      const received: Array<Uint8Array> = []
+      const settle = Effect.gen(function* () {
+        for (let i = 0; i < 50; i++) yield* Effect.yieldNow
+        while (true) {
+          const next = yield* right.readNow
+          if (Option.isNone(next)) return
+          received.push(next.value[1])
+        }
+      })
+      yield* settle
+      for (let second = 1; second <= 6; second++) {
+        yield* TestClock.adjust("1 second")
+        yield* settle
+        // One second's quota plus at most one message of overdraft per window.
+        assert.isAtMost(received.length * wire, limit * second + wire)
+      }
+      assert.deepStrictEqual(received, messages)
+    }).pipe(Effect.provide(IoScheduler.layer({ maxUploadSpeed: 10_000 })), Effect.provide(CryptoBackend.layerNoble))
   )
 })
 
