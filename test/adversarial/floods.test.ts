@@ -7,9 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "@effect-p2p/connection/Chunk"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Dialer from "@effect-p2p/node/Dialer"
-import * as Metadata from "@effect-p2p/session/Metadata"
 import { Deferred, Effect } from "effect"
 import * as Attacker from "./support/attacker.ts"
 import { attack, withListener } from "./support/checks.ts"
@@ -38,17 +36,9 @@ describe("adversarial: floods", () => {
           (identity) =>
             Effect.scoped(
               Effect.gen(function* () {
-                const peer = yield* Dialer.connect({
-                  host: "127.0.0.1",
-                  port: listener.port,
-                  identity,
-                  powTarget: ProofOfWork.target(Listener.difficulty),
-                  supported: Listener.supported,
-                  metadata: Listener.metadata,
-                  metadataEncoding: Metadata.octez,
-                  messageEncoding: Listener.messageEncoding,
-                  timeout: "10 seconds"
-                }).pipe(Effect.tapError(() => settle))
+                const peer = yield* Dialer.connect(
+                  Listener.dialOptions(listener, identity, { timeout: "10 seconds" })
+                ).pipe(Effect.tapError(() => settle))
                 yield* settle
                 // Hold the session until every dialler has been answered, so the cap is really reached.
                 yield* Deferred.await(release)

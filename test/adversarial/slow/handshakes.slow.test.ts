@@ -8,10 +8,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Dialer from "@effect-p2p/node/Dialer"
 import * as NativeCrypto from "@effect-p2p/node/NativeCrypto"
-import * as Metadata from "@effect-p2p/session/Metadata"
 import { Deferred, Effect } from "effect"
 import { withListener } from "../support/checks.ts"
 import * as Listener from "../support/listener.ts"
@@ -37,18 +35,10 @@ const dialAll = (listener: Listener.Listener) =>
       (identity, i) =>
         Effect.scoped(
           Effect.gen(function* () {
-            const peer = yield* Dialer.connect({
-              host: "127.0.0.1",
-              port: listener.port,
-              identity,
-              powTarget: ProofOfWork.target(0),
-              supported: Listener.supported,
-              metadata: Listener.metadata,
-              metadataEncoding: Metadata.octez,
-              messageEncoding: Listener.messageEncoding,
-              // Generous: on a loaded machine 1,000 handshakes queue behind each other.
-              timeout: "120 seconds"
-            }).pipe(Effect.tapError(() => settle))
+            // Generous timeout: on a loaded machine 1,000 handshakes queue behind each other.
+            const peer = yield* Dialer.connect(
+              Listener.dialOptions(listener, identity, { timeout: "120 seconds", powDifficulty: 0 })
+            ).pipe(Effect.tapError(() => settle))
             yield* settle
             yield* Deferred.await(release)
             const body = Uint8Array.of(i >>> 8, i & 0xff)

@@ -6,9 +6,7 @@
  */
 import { assert } from "@effect/vitest"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Dialer from "@effect-p2p/node/Dialer"
-import * as Metadata from "@effect-p2p/session/Metadata"
 import { type Duration, Effect, type Scope } from "effect"
 import * as Listener from "./listener.ts"
 import * as Raw from "./raw.ts"
@@ -35,17 +33,7 @@ export const goodPeer = (listener: Listener.Listener) =>
     const body = CryptoBackend.noble.randomBytes(100)
     const echoed = yield* Effect.scoped(
       Effect.gen(function* () {
-        const peer = yield* Dialer.connect({
-          host: "127.0.0.1",
-          port: listener.port,
-          identity,
-          powTarget: ProofOfWork.target(Listener.difficulty),
-          supported: Listener.supported,
-          metadata: Listener.metadata,
-          metadataEncoding: Metadata.octez,
-          messageEncoding: Listener.messageEncoding,
-          timeout: "5 seconds"
-        })
+        const peer = yield* Dialer.connect(Listener.dialOptions(listener, identity, { timeout: "5 seconds" }))
         yield* peer.connection.writeSync({ tag: 0x10, body })
         const [, message] = yield* peer.connection.read.pipe(
           Effect.timeoutOrElse({

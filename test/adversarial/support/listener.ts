@@ -11,10 +11,11 @@ import type * as Connection from "@effect-p2p/connection/Connection"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
+import type * as Dialer from "@effect-p2p/node/Dialer"
 import * as NodeListener from "@effect-p2p/node/Listener"
 import type * as TcpSession from "@effect-p2p/node/TcpSession"
 import * as Metadata from "@effect-p2p/session/Metadata"
-import { Cause, Deferred, Effect, Exit, Option, type Scope } from "effect"
+import { Cause, Deferred, type Duration, Effect, Exit, Option, type Scope } from "effect"
 
 export const chainName = "SANDBOXED_TEZOS"
 export const supported = {
@@ -90,6 +91,23 @@ const outcomeOfCause = (cause: Cause.Cause<unknown> | undefined): Outcome =>
 export const makeIdentity = Identity.generate({ difficulty }).pipe(Effect.provide(CryptoBackend.layerNoble))
 
 /** Writes every message back to its sender. */
+/** Dialer options for a well-behaved peer of this listener; `overrides` set the rest (timeout, PoW target). */
+export const dialOptions = (
+  listener: { readonly port: number },
+  identity: Identity.Identity,
+  overrides: { readonly timeout: Duration.Input; readonly powDifficulty?: number }
+): Dialer.Options<Metadata.OctezMetadata, P2pMessage.Envelope> => ({
+  host: "127.0.0.1",
+  port: listener.port,
+  identity,
+  powTarget: ProofOfWork.target(overrides.powDifficulty ?? difficulty),
+  supported,
+  metadata,
+  metadataEncoding: Metadata.octez,
+  messageEncoding,
+  timeout: overrides.timeout
+})
+
 export const echo = (peer: Peer) =>
   Effect.forever(Effect.flatMap(peer.connection.read, ([, message]) => peer.connection.write(message)))
 
