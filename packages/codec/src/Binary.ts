@@ -54,7 +54,8 @@ export const encode = <A>(encoding: Encoding<A>, value: A): Result.Result<Uint8A
  * @since 0.1.0
  */
 export const decode = <A>(encoding: Encoding<A>, bytes: Uint8Array): Result.Result<A, DecodeError> => {
-  const r = new Reader(bytes)
+  // the whole input is one value: its byte fields may be copied in one region
+  const r = new Reader(bytes, 0, bytes.length, true)
   try {
     const value = encoding.read(r)
     if (r.pos !== bytes.length) {

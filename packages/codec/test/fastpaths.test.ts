@@ -1,13 +1,15 @@
 /**
- * The decoder's fast paths against their slow equivalents: the hand-built ASCII strings against
- * TextDecoder, `list(Fixed.bytes(n))` against a list of the same bytes behind `conv`, the generated
+ * The decoder's fast paths against their slow equivalents: the hand-built ASCII strings and Node's
+ * Buffer slicers against TextDecoder (and the fallback where there is no Buffer), `list(Fixed.bytes(n))` against a list of the same bytes behind `conv`, the generated
  * struct code's failure paths, and the independence of decoded byte fields from the input, from each
  * other and from a stream decoder's reused buffer.
  */
 import { Result } from "effect"
 import * as fc from "fast-check"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { Binary, Encoding, StreamDecoder } from "../src/index.ts"
+import type { DecodeFailure } from "../src/internal/cursor.ts"
+import { readUtf8, readUtf8Node, readUtf8Portable } from "../src/internal/utf8.ts"
 
 const runs = { numRuns: 500 }
 const utf8 = new TextEncoder()
@@ -69,6 +71,114 @@ describe("UTF-8 fast path", () => {
       }),
       runs
     )
+  })
+})
+
+describe("UTF-8 with Node's Buffer slicers", () => {
+  const text = fc.oneof(
+    fc.string({ unit: "grapheme-ascii", maxLength: 60 }),
+    fc.string({ unit: "grapheme", maxLength: 60 }),
+    fc.string({ unit: "binary", maxLength: 60 }).filter((s) => fatal.decode(utf8.encode(s)) === s),
+    // a genuine U+FFFD or BOM among other characters (the Node path re-checks strings with U+FFFD)
+    fc
+      .array(fc.constantFrom("a", "\ufffd", "\ufeff", "é", "€", "😀", ":"), { maxLength: 20 })
+      .map((parts) => parts.join(""))
+  )
+  const bytes = fc.oneof(
+    fc.uint8Array({ maxLength: 70 }),
+    text.map((s) => utf8.encode(s)),
+    // well-formed text with one arbitrary byte inserted or overwritten somewhere
+    fc.tuple(text, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([s, i, b, insert]) => {
+      const a = utf8.encode(s)
+      const at = i % (a.length + 1)
+      const out = Uint8Array.from([...a.subarray(0, at), b, ...a.subarray(insert ? at : at + 1)])
+      return out
+    })
+  )
+  // the bytes inside a larger buffer, at a non-zero byte offset, so that positions are relative to the view
+  const placed = fc
+    .tuple(bytes, fc.nat({ max: 9 }), fc.nat({ max: 9 }), fc.nat({ max: 5 }))
+    .map(([raw, before, after, viewAt]) => {
+      const backing = new Uint8Array(viewAt + before + raw.length + after).fill(0xc3)
+      backing.set(raw, viewAt + before)
+      return { view: backing.subarray(viewAt), start: before, end: before + raw.length, raw }
+    })
+  const outcome = (f: () => string): string | { failure: string; offset: number } => {
+    try {
+      return f()
+    } catch (e) {
+      return { failure: (e as DecodeFailure).reason, offset: (e as DecodeFailure).offset }
+    }
+  }
+
+  it("exists under Node (the benchmarks and the rest of this suite use it)", () => {
+    expect(readUtf8Node).toBeDefined()
+    expect(readUtf8).toBe(readUtf8Node)
+  })
+
+  it("gives the same strings and failures as the portable path and a fatal TextDecoder", () => {
+    const node = readUtf8Node!
+    fc.assert(
+      fc.property(placed, ({ view, start, end, raw }) => {
+        let expected: string | { failure: string; offset: number }
+        try {
+          expected = fatal.decode(raw)
+        } catch {
+          expected = { failure: "InvalidValue", offset: start }
+        }
+        expect(outcome(() => node(view, start, end))).toEqual(expected)
+        expect(outcome(() => readUtf8Portable(view, start, end))).toEqual(expected)
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("refuses the classic ill-formed sequences, short and long", () => {
+    const node = readUtf8Node!
+    const cases = [
+      [0x80], // lone continuation byte
+      [0xc3], // truncated 2-byte sequence
+      [0xc0, 0xaf], // overlong "/"
+      [0xe0, 0x80, 0xaf], // overlong
+      [0xed, 0xa0, 0x80], // UTF-16 surrogate D800 encoded
+      [0xf4, 0x90, 0x80, 0x80], // above U+10FFFF
+      [0xf8, 0x88, 0x80, 0x80, 0x80], // 5-byte form
+      [0xff]
+    ]
+    for (const bad of cases) {
+      for (const pad of [0, 3, 60]) {
+        const raw = Uint8Array.from([...new Array<number>(pad).fill(0x61), ...bad])
+        expect(outcome(() => node(raw, 0, raw.length))).toEqual({ failure: "InvalidValue", offset: 0 })
+        expect(outcome(() => readUtf8Portable(raw, 0, raw.length))).toEqual({ failure: "InvalidValue", offset: 0 })
+      }
+    }
+    // a genuine U+FFFD is accepted
+    const replacement = utf8.encode("ab\ufffdc")
+    expect(node(replacement, 0, replacement.length)).toBe("ab\ufffdc")
+  })
+
+  it("falls back to the portable path where there is no Buffer", async () => {
+    vi.resetModules()
+    vi.stubGlobal("Buffer", undefined)
+    try {
+      const utf8Module = await import("../src/internal/utf8.ts")
+      expect(utf8Module.readUtf8Node).toBeUndefined()
+      expect(utf8Module.readUtf8).toBe(utf8Module.readUtf8Portable)
+      const codec = await import("../src/index.ts")
+      const e = codec.Encoding.struct({
+        name: codec.Encoding.string,
+        peers: codec.Encoding.list(codec.Encoding.string)
+      })
+      const value = { name: "TEZOS_MAINNET", peers: ["127.0.0.1:9732", "é😀\ufffd", "x".repeat(100)] }
+      const encoded = Result.getOrThrow(codec.Binary.encode(e, value))
+      expect(Result.getOrThrow(codec.Binary.decode(e, encoded))).toEqual(value)
+      const bad = Uint8Array.from([0, 0, 0, 2, 0x61, 0xff, 0, 0, 0, 0])
+      const failed = codec.Binary.decode(e, bad)
+      expect(Result.isFailure(failed) && failed.failure.reason).toBe("InvalidValue")
+    } finally {
+      vi.unstubAllGlobals()
+      vi.resetModules()
+    }
   })
 })
 
@@ -188,6 +298,31 @@ describe("decoded byte fields", () => {
     expect(decoded.b).toEqual(make(1).b)
     const again = Result.getOrThrow(Binary.decode(Msg, Result.getOrThrow(Binary.encode(Msg, make(1)))))
     expect(again).toEqual(make(1))
+  })
+
+  it("are right when a value's first byte field is inside a block and more follow it (one region for the whole input)", () => {
+    const Nested = Encoding.struct({
+      inner: Encoding.list(Encoding.Fixed.bytes(4)),
+      after: Encoding.bytes,
+      n: Encoding.uint8,
+      last: Encoding.Fixed.bytes(3)
+    })
+    const value = {
+      inner: [Uint8Array.of(1, 2, 3, 4)],
+      after: Uint8Array.of(5, 6),
+      n: 7,
+      last: Uint8Array.of(8, 9, 10)
+    }
+    const encoded = Result.getOrThrow(Binary.encode(Nested, value))
+    // inside a larger buffer, at an offset, with bytes around it that must not end up in the values
+    const backing = new Uint8Array(encoded.length + 10).fill(0xee)
+    backing.set(encoded, 4)
+    const input = backing.subarray(4, 4 + encoded.length)
+    const decoded = Result.getOrThrow(Binary.decode(Nested, input))
+    backing.fill(0)
+    expect(decoded).toEqual(value)
+    const [prefixed] = Result.getOrThrow(Binary.decodePrefix(Nested, backing.subarray(0)))
+    expect(prefixed.inner).toHaveLength(0)
   })
 
   it("survive a stream decoder reusing its buffer", () => {

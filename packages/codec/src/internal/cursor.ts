@@ -61,7 +61,8 @@ export const asEncodeFailure = (e: unknown): EncodeFailure =>
  * V8 (each new array buffer is a separate allocation the GC has to track). So a reader copies the
  * input in *regions*: at the first byte field it meets, it copies the input from that field on (at first
  * up to `FIRST_REGION` bytes, twice as many for each further region up to `REGION`, never past the
- * enclosing block) into a shared pool, in one bulk copy, and that field
+ * enclosing block; in `Binary.decode`, whose input is one value, `REGION` bytes at once up to the
+ * input's end) into a shared pool, in one bulk copy, and that field
  * and the following ones that fall in the region are returned as views of the copy. A part of the pool
  * is written once, before any view of it exists, and never reused, so values stay independent of the
  * input and of each other's storage (writing into one decoded field changes no other value).
@@ -104,19 +105,29 @@ export class Reader {
   private dataView: DataView | undefined
   // the current copied region (see the pool above): input [copyFrom, copyTo) is at copyFrom + copyDelta
   private copyBuffer: ArrayBuffer
+  // where a copied region may extend to: the input's end when the whole input is one value, else -1
+  // (a region then stops at the enclosing block's end, `dataEnd`)
+  private copyEnd: number
   private copyFrom: number
   private copyTo: number
   private copyDelta: number
   private nextRegion: number
 
-  constructor(bytes: Uint8Array, start = 0, stop = bytes.length) {
+  /**
+   * `whole`: the input from `start` to `stop` is a single value (as in `Binary.decode`), so the first
+   * region is a full `REGION` and regions may run past the end of an enclosing block up to `stop`:
+   * a value under `REGION` bytes is copied once. Without it (a stream decoder's buffer, which may hold
+   * many small values), regions start at `FIRST_REGION` and stop at the enclosing block's end.
+   */
+  constructor(bytes: Uint8Array, start = 0, stop = bytes.length, whole = false) {
     this.bytes = bytes
     this.dataView = undefined
     this.copyBuffer = poolBuffer
     this.copyFrom = 0
     this.copyTo = -1
     this.copyDelta = 0
-    this.nextRegion = FIRST_REGION
+    this.copyEnd = whole ? stop : -1
+    this.nextRegion = whole ? REGION : FIRST_REGION
     this.pos = start
     this.end = stop
     this.dataEnd = stop
@@ -134,8 +145,9 @@ export class Reader {
 
   /** Restarts on the same bytes, between `start` and `stop`, with no limits in force. */
   reset(start: number, stop: number): void {
-    // the bytes may have changed since the last copy
+    // the bytes may have changed since the last copy; a reader that is reset reads many values
     this.copyTo = -1
+    this.copyEnd = -1
     this.nextRegion = FIRST_REGION
     this.pos = start
     this.end = stop
@@ -261,10 +273,10 @@ export class Reader {
 
   private copyRegion(start: number, n: number): Uint8Array {
     if (n > REGION) return this.bytes.slice(start, start + n)
-    // n <= dataEnd - start: the caller checked the bounds
+    // n <= dataEnd - start <= copyEnd - start: the caller checked the bounds
     const region = this.nextRegion
     this.nextRegion = Math.min(2 * region, REGION)
-    const stop = Math.min(this.dataEnd, start + Math.max(n, region))
+    const stop = Math.min(this.copyEnd >= 0 ? this.copyEnd : this.dataEnd, start + Math.max(n, region))
     let at = poolUsed
     // byteLength 0: someone transferred (detached) the pool's buffer through a decoded value
     if (at + (stop - start) > POOL_SIZE || pool.byteLength === 0) {

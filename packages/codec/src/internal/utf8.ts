@@ -1,6 +1,7 @@
 /**
  * UTF-8 for the string encodings. Short strings (the common case on the wire: chain names, points)
- * are handled by hand because TextEncoder/TextDecoder calls cost more than the work itself there.
+ * are handled by hand, or by Node's `Buffer` slicers where they exist, because TextEncoder/TextDecoder
+ * calls cost more than the work itself there.
  * Lone surrogates are refused rather than replaced, so that decode(encode(s)) = s always holds.
  */
 import { DecodeFailure, EncodeFailure } from "./cursor.ts"
@@ -56,12 +57,45 @@ export const writeUtf8 = (bytes: Uint8Array, pos: number, s: string): number => 
   return pos
 }
 
+/** Node's `Buffer.prototype` string slicers, where they exist (they accept any Uint8Array receiver). */
+interface NodeSlicers {
+  readonly latin1Slice: (this: Uint8Array, start: number, end: number) => string
+  readonly utf8Slice: (this: Uint8Array, start: number, end: number) => string
+}
+
+const nodeSlicers = (): NodeSlicers | undefined => {
+  const proto = (globalThis as { Buffer?: { prototype?: Partial<NodeSlicers> } }).Buffer?.prototype
+  const latin1Slice = proto?.latin1Slice
+  const utf8Slice = proto?.utf8Slice
+  if (typeof latin1Slice !== "function" || typeof utf8Slice !== "function") return undefined
+  try {
+    // check they take a plain Uint8Array and behave as expected before relying on them
+    const probe = Uint8Array.of(0x61, 0xc3, 0xa9, 0xff)
+    if (latin1Slice.call(probe, 0, 1) !== "a" || utf8Slice.call(probe, 0, 3) !== "a\u00e9") return undefined
+    if (utf8Slice.call(probe, 3, 4) !== "\ufffd") return undefined
+  } catch {
+    return undefined
+  }
+  return { latin1Slice, utf8Slice }
+}
+
+const slicers = nodeSlicers()
+
+const fatalDecode = (bytes: Uint8Array, start: number, end: number): string => {
+  try {
+    return decoder.decode(bytes.subarray(start, end))
+  } catch {
+    throw new DecodeFailure("InvalidValue", start, "string is not valid UTF-8")
+  }
+}
+
 /**
- * Decodes `bytes[start, end)`. Short strings are built by hand while they are ASCII (one pass; the
- * first byte >= 0x80 hands the whole string to TextDecoder, which also does the validation), since a
- * TextDecoder call costs more than building a short string; long ones go to TextDecoder (fatal).
+ * Decodes `bytes[start, end)` without Node's `Buffer`: short strings are built by hand while they
+ * are ASCII (one pass; the first byte >= 0x80 hands the whole string to TextDecoder, which also does
+ * the validation), since a TextDecoder call costs more than building a short string; long ones go to
+ * TextDecoder (fatal). This is also the reference the Node path is tested against.
  */
-export const readUtf8 = (bytes: Uint8Array, start: number, end: number): string => {
+export const readUtf8Portable = (bytes: Uint8Array, start: number, end: number): string => {
   if (end - start <= SHORT) {
     let s = ""
     let i = start
@@ -72,9 +106,35 @@ export const readUtf8 = (bytes: Uint8Array, start: number, end: number): string 
     }
     if (i === end) return s
   }
-  try {
-    return decoder.decode(bytes.subarray(start, end))
-  } catch {
-    throw new DecodeFailure("InvalidValue", start, "string is not valid UTF-8")
-  }
+  return fatalDecode(bytes, start, end)
 }
+
+/**
+ * Decodes `bytes[start, end)` with Node's `Buffer` slicers (undefined where there is no `Buffer`).
+ * A short string is scanned for a byte >= 0x80; if there is none it is ASCII and `latin1Slice` builds
+ * it (a one-byte string, about half the cost of the hand-built one). A short non-ASCII string goes to
+ * `utf8Slice`, which never fails but replaces each ill-formed sequence with U+FFFD; a result without
+ * U+FFFD is therefore exact (well-formed UTF-8 decodes one way), and one with U+FFFD (ill-formed input,
+ * or a genuine U+FFFD) is decoded again by the fatal TextDecoder, which decides. Long strings go to
+ * TextDecoder directly: it validates and decodes them faster than `utf8Slice` here.
+ */
+export const readUtf8Node: ((bytes: Uint8Array, start: number, end: number) => string) | undefined =
+  slicers === undefined
+    ? undefined
+    : (bytes, start, end) => {
+        if (end - start <= SHORT) {
+          let i = start
+          while (i < end && bytes[i]! < 0x80) i++
+          if (i === end) return slicers.latin1Slice.call(bytes, start, end)
+          const s = slicers.utf8Slice.call(bytes, start, end)
+          if (s.indexOf("\ufffd") < 0) return s
+        }
+        return fatalDecode(bytes, start, end)
+      }
+
+/**
+ * Decodes `bytes[start, end)` as UTF-8; fails with `InvalidValue` on ill-formed input (as a fatal
+ * TextDecoder). Uses Node's `Buffer` slicers when they exist, the portable path otherwise; both give
+ * the same strings and the same failures.
+ */
+export const readUtf8: (bytes: Uint8Array, start: number, end: number) => string = readUtf8Node ?? readUtf8Portable
