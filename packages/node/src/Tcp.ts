@@ -11,9 +11,9 @@ import * as Net from "node:net"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import type * as ByteSocketModule from "@effect-p2p/connection/ByteSocket"
-import { fromSocket } from "@effect-p2p/connection/ByteSocket"
 import { type Duration, Effect, Result, type Scope } from "effect"
 import * as NetAddress from "effect/net/NetAddress"
+import { fromNetSocket } from "./internal/netSocket.ts"
 import { fromCause, TcpError } from "./TcpError.ts"
 
 /**
@@ -79,14 +79,15 @@ const endpointsOf = (conn: Net.Socket) => ({
   remote: { host: conn.remoteAddress ?? "", port: conn.remotePort ?? 0 }
 })
 
+// The connection is already open, so wrapping it cannot fail; a closed peer shows up on the first
+// read instead. (A direct wrapper: `NodeSocket.fromDuplex` + `ByteSocket.fromSocket` cost three
+// times the socket itself per connection, see internal/netSocket.ts.)
 const adopt = (conn: Net.Socket): Effect.Effect<TcpSocket, never, Scope.Scope> =>
-  Effect.gen(function* () {
-    const effectSocket = yield* NodeSocket.fromDuplex(Effect.succeed(conn))
-    // The connection is already open, so acquiring the reader cannot fail; a closed peer shows up
-    // on the first read instead.
-    const socket = yield* fromSocket(effectSocket).pipe(Effect.orDie)
-    return { socket, ...endpointsOf(conn), abort: Effect.sync(() => conn.destroy()) }
-  })
+  Effect.map(fromNetSocket(conn), (socket) => ({
+    socket,
+    ...endpointsOf(conn),
+    abort: Effect.sync(() => conn.destroy())
+  }))
 
 /**
  * Options of {@link connect}.

@@ -1,0 +1,132 @@
+import * as Net from "node:net"
+import { assert, describe, it } from "@effect/vitest"
+import type * as ByteSocket from "@effect-p2p/connection/ByteSocket"
+import * as Tcp from "@effect-p2p/node/Tcp"
+import { Deferred, Effect, Fiber, Queue } from "effect"
+
+const host = "127.0.0.1"
+
+/** Reads until `n` bytes arrived (or the stream ends) and returns them. */
+const readBytes = (socket: ByteSocket.ByteSocket, n: number) =>
+  Effect.gen(function* () {
+    const parts: Array<Uint8Array> = []
+    let got = 0
+    while (got < n) {
+      const piece = yield* socket.read
+      parts.push(piece)
+      got += piece.length
+    }
+    return Buffer.concat(parts)
+  })
+
+const pattern = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff)
+
+/** A Tcp server whose accepted sockets arrive on a queue and stay open until the test's scope closes. */
+const server = Effect.gen(function* () {
+  const listening = yield* Tcp.listen({ port: 0, host })
+  const accepted = yield* Queue.unbounded<Tcp.TcpSocket>()
+  yield* Effect.forkScoped(listening.run((socket) => Effect.andThen(Queue.offer(accepted, socket), Effect.never)))
+  return { port: listening.address.port, accepted }
+})
+
+/** A plain `net` server (the peer as Node sees it), handing each connection to `onSocket`. */
+const netServer = (onSocket: (socket: Net.Socket) => void) =>
+  Effect.acquireRelease(
+    Effect.callback<Net.Server>((resume) => {
+      const s = Net.createServer(onSocket)
+      s.listen(0, host, () => resume(Effect.succeed(s)))
+    }),
+    (s) => Effect.callback<void>((resume) => void s.close(() => resume(Effect.void)))
+  ).pipe(Effect.map((s) => (s.address() as Net.AddressInfo).port))
+
+describe("Tcp", () => {
+  it.live("carries bytes both ways in order, with both endpoints", () =>
+    Effect.gen(function* () {
+      const { port, accepted } = yield* server
+      const dialled = yield* Tcp.connect({ host, port })
+      const incoming = yield* Queue.take(accepted)
+      assert.strictEqual(dialled.remote.port, port)
+      assert.strictEqual(incoming.local.port, port)
+      assert.strictEqual(incoming.remote.port, dialled.local.port)
+      const bytes = pattern(100_000)
+      yield* dialled.socket.write(bytes)
+      assert.deepStrictEqual(new Uint8Array(yield* readBytes(incoming.socket, bytes.length)), bytes)
+      yield* incoming.socket.write(new Uint8Array([1, 2, 3]))
+      assert.deepStrictEqual([...(yield* readBytes(dialled.socket, 3))], [1, 2, 3])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a write larger than the socket buffers waits for the peer to read, and every byte arrives", () =>
+    Effect.gen(function* () {
+      const { port, accepted } = yield* server
+      const dialled = yield* Tcp.connect({ host, port })
+      const incoming = yield* Queue.take(accepted)
+      const bytes = pattern(8 * 1024 * 1024)
+      const writer = yield* Effect.forkChild(dialled.socket.write(bytes))
+      const received = yield* readBytes(incoming.socket, bytes.length)
+      yield* Fiber.join(writer)
+      assert.isTrue(Buffer.compare(received, bytes) === 0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("bytes sent before the peer's FIN are read, then the end of the stream is 'closed by peer'", () =>
+    Effect.gen(function* () {
+      const port = yield* netServer((s) => s.end(Buffer.from([9, 8, 7])))
+      const { socket } = yield* Tcp.connect({ host, port })
+      assert.deepStrictEqual([...(yield* readBytes(socket, 3))], [9, 8, 7])
+      assert.strictEqual((yield* Effect.flip(socket.read)).reason, "closed by peer")
+      // The end stays the end.
+      assert.strictEqual((yield* Effect.flip(socket.read)).reason, "closed by peer")
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a peer's reset reads as 'reset by peer'", () =>
+    Effect.gen(function* () {
+      // Reset once our byte arrives, so the connection is surely open by then.
+      const port = yield* netServer((s) => s.once("data", () => s.resetAndDestroy()))
+      const { socket } = yield* Tcp.connect({ host, port })
+      yield* socket.write(new Uint8Array([1]))
+      assert.strictEqual((yield* Effect.flip(socket.read)).reason, "reset by peer")
+    }).pipe(Effect.scoped)
+  )
+
+  it.live(
+    "after close, reads and writes fail with 'closed locally', a parked read ends, and the peer sees the end",
+    () =>
+      Effect.gen(function* () {
+        const { port, accepted } = yield* server
+        const dialled = yield* Tcp.connect({ host, port })
+        const incoming = yield* Queue.take(accepted)
+        const parked = yield* Effect.forkChild(Effect.flip(dialled.socket.read))
+        yield* Effect.yieldNow
+        yield* dialled.socket.close
+        yield* dialled.socket.close // idempotent
+        assert.strictEqual((yield* Fiber.join(parked))._tag, "ConnectionClosed")
+        assert.strictEqual((yield* Effect.flip(dialled.socket.read)).reason, "closed locally")
+        assert.strictEqual((yield* Effect.flip(dialled.socket.write(new Uint8Array([1])))).reason, "closed locally")
+        assert.strictEqual((yield* Effect.flip(incoming.socket.read))._tag, "ConnectionClosed")
+      }).pipe(Effect.scoped)
+  )
+
+  it.live("closing the dialler's scope ends the connection after what was written", () =>
+    Effect.gen(function* () {
+      const received = yield* Deferred.make<Buffer>()
+      const port = yield* netServer((s) => {
+        const parts: Array<Buffer> = []
+        s.on("data", (d: Buffer) => parts.push(d))
+        s.on("end", () => Deferred.doneUnsafe(received, Effect.succeed(Buffer.concat(parts))))
+        s.on("error", () => {})
+      })
+      yield* Effect.scoped(Effect.flatMap(Tcp.connect({ host, port }), ({ socket }) => socket.write(pattern(1000))))
+      assert.isTrue(Buffer.compare(yield* Deferred.await(received), pattern(1000)) === 0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("connect to a closed port fails with ECONNREFUSED", () =>
+    Effect.gen(function* () {
+      const port = yield* Effect.scoped(netServer(() => {}))
+      const error = yield* Effect.flip(Effect.scoped(Tcp.connect({ host, port })))
+      assert.strictEqual(error.code, "ECONNREFUSED")
+    })
+  )
+})
