@@ -7,7 +7,7 @@ import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
-import { Effect, Exit, Fiber, Option, Result, Scope } from "effect"
+import { Effect, Exit, Fiber, Option, Random, Result, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as Ack from "../src/Ack.ts"
 import * as ConnectionMessage from "../src/ConnectionMessage.ts"
@@ -79,6 +79,19 @@ describe("Session", () => {
       )
       yield* ca.write("ping")
       assert.deepStrictEqual(yield* cb.read, [8, "ping"])
+    }))
+
+  test("the message nonce is 24 draws of Random.nextIntBetween(0, 255), so a seed pins it", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      const identity = yield* Identity.generate({ difficulty: 0 })
+      // The peer never answers: we only read the connection message `a` sends first.
+      yield* Effect.forkScoped(Session.authenticate(options(a, false, identity)).pipe(Random.withSeed("nonce")))
+      const sent = yield* ConnectionMessage.read(ByteReader.make(b))
+      const expected = yield* Effect.all(Array.from({ length: 24 }, () => Random.nextIntBetween(0, 255))).pipe(
+        Random.withSeed("nonce")
+      )
+      assert.deepStrictEqual([...sent.message.messageNonce], expected)
     }))
 
   test("stat counts the handshake's wire bytes too, as Octez does", () =>
