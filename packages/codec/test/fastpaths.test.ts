@@ -348,3 +348,63 @@ describe("decoded byte fields", () => {
     expect(Result.getOrThrow(Binary.decode(Msg, input))).toEqual(make(3))
   })
 })
+
+describe("encoded outputs", () => {
+  const Msg = Encoding.struct({ a: Encoding.Fixed.bytes(32), n: Encoding.int16, s: Encoding.string })
+  const value = (seed: number) => ({ a: new Uint8Array(32).fill(seed), n: -seed, s: `peer-${seed}` })
+
+  it("are plain Uint8Arrays, independent of each other", () => {
+    const outs = Array.from({ length: 300 }, (_, seed) => Result.getOrThrow(Binary.encode(Msg, value(seed))))
+    for (const out of outs) expect(Object.getPrototypeOf(out)).toBe(Uint8Array.prototype)
+    outs[0]!.fill(0xaa)
+    outs.slice(1).forEach((out, i) => expect(Result.getOrThrow(Binary.decode(Msg, out))).toEqual(value(i + 1)))
+  })
+
+  it("are zero-filled where an encoding skips bytes", () => {
+    // fill Node's Buffer pool with garbage first, so that unfilled bytes would show
+    for (let i = 0; i < 100; i++) globalThis.Buffer?.allocUnsafe(100).fill(0xee)
+    const gappy = Encoding.make<number>({
+      size: Encoding.fixedSize(6),
+      sizeOf: () => 6,
+      write: (w, v) => {
+        w.pos += 5 // leaves 5 bytes unwritten
+        w.bytes[w.pos++] = v
+      },
+      read: (r) => {
+        r.pos += 5
+        return r.u8()
+      }
+    })
+    for (let i = 0; i < 100; i++) {
+      expect(Array.from(Result.getOrThrow(Binary.encode(gappy, 9)))).toEqual([0, 0, 0, 0, 0, 9])
+    }
+  })
+
+  it("stay intact when another output's buffer is transferred", () => {
+    const first = Result.getOrThrow(Binary.encode(Msg, value(1)))
+    const second = Result.getOrThrow(Binary.encode(Msg, value(2)))
+    const moved = structuredClone(second, { transfer: [second.buffer as ArrayBuffer] })
+    expect(Result.getOrThrow(Binary.decode(Msg, moved))).toEqual(value(2))
+    expect(Result.getOrThrow(Binary.decode(Msg, first))).toEqual(value(1))
+    expect(Result.getOrThrow(Binary.decode(Msg, Result.getOrThrow(Binary.encode(Msg, value(3)))))).toEqual(value(3))
+  })
+
+  it("have arrays of their own when large, or where there is no Buffer", async () => {
+    const big = Result.getOrThrow(Binary.encode(Encoding.Variable.bytes, new Uint8Array(5000).fill(1)))
+    expect(big.byteOffset).toBe(0)
+    expect(big.buffer.byteLength).toBe(5000)
+    vi.resetModules()
+    vi.stubGlobal("Buffer", undefined)
+    try {
+      const codec = await import("../src/index.ts")
+      const e = codec.Encoding.struct({ n: codec.Encoding.int16, s: codec.Encoding.string })
+      const out = Result.getOrThrow(codec.Binary.encode(e, { n: -2, s: "x" }))
+      expect(out.byteOffset).toBe(0)
+      expect(out.buffer.byteLength).toBe(out.length)
+      expect(Array.from(out)).toEqual([0xff, 0xfe, 0, 0, 0, 1, 0x78])
+    } finally {
+      vi.unstubAllGlobals()
+      vi.resetModules()
+    }
+  })
+})
