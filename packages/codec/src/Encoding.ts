@@ -621,6 +621,13 @@ const checkMaxLength = (maxLength: number | undefined, what: string): number => 
 
 /** `Variable.list(Fixed.bytes(size))`'s read, without a call and a handler per element; same failures. */
 const readFixedBytesList = (r: Reader, size: number, max: number): Array<Uint8Array> => {
+  const whole = (r.dataEnd - r.pos) / size
+  if (Number.isInteger(whole) && whole <= max && r.dataEnd <= r.end) {
+    // the common case, with nothing to fail: exactly `whole` elements, all within the limits
+    const list = new Array<Uint8Array>(whole)
+    for (let i = 0; i < whole; i++) list[i] = r.take(size)
+    return list
+  }
   const out: Array<Uint8Array> = []
   while (r.pos < r.dataEnd) {
     if (out.length === max) {
