@@ -8,6 +8,7 @@
 import { Effect } from "effect"
 import type { ByteSocket } from "./ByteSocket.ts"
 import type { ConnectionClosed } from "./ConnectionError.ts"
+import { allocUninitialized } from "./internal/alloc.ts"
 
 /**
  * @category models
@@ -15,16 +16,35 @@ import type { ConnectionClosed } from "./ConnectionError.ts"
  */
 export interface ByteReader {
   readonly socket: ByteSocket
-  /** Exactly `n` bytes, waiting for as many socket reads as needed. */
-  readonly readExactly: (n: number) => Effect.Effect<Uint8Array, ConnectionClosed>
+  /**
+   * Exactly `n` bytes, waiting for as many socket reads as needed. They are the caller's to modify:
+   * a view of what the socket read, or a copy when they span several reads.
+   */
+  readonly readExactly: (n: number, options?: ReadOptions) => Effect.Effect<Uint8Array, ConnectionClosed>
   /** Exactly `n` bytes if that many are already buffered, else `undefined` (nothing consumed). */
-  readonly readExactlyNow: (n: number) => Uint8Array | undefined
+  readonly readExactlyNow: (n: number, options?: ReadOptions) => Uint8Array | undefined
   /** The byte at `index` among those buffered (0 is the next one to be read), if there is one. */
   readonly peek: (index: number) => number | undefined
   /** Bytes received and not yet consumed. */
   readonly buffered: () => number
   /** Bytes handed out by `readExactly` since the reader was made. */
   readonly consumed: () => number
+}
+
+/**
+ * How the bytes of one read may be handed out.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ReadOptions {
+  /**
+   * The caller is done with the bytes before its next read from this reader, so bytes that span
+   * several socket reads may be gathered into a buffer the reader reuses instead of a new one
+   * (the connection's reader does this for every chunk body: one allocation fewer per chunk).
+   * They are still the caller's to modify until then.
+   */
+  readonly transient?: boolean
 }
 
 /**
@@ -44,13 +64,18 @@ export interface ByteReader {
  * })
  * ```
  */
+/** Large enough for any chunk body, so the scratch buffer is allocated once per connection. */
+const scratchSize = 65535
+
 export const make = (socket: ByteSocket): ByteReader => {
   const pieces: Array<Uint8Array> = []
   let offset = 0 // into pieces[0]
   let available = 0
   let consumed = 0
 
-  const take = (n: number): Uint8Array => {
+  let scratch: Uint8Array | undefined
+
+  const take = (n: number, transient: boolean | undefined): Uint8Array => {
     consumed += n
     const first = pieces[0]!
     if (first.length - offset >= n) {
@@ -63,7 +88,13 @@ export const make = (socket: ByteSocket): ByteReader => {
       available -= n
       return out
     }
-    const out = new Uint8Array(n)
+    let out: Uint8Array
+    if (transient) {
+      if (scratch === undefined || scratch.length < n) scratch = allocUninitialized(Math.max(n, scratchSize))
+      out = scratch.subarray(0, n)
+    } else {
+      out = allocUninitialized(n)
+    }
     let filled = 0
     while (filled < n) {
       const piece = pieces[0]!
@@ -82,13 +113,13 @@ export const make = (socket: ByteSocket): ByteReader => {
 
   // Reads happen in the caller's fiber; an interrupted socket read loses nothing because the
   // piece is only appended once it has arrived.
-  const readExactly = (n: number): Effect.Effect<Uint8Array, ConnectionClosed> =>
+  const readExactly = (n: number, options?: ReadOptions): Effect.Effect<Uint8Array, ConnectionClosed> =>
     Effect.suspend(() => {
-      if (available >= n) return Effect.succeed(n === 0 ? new Uint8Array(0) : take(n))
+      if (available >= n) return Effect.succeed(n === 0 ? new Uint8Array(0) : take(n, options?.transient))
       return Effect.flatMap(socket.read, (piece) => {
         pieces.push(piece)
         available += piece.length
-        return readExactly(n)
+        return readExactly(n, options)
       })
     })
 
@@ -105,7 +136,8 @@ export const make = (socket: ByteSocket): ByteReader => {
   return {
     socket,
     readExactly,
-    readExactlyNow: (n) => (available >= n ? (n === 0 ? new Uint8Array(0) : take(n)) : undefined),
+    readExactlyNow: (n, options) =>
+      available >= n ? (n === 0 ? new Uint8Array(0) : take(n, options?.transient)) : undefined,
     peek,
     buffered: () => available,
     consumed: () => consumed

@@ -17,13 +17,20 @@ import { ConnectionClosed } from "./ConnectionError.ts"
  * @since 0.1.0
  */
 export interface ByteSocket {
-  /** The next bytes from the peer (at least one byte). Fails with `ConnectionClosed` at the end of the stream. */
+  /**
+   * The next bytes from the peer (at least one byte). Fails with `ConnectionClosed` at the end of
+   * the stream. The bytes become the caller's: a connection decrypts chunks where they lie, so a
+   * socket must hand out fresh memory it never reuses (as Node's sockets do).
+   */
   readonly read: Effect.Effect<Uint8Array, ConnectionClosed>
-  /** Hands bytes to the transport, in order. */
+  /** Hands bytes to the transport, in order. The caller does not change them afterwards. */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, ConnectionClosed>
   /** Closes both directions. Idempotent. */
   readonly close: Effect.Effect<void>
 }
+
+/** A fresh copy as a plain `Uint8Array` (`Buffer#slice` would return a view, not a copy). */
+const copyOf = (bytes: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call(bytes)
 
 const resetCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"])
 
@@ -141,7 +148,7 @@ export const makePair = (options: PairOptions = {}): readonly [ByteSocket, ByteS
         Effect.suspend(() => {
           if (closed[self]) return Effect.fail(new ConnectionClosed({ reason: "closed locally" }))
           if (closed[peer] || bytes.length === 0) return Effect.void
-          return outgoing.offer(bytes.slice(), bytes.length)
+          return outgoing.offer(copyOf(bytes), bytes.length)
         }),
       close: Effect.sync(() => {
         if (closed[self]) return
@@ -184,13 +191,16 @@ export const fromBytes = (
     socket: {
       read: Effect.suspend(() => {
         const next = queue.shift()
-        return next && !closed ? Effect.succeed(next) : Effect.fail(new ConnectionClosed({ reason: "end of input" }))
+        // A copy: the reader owns what it reads (and decrypts it in place), the caller keeps its input.
+        return next && !closed
+          ? Effect.succeed(copyOf(next))
+          : Effect.fail(new ConnectionClosed({ reason: "end of input" }))
       }),
       write: (bytes) =>
         closed
           ? Effect.fail(new ConnectionClosed({ reason: "closed locally" }))
           : Effect.sync(() => {
-              written.push(bytes.slice())
+              written.push(copyOf(bytes))
             }),
       close: Effect.sync(() => {
         closed = true

@@ -7,10 +7,13 @@
  *
  * @since 0.1.0
  */
+
 import type { CryptoBackendShape } from "@effect-p2p/crypto/CryptoBackend"
+import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import { Result } from "effect"
 import { InvalidChunksSize } from "./ConnectionError.ts"
+import { allocUninitialized } from "./internal/alloc.ts"
 
 /** Bytes of the length header. @category constants @since 0.1.0 */
 export const headerLength = 2
@@ -60,7 +63,7 @@ export interface NonceCounter {
 /**
  * Cuts `message` into pieces of at most `piece` bytes and seals each as one chunk with
  * consecutive nonces, returning the chunks back to back, ready for one socket write. An empty
- * message gives one empty chunk.
+ * message gives one empty chunk. This is what Octez's writer does with every message.
  *
  * @category encoding
  * @since 0.1.0
@@ -80,19 +83,79 @@ export const sealMessage = (
   nonce: NonceCounter,
   message: Uint8Array,
   piece: number
+): Uint8Array => sealMessages(backend, key, nonce, [message], piece, false)
+
+const chunksFor = (bytes: number, piece: number) => Math.max(1, Math.ceil(bytes / piece))
+
+/**
+ * Seals several messages into one buffer of chunks, ready for one socket write. With `pack`, the
+ * messages are one byte stream cut into as few chunks as possible, so small messages share chunks
+ * (Octez's reader accepts this: chunk boundaries carry no meaning, see protocol.md §7.3); without
+ * it, each message starts a new chunk, as Octez's writer does. Every chunk is sealed where it lies in
+ * the output (one copy of each message, no buffer per chunk).
+ *
+ * @category encoding
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Chunk } from "@effect-p2p/connection"
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
+ *
+ * const key = new Uint8Array(32)
+ * const messages = [new Uint8Array(5), new Uint8Array(5)]
+ * Chunk.sealMessages(CryptoBackend.noble, key, { current: Nonce.zero() }, messages, 100, true).length // 1 chunk: 2 + 16 + 10 = 28
+ * Chunk.sealMessages(CryptoBackend.noble, key, { current: Nonce.zero() }, messages, 100, false).length // 2 chunks: 2 × 23 = 46
+ * ```
+ */
+export const sealMessages = (
+  backend: CryptoBackendShape,
+  key: Uint8Array,
+  nonce: NonceCounter,
+  messages: ReadonlyArray<Uint8Array>,
+  piece: number,
+  pack: boolean
 ): Uint8Array => {
-  const count = Math.max(1, Math.ceil(message.length / piece))
-  const out = new Uint8Array(message.length + count * extraBytes)
-  let at = 0
-  for (let i = 0; i < count; i++) {
-    const plaintext = message.subarray(i * piece, Math.min(message.length, (i + 1) * piece))
-    const boxed = backend.seal(key, nonce.current, plaintext)
-    nonce.current = Nonce.increment(nonce.current)
-    out[at] = boxed.length >>> 8
-    out[at + 1] = boxed.length & 0xff
-    out.set(boxed, at + headerLength)
-    at += headerLength + boxed.length
+  let total = 0
+  let count = 0
+  for (const message of messages) {
+    total += message.length
+    if (!pack) count += chunksFor(message.length, piece)
   }
+  if (pack) count = chunksFor(total, piece)
+  const out = allocUninitialized(total + count * extraBytes)
+  // `at` is where the next chunk's header goes, `fill` how many plaintext bytes that chunk has so far.
+  let at = 0
+  let fill = 0
+  const finishChunk = () => {
+    const boxed = fill + tagLength
+    out[at] = boxed >>> 8
+    out[at + 1] = boxed & 0xff
+    CryptoBackend.sealInPlace(backend, key, nonce.current, out.subarray(at + headerLength, at + headerLength + boxed))
+    nonce.current = Nonce.increment(nonce.current)
+    at += headerLength + boxed
+    fill = 0
+  }
+  let open = false // a chunk has been started and not yet sealed
+  for (const message of messages) {
+    let from = 0
+    do {
+      const n = Math.min(piece - fill, message.length - from)
+      if (n > 0) out.set(message.subarray(from, from + n), at + extraBytes + fill)
+      fill += n
+      from += n
+      // An empty message takes a chunk of its own only when messages are not packed.
+      if (n > 0 || !pack) open = true
+      if (fill === piece) {
+        finishChunk()
+        open = false
+      }
+    } while (from < message.length)
+    if (!pack && open) {
+      finishChunk()
+      open = false
+    }
+  }
+  if (open || at === 0) finishChunk()
   return out
 }
 
@@ -121,6 +184,34 @@ export const openChunk = (
   const plaintext = backend.open(key, nonce.current, body)
   nonce.current = Nonce.increment(nonce.current)
   return plaintext
+}
+
+/**
+ * Opens one chunk body (tag and ciphertext) where it lies, advancing the nonce either way: the
+ * plaintext is `body.subarray(16)` and the body's bytes are overwritten. `undefined` means tampered.
+ * For bodies the caller owns (the connection's reader); {@link openChunk} leaves its input intact.
+ *
+ * @category decoding
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Chunk } from "@effect-p2p/connection"
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
+ *
+ * const key = new Uint8Array(32)
+ * const wire = Chunk.sealMessage(CryptoBackend.noble, key, { current: Nonce.zero() }, new Uint8Array([7]), 100)
+ * Chunk.openChunkInPlace(CryptoBackend.noble, key, { current: Nonce.zero() }, wire.subarray(2)) // Uint8Array [7]
+ * ```
+ */
+export const openChunkInPlace = (
+  backend: CryptoBackendShape,
+  key: Uint8Array,
+  nonce: NonceCounter,
+  body: Uint8Array
+): Uint8Array | undefined => {
+  const ok = CryptoBackend.openInPlace(backend, key, nonce.current, body)
+  nonce.current = Nonce.increment(nonce.current)
+  return ok ? body.subarray(tagLength) : undefined
 }
 
 /**

@@ -52,6 +52,13 @@ export interface Options {
    * bound the encoding declares (`checkSize`), e.g. 100 MiB for the P2p envelope.
    */
   readonly maxMessageSize?: number
+  /**
+   * Lets small messages queued together share chunks (fewer chunks to seal, send and open). Octez's
+   * reader accepts this, since chunk boundaries carry no meaning, but Octez's own writer starts a
+   * chunk per message: set `false` to chunk exactly as it does. Default `true`. Under an upload
+   * limit every message starts a new chunk either way.
+   */
+  readonly packMessages?: boolean
 }
 
 /**
@@ -133,16 +140,6 @@ export interface MakeOptions<Msg> extends Options {
 
 /** Largest batch of queued messages the writer seals and writes at once. */
 const maxBatchBytes = 256 * 1024
-
-const concat = (parts: ReadonlyArray<Uint8Array>, total: number): Uint8Array => {
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
 
 interface Outgoing {
   readonly bytes: Uint8Array
@@ -230,8 +227,12 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
       return closeSocket
     })
 
+  // Chunk bodies may be gathered in the reader's reused scratch buffer: each is decoded before the next is read.
+  const transient = { transient: true } as const
+
+  // The body is ours (a socket hands over what it read), so it is opened where it lies.
   const opened = (length: number, body: Uint8Array) => {
-    const plaintext = Chunk.openChunk(backend, key, remoteNonce, body)
+    const plaintext = Chunk.openChunkInPlace(backend, key, remoteNonce, body)
     return plaintext === undefined ? new DecipherError({ length }) : plaintext
   }
 
@@ -239,7 +240,7 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
   const readChunk = Effect.gen(function* () {
     const length = Chunk.readHeader(yield* reader.readExactly(Chunk.headerLength))
     if (length < Chunk.tagLength) return yield* new InvalidIncomingCiphertextSize({ size: length })
-    const body = yield* reader.readExactly(length)
+    const body = yield* reader.readExactly(length, transient)
     yield* scheduled.download(Chunk.headerLength + length)
     return opened(length, body)
   })
@@ -261,40 +262,46 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
     }
     if (reader.buffered() < Chunk.headerLength + length) return undefined
     reader.readExactlyNow(Chunk.headerLength)
-    const body = reader.readExactlyNow(length)!
+    const body = reader.readExactlyNow(length, transient)!
     return [opened(length, body), Chunk.headerLength + length]
   }
 
-  const deliver = (decoder: StreamDecoder.StreamDecoder<Msg>, plaintext: Uint8Array) =>
-    Effect.gen(function* () {
-      const decoded = decoder.feed(plaintext)
-      if (Result.isFailure(decoded)) return yield* Effect.fail(decoded.failure)
-      for (const [size, message] of decoded.success) {
-        if (!incoming.offerUnsafe([size, message] as const, size)) yield* incoming.offer([size, message] as const, size)
-      }
-    })
-
   // Waits for one chunk, then takes every chunk already complete in the buffer synchronously, so
-  // a burst of small messages costs one wake-up rather than several effects per chunk.
+  // a burst of small messages costs one wake-up rather than several effects per chunk. Each chunk
+  // is fed to the decoder as soon as it is opened: its bytes may lie in the reader's reused scratch
+  // buffer, which the next chunk overwrites.
   const readLoop = Effect.gen(function* () {
     const decoder = StreamDecoder.make(
       encoding,
       options.maxMessageSize === undefined ? undefined : { maxBuffered: options.maxMessageSize }
     )
     while (true) {
-      const batch: Array<Opened> = [yield* readChunk]
+      let item: Opened = yield* readChunk
+      const messages: Array<readonly [number, Msg]> = []
+      let failure: ReadError | undefined
       let batchBytes = 0
-      while (batch[batch.length - 1] instanceof Uint8Array) {
+      while (true) {
+        if (!(item instanceof Uint8Array)) {
+          failure = item
+          break
+        }
+        const decoded = decoder.feed(item)
+        if (Result.isFailure(decoded)) {
+          failure = decoded.failure
+          break
+        }
+        for (const message of decoded.success) messages.push(message)
         const next = readChunkNow()
         if (next === undefined) break
-        batch.push(next[0])
+        item = next[0]
         batchBytes += next[1]
       }
       if (batchBytes > 0) yield* scheduled.download(batchBytes)
-      for (const item of batch) {
-        if (!(item instanceof Uint8Array)) return yield* Effect.fail(item)
-        yield* deliver(decoder, item)
+      // What decoded before a bad chunk is still delivered, in order, before the error.
+      for (const message of messages) {
+        if (!incoming.offerUnsafe(message, message[0])) yield* incoming.offer(message, message[0])
       }
+      if (failure !== undefined) return yield* Effect.fail(failure)
     }
   }).pipe(
     Effect.catch((error: ReadError) =>
@@ -303,7 +310,9 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
   )
 
   // The writer batches what is already queued into one socket write (up to `maxBatchBytes`), so
-  // small messages do not pay one system call each; order and nonces are unchanged.
+  // small messages do not pay one system call each, and with `packMessages` they share chunks;
+  // order and nonces are unchanged.
+  const pack = options.packMessages ?? true
   const writeLoop = Effect.gen(function* () {
     while (true) {
       const batch = [yield* outgoing.take]
@@ -326,17 +335,12 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
         }
         continue
       }
-      const wires: Array<Uint8Array> = []
-      let wireBytes = 0
-      for (const next of batch) {
-        if (next.flush) continue
-        const wire = Chunk.sealMessage(backend, key, localNonce, next.bytes, piece)
-        wires.push(wire)
-        wireBytes += wire.length
-      }
-      if (wireBytes > 0) {
-        yield* scheduled.upload(wireBytes)
-        yield* socket.write(wires.length === 1 ? wires[0]! : concat(wires, wireBytes))
+      const messages: Array<Uint8Array> = []
+      for (const next of batch) if (!next.flush) messages.push(next.bytes)
+      if (messages.length > 0) {
+        const wire = Chunk.sealMessages(backend, key, localNonce, messages, piece, pack)
+        yield* scheduled.upload(wire.length)
+        yield* socket.write(wire)
       }
       for (const next of batch) if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
     }

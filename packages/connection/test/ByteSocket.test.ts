@@ -53,4 +53,32 @@ describe("ByteReader", () => {
       assert.strictEqual((yield* Effect.flip(reader.readExactly(1)))._tag, "ConnectionClosed")
     })
   )
+
+  it.effect("a transient read reuses one buffer for bytes that span pieces; a plain read gets its own", () =>
+    Effect.gen(function* () {
+      const piece = (n: number, first: number) => Uint8Array.from({ length: n }, (_, i) => (first + i) & 0xff)
+      const { socket } = ByteSocket.fromBytes([piece(5000, 0), piece(5000, 136), piece(5000, 16), piece(5000, 152)])
+      const reader = ByteReader.make(socket)
+      yield* reader.readExactly(10)
+      const a = yield* reader.readExactly(6000, { transient: true })
+      assert.deepStrictEqual(a, piece(6000, 10))
+      const b = yield* reader.readExactly(6000, { transient: true })
+      assert.deepStrictEqual(b, piece(6000, 6010))
+      assert.strictEqual(a.buffer, b.buffer, "the scratch buffer is reused")
+      const c = yield* reader.readExactly(6000)
+      assert.notStrictEqual(c.buffer, b.buffer)
+      assert.deepStrictEqual(c, piece(6000, 12010))
+      assert.strictEqual(Object.getPrototypeOf(c), Uint8Array.prototype)
+    })
+  )
+
+  it.effect("fromBytes hands out copies: changing what was read leaves the input intact", () =>
+    Effect.gen(function* () {
+      const input = new Uint8Array([1, 2, 3])
+      const { socket } = ByteSocket.fromBytes([input])
+      const bytes = yield* socket.read
+      bytes.fill(0)
+      assert.deepStrictEqual(input, new Uint8Array([1, 2, 3]))
+    })
+  )
 })

@@ -53,6 +53,49 @@ describe("Chunk", () => {
       })
     ))
 
+  it("sealMessages without packing is sealMessage of each message, back to back (Octez's writer)", () =>
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 700 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 500 }),
+        (messages, piece) => {
+          const one = { current: Nonce.zero() }
+          const expected = Buffer.concat(messages.map((m) => Chunk.sealMessage(backend, key, one, m, piece)))
+          const batch = { current: Nonce.zero() }
+          expect(Buffer.from(Chunk.sealMessages(backend, key, batch, messages, piece, false))).toEqual(expected)
+          expect(batch.current).toEqual(one.current)
+        }
+      )
+    ))
+
+  it("sealMessages with packing: the messages as one stream in the fewest chunks, opened in place", () =>
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 700 }), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 500 }),
+        (messages, piece) => {
+          const stream = Buffer.concat(messages)
+          const sender = { current: Nonce.zero() }
+          const wire = Chunk.sealMessages(backend, key, sender, messages, piece, true)
+          const bodies = splitChunks(wire)
+          expect(bodies.length).toBe(Math.max(1, Math.ceil(stream.length / piece)))
+          for (const body of bodies.slice(0, -1)) expect(body.length).toBe(piece + Chunk.tagLength)
+          const receiver = { current: Nonce.zero() }
+          const plain = bodies.map((body) => Chunk.openChunkInPlace(backend, key, receiver, body)!)
+          expect(Buffer.concat(plain)).toEqual(stream)
+          expect(receiver.current).toEqual(sender.current)
+        }
+      )
+    ))
+
+  it("openChunkInPlace refuses a flipped bit and still advances the nonce", () => {
+    const wire = Chunk.sealMessage(backend, key, { current: Nonce.zero() }, new Uint8Array([1, 2, 3]), 100)
+    wire[5]! ^= 0x10
+    const receiver = { current: Nonce.zero() }
+    expect(Chunk.openChunkInPlace(backend, key, receiver, wire.subarray(2))).toBeUndefined()
+    expect(receiver.current).toEqual(Nonce.increment(Nonce.zero()))
+  })
+
   it("an empty message is one chunk of 16 bytes (the tag)", () => {
     const wire = Chunk.sealMessage(backend, key, { current: Nonce.zero() }, new Uint8Array(0), 100)
     expect(wire.length).toBe(18)

@@ -51,11 +51,16 @@ describe("Connection over an in-memory pair", () => {
         fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 40 }),
         fc.integer({ min: 19, max: 2000 }),
         fc.constantFrom<"write" | "writeSync" | "writeNow">("write", "writeSync", "writeNow"),
-        (sizes, binaryChunksSize, how) =>
+        fc.boolean(),
+        (sizes, binaryChunksSize, how, packMessages) =>
           Effect.runPromise(
             Effect.scoped(
               Effect.gen(function* () {
-                const [left, right] = yield* inMemory(bytes, { binaryChunksSize, outgoingQueueSize: 1 << 30 })
+                const [left, right] = yield* inMemory(bytes, {
+                  binaryChunksSize,
+                  outgoingQueueSize: 1 << 30,
+                  packMessages
+                })
                 const messages = sizes.map((n, i) => randomBytes(n).map((b) => b ^ i))
                 const writer = yield* Effect.forkChild(
                   Effect.forEach(messages, (m) =>
@@ -76,6 +81,68 @@ describe("Connection over an in-memory pair", () => {
       ),
       { numRuns: 30 }
     ))
+
+  /** A socket that records what is written and never delivers anything. */
+  const recordingSocket = () => {
+    const written: Array<Uint8Array> = []
+    const socket: ByteSocket.ByteSocket = {
+      read: Effect.never,
+      write: (chunk) => Effect.sync(() => void written.push(chunk.slice())),
+      close: Effect.void
+    }
+    return { socket, written: () => Buffer.concat(written) }
+  }
+
+  const writeQueued = (packMessages: boolean, messages: ReadonlyArray<Uint8Array>) =>
+    Effect.gen(function* () {
+      const { socket, written } = recordingSocket()
+      const conn = yield* Connection.make({
+        reader: ByteReader.make(socket),
+        channelKey,
+        localNonce: nonceA,
+        remoteNonce: nonceB,
+        encoding: bytes,
+        binaryChunksSize: 100,
+        packMessages
+      })
+      // Queued together, so the writer takes them in one batch.
+      for (const m of messages.slice(0, -1)) assert.isTrue(yield* conn.writeNow(m))
+      yield* conn.writeSync(messages.at(-1)!)
+      return written()
+    })
+
+  live("packMessages: false chunks every message on its own, exactly as Octez's writer", () =>
+    Effect.gen(function* () {
+      const messages = [randomBytes(10), randomBytes(150), randomBytes(3)]
+      const wire = yield* writeQueued(false, messages)
+      const nonce = { current: nonceA }
+      const expected = Buffer.concat(
+        messages.map((m) =>
+          Chunk.sealMessage(CryptoBackend.noble, channelKey, nonce, Result.getOrThrow(Binary.encode(bytes, m)), 82)
+        )
+      )
+      assert.deepStrictEqual(wire, expected)
+    })
+  )
+
+  live("packMessages (the default) lets queued messages share chunks, and the peer reads them all", () =>
+    Effect.gen(function* () {
+      const messages = [randomBytes(10), randomBytes(150), randomBytes(3)]
+      const packed = yield* writeQueued(true, messages)
+      const separate = yield* writeQueued(false, messages)
+      // 14 + 154 + 7 = 175 plaintext bytes: 3 chunks of at most 82 packed, 1 + 2 + 1 otherwise.
+      assert.strictEqual(packed.length, 175 + 3 * Chunk.extraBytes)
+      assert.strictEqual(separate.length, 175 + 4 * Chunk.extraBytes)
+      const reader = yield* Connection.make({
+        reader: ByteReader.make(ByteSocket.fromBytes([packed]).socket),
+        channelKey,
+        localNonce: nonceB,
+        remoteNonce: nonceA,
+        encoding: bytes
+      })
+      for (const m of messages) assert.deepStrictEqual((yield* reader.read)[1], m)
+    })
+  )
 
   live("backpressure: a peer that stops reading makes write wait and writeNow drop, within the bounds", () =>
     Effect.gen(function* () {

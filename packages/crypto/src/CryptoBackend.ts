@@ -38,6 +38,18 @@ export interface CryptoBackendShape {
   readonly seal: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array) => Uint8Array
   /** Inverse of `seal`; `undefined` when authentication fails (or the box is shorter than a tag). */
   readonly open: (key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array) => Uint8Array | undefined
+  /**
+   * Optional `seal` without allocation: `buffer` holds 16 spare bytes followed by the plaintext, and
+   * afterwards holds `tag(16) || ciphertext`. Use it through {@link sealInPlace}, which falls back
+   * to `seal` and a copy for a backend without it.
+   */
+  readonly sealInPlace?: (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array) => void
+  /**
+   * Optional `open` without allocation: `buffer` holds `tag(16) || ciphertext`; on success returns
+   * `true` and `buffer.subarray(16)` holds the plaintext; on failure returns `false` and the buffer's
+   * content is unspecified. Use it through {@link openInPlace}.
+   */
+  readonly openInPlace?: (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array) => boolean
   /** Unkeyed BLAKE2b with `outputLength` (1..64) bytes of output: a real parameterisation, not a truncation. */
   readonly blake2b: (data: Uint8Array, outputLength: number) => Uint8Array
   /** Cryptographically secure random bytes. */
@@ -60,6 +72,60 @@ export interface CryptoBackendShape {
 export class CryptoBackend extends Context.Service<CryptoBackend, CryptoBackendShape>()(
   "@effect-p2p/crypto/CryptoBackend"
 ) {}
+
+const tagLength = 16
+
+/**
+ * Seals in place with any backend: `buffer` is 16 spare bytes followed by the plaintext, and
+ * afterwards holds `tag || ciphertext`, the same bytes `seal` returns. Uses the backend's
+ * allocation-free `sealInPlace` when it has one (the connection's writer seals every chunk this way).
+ *
+ * @example
+ * ```ts
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
+ * const key = new Uint8Array(32)
+ * const buffer = new Uint8Array(16 + 3)
+ * buffer.set([1, 2, 3], 16)
+ * CryptoBackend.sealInPlace(CryptoBackend.noble, key, Nonce.zero(), buffer)
+ * // buffer now equals CryptoBackend.noble.seal(key, Nonce.zero(), new Uint8Array([1, 2, 3]))
+ * ```
+ * @category operations
+ * @since 0.1.0
+ */
+export const sealInPlace = (backend: CryptoBackendShape, key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array) => {
+  if (backend.sealInPlace !== undefined) return backend.sealInPlace(key, nonce, buffer)
+  buffer.set(backend.seal(key, nonce, buffer.subarray(tagLength)))
+}
+
+/**
+ * Opens in place with any backend: `buffer` holds `tag || ciphertext`; returns `true` when it
+ * authenticates, and then `buffer.subarray(16)` holds the plaintext; `false` otherwise (the buffer's
+ * content is then unspecified). Uses the backend's allocation-free `openInPlace` when it has one.
+ *
+ * @example
+ * ```ts
+ * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
+ * const key = new Uint8Array(32)
+ * const buffer = CryptoBackend.noble.seal(key, Nonce.zero(), new Uint8Array([1, 2, 3]))
+ * CryptoBackend.openInPlace(CryptoBackend.noble, key, Nonce.zero(), buffer) // true
+ * buffer.subarray(16) // Uint8Array [1, 2, 3]
+ * ```
+ * @category operations
+ * @since 0.1.0
+ */
+export const openInPlace = (
+  backend: CryptoBackendShape,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  buffer: Uint8Array
+): boolean => {
+  if (buffer.length < tagLength) return false
+  if (backend.openInPlace !== undefined) return backend.openInPlace(key, nonce, buffer)
+  const plaintext = backend.open(key, nonce, buffer)
+  if (plaintext === undefined) return false
+  buffer.set(plaintext, tagLength)
+  return true
+}
 
 /**
  * HSalsa20 with NaCl's `crypto_box_beforenm` parameters (16 zero input bytes, "expand 32-byte k"),

@@ -204,6 +204,41 @@ export const backendSuite = <E>(name: string, backendLayer: Layer.Layer<CryptoBa
       )
     )
 
+    it.effect("sealInPlace and openInPlace give the same bytes as seal and open, and refuse a flipped bit", () =>
+      CryptoBackend.CryptoBackend.useSync((b) =>
+        fc.assert(
+          fc.property(
+            fc.uint8Array({ minLength: 32, maxLength: 32 }),
+            fc.uint8Array({ minLength: 24, maxLength: 24 }),
+            fc.uint8Array({ maxLength: 2000 }),
+            fc.nat(),
+            (key, n, m, where) => {
+              // Inside a larger buffer, as the connection uses them: the bytes around must not change.
+              const buffer = new Uint8Array(m.length + Box.tagLength + 8).fill(0xa5)
+              const box = buffer.subarray(4, 4 + Box.tagLength + m.length)
+              box.set(m, Box.tagLength)
+              CryptoBackend.sealInPlace(b, key, n, box)
+              expect(toHex(box)).toBe(toHex(b.seal(key, n, m)))
+              const sealed = box.slice()
+              expect(CryptoBackend.openInPlace(b, key, n, box)).toBe(true)
+              expect(toHex(box.subarray(Box.tagLength))).toBe(toHex(m))
+              expect([...buffer.subarray(0, 4), ...buffer.subarray(buffer.length - 4)]).toEqual(Array(8).fill(0xa5))
+              const bit = where % (sealed.length * 8)
+              sealed[bit >>> 3]! ^= 1 << (bit & 7)
+              expect(CryptoBackend.openInPlace(b, key, n, sealed)).toBe(false)
+            }
+          ),
+          { numRuns: 100 }
+        )
+      )
+    )
+
+    it.effect("openInPlace refuses a box shorter than the tag", () =>
+      CryptoBackend.CryptoBackend.useSync((b) => {
+        expect(CryptoBackend.openInPlace(b, new Uint8Array(32), Nonce.zero(), new Uint8Array(15))).toBe(false)
+      })
+    )
+
     it.effect("flipping any bit of a sealed box fails with DecipherError", () =>
       Effect.gen(function* () {
         const b = yield* CryptoBackend.CryptoBackend

@@ -153,6 +153,13 @@ const fromSodium = (sodium: Sodium, options?: Options): CryptoBackend.CryptoBack
       const out = new Uint8Array(boxed.length - 16)
       return sodium.crypto_secretbox_open_easy(out, boxed, nonce, key) ? out : undefined
     },
+    // libsodium handles ciphertext and plaintext at the same address (its "easy" layout puts the
+    // 16-byte tag first), so a chunk is sealed and opened where it lies.
+    sealInPlace: (key, nonce, buffer) => {
+      sodium.crypto_secretbox_easy(buffer, buffer.subarray(16), nonce, key)
+    },
+    openInPlace: (key, nonce, buffer) =>
+      buffer.length >= 16 && sodium.crypto_secretbox_open_easy(buffer.subarray(16), buffer, nonce, key),
     blake2b: (data, outputLength) => {
       // libsodium's generichash accepts 16..64 output bytes; shorter outputs go to the JS path.
       if (outputLength < 16) return CryptoBackend.noble.blake2b(data, outputLength)

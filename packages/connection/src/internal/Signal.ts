@@ -16,7 +16,10 @@ export const make = (): Signal => {
     wait: Effect.callback<void>((resume) => {
       const wake = () => {
         waiters.delete(wake)
-        resume(Effect.void)
+        // Resuming runs the waiter at once, inside the notifier's call; yielding first puts it
+        // behind the notifier instead, so a producer that queues many items in a row (a writer
+        // loop, the reader's burst of decoded messages) wakes its consumer once, for all of them.
+        resume(Effect.yieldNow)
       }
       waiters.add(wake)
       return Effect.sync(() => {
