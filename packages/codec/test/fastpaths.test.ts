@@ -357,7 +357,9 @@ describe("encoded outputs", () => {
     const outs = Array.from({ length: 300 }, (_, seed) => Result.getOrThrow(Binary.encode(Msg, value(seed))))
     for (const out of outs) expect(Object.getPrototypeOf(out)).toBe(Uint8Array.prototype)
     outs[0]!.fill(0xaa)
-    outs.slice(1).forEach((out, i) => expect(Result.getOrThrow(Binary.decode(Msg, out))).toEqual(value(i + 1)))
+    for (let seed = 1; seed < outs.length; seed++) {
+      expect(Result.getOrThrow(Binary.decode(Msg, outs[seed]!))).toEqual(value(seed))
+    }
   })
 
   it("are zero-filled where an encoding skips bytes", () => {
