@@ -43,6 +43,7 @@ import {
   chunksOf,
   fixedKeyConnection,
   handshake,
+  hostRuntime,
   makeIdentity,
   makeLibp2p,
   tlsCert
@@ -143,13 +144,13 @@ const rawSender = (port: number): Promise<Sender> =>
   })
 
 const effectSender = async (port: number, backend: Backend): Promise<Sender> => {
+  const runtime = hostRuntime(backend)
   const scope = await run1(Scope.make())
-  const layer = backendLayer(backend)
-  const connection = await run1(
+  const connection = await runtime.runPromise(
     Effect.gen(function* () {
       const tcp = yield* Tcp.connect({ host, port })
       return yield* fixedKeyConnection(tcp, true)
-    }).pipe(Scope.provide(scope), Effect.provide(layer))
+    }).pipe(Scope.provide(scope))
   )
   return {
     send: (size, count, verify) =>
@@ -159,7 +160,10 @@ const effectSender = async (port: number, backend: Backend): Promise<Sender> => 
           for (let i = 0; i < count; i++) yield* connection.write(verify ? payloadFor(size, i) : fixed)
         })
       ),
-    close: () => run1(Scope.close(scope, Exit.void))
+    close: async () => {
+      await run1(Scope.close(scope, Exit.void))
+      await runtime.dispose()
+    }
   }
 }
 
@@ -178,7 +182,9 @@ const libp2pSender = async (addr: string, security: "noise" | "plaintext"): Prom
       const fixed = payloadFor(size, 0)
       for (let i = 0; i < count; i++) await streamSend(stream, verify ? payloadFor(size, i) : fixed)
     },
-    close: () => node.stop()
+    close: async () => {
+      await node.stop()
+    }
   }
 }
 
@@ -226,10 +232,10 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0
 
 const effectHandshaker = async (backend: Backend, listening: FromChild & { type: "listening" }) => {
   const identity = await makeIdentity(backend)
-  const layer = backendLayer(backend)
+  const runtime = hostRuntime(backend)
   return {
     once: (check: boolean) =>
-      run1(
+      runtime.runPromise(
         Effect.gen(function* () {
           const tcp = yield* Tcp.connect({ host, port: listening.port })
           const { info, connection } = yield* handshake(tcp, identity, false)
@@ -238,9 +244,11 @@ const effectHandshaker = async (backend: Backend, listening: FromChild & { type:
             yield* connection.write(probe)
             if (!sameBytes((yield* connection.read)[1], probe)) throw new Error("handshake: echo differs")
           }
-        }).pipe(Effect.scoped, Effect.provide(layer))
+        }).pipe(Effect.scoped)
       ),
-    close: async () => {}
+    close: async () => {
+      await runtime.dispose()
+    }
   } satisfies Handshaker
 }
 
@@ -275,7 +283,9 @@ const libp2pHandshaker = async (listening: FromChild & { type: "listening" }) =>
       if (connection.status === "open") await connection.close().catch((e) => connection.abort(e as Error))
       else connection.abort(new Error("benchmark done"))
     },
-    close: () => node.stop()
+    close: async () => {
+      await node.stop()
+    }
   } satisfies Handshaker
 }
 
@@ -706,4 +716,12 @@ export const handshakeOnly = async (kind: HandshakeKind, inFlight: number, ms: n
   await h.close()
   await child.stop()
   return result
+}
+
+/** One ping-pong kind, `count` round trips: p50 and p99 in µs (for quick checks and `node --cpu-prof`). */
+export const pingOnly = async (kind: PingKind, count: number) => {
+  const p = await makePinger(kind)
+  const times = await pingPong(p, count)
+  await p.close()
+  return { p50: percentile(times, 50), p99: percentile(times, 99) }
 }

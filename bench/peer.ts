@@ -1,5 +1,5 @@
 /**
- * The other process of the network benchmarks: `node --import tsx --conditions=source peer.ts ROLE KIND`,
+ * The other process of the network benchmarks: `node --import tsx peer.ts ROLE KIND` (libraries from their built `dist/`),
  * forked by `network.bench.ts`, talking to it over IPC (see `support.ts`) and over loopback TCP.
  *
  * - `recv` (raw | native | noble | libp2p-noise | libp2p-plaintext): accepts connections and counts
@@ -13,15 +13,16 @@ import * as Net from "node:net"
 import * as Tls from "node:tls"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Tcp from "@effect-p2p/node/Tcp"
-import { Effect } from "effect"
+import { Effect, type Scope } from "effect"
 import type { Libp2p } from "libp2p"
 import { type FromChild, fnv, fnvStart, type ToChild } from "./support.ts"
 import {
-  backendLayer,
   benchProtocol,
   chunksOf,
   fixedKeyConnection,
+  type HostServices,
   handshake,
+  hostRuntime,
   makeIdentity,
   makeLibp2p,
   tlsCert
@@ -80,14 +81,19 @@ process.on("message", (raw) => {
   }
 })
 
-/** Runs a scoped server program forever; `stop` interrupts it. */
-const runEffectServer = (handler: (socket: Tcp.TcpSocket) => Effect.Effect<void, unknown, never>, peerId?: string) => {
+/** Runs a scoped server program forever on a host runtime (one crypto backend, one shared IoScheduler); the process exits on `stop`. */
+const runEffectServer = (
+  backend: "native" | "noble",
+  handler: (socket: Tcp.TcpSocket) => Effect.Effect<void, unknown, HostServices | Scope.Scope>,
+  peerId?: string
+) => {
+  const runtime = hostRuntime(backend)
   const program = Effect.gen(function* () {
     const server = yield* Tcp.listen({ port: 0, host: "127.0.0.1", backlog: 1024 })
     send({ type: "listening", port: server.address.port, ...(peerId === undefined ? {} : { peerId }) })
     return yield* server.run((socket) => handler(socket).pipe(Effect.ignore))
   }).pipe(Effect.scoped)
-  Effect.runFork(program)
+  runtime.runFork(program)
 }
 
 const startNet = (onSocket: (socket: Net.Socket) => void) => {
@@ -103,7 +109,9 @@ const startLibp2p = async (handler: (stream: import("@libp2p/interface").Stream)
     maxInboundStreams: 10_000,
     runOnLimitedConnection: true
   })
-  stopping = () => node.stop()
+  stopping = async () => {
+    await node.stop()
+  }
   node.addEventListener("connection:open", () => connections++)
   const addr = node.getMultiaddrs()[0]!
   send({ type: "listening", port: 0, addr: addr.toString(), peerId: node.peerId.toString() })
@@ -113,12 +121,11 @@ const main = async () => {
   if (role === "recv") {
     if (kind === "raw") return startNet((s) => s.on("data", onData))
     if (kind === "native" || kind === "noble") {
-      const layer = backendLayer(kind)
-      return runEffectServer((socket) =>
+      return runEffectServer(kind, (socket) =>
         Effect.gen(function* () {
           const connection = yield* fixedKeyConnection(socket, false)
           while (true) onData((yield* connection.read)[1])
-        }).pipe(Effect.provide(layer))
+        })
       )
     }
     return startLibp2p((stream) => stream.addEventListener("message", (e) => onData(chunksOf(e.data))))
@@ -126,13 +133,13 @@ const main = async () => {
   if (role === "hs") {
     if (kind === "native" || kind === "noble") {
       const identity = await makeIdentity(kind)
-      const layer = backendLayer(kind)
       return runEffectServer(
+        kind,
         (socket) =>
           Effect.gen(function* () {
             const { connection } = yield* handshake(socket, identity, true)
             while (true) yield* connection.write((yield* connection.read)[1])
-          }).pipe(Effect.provide(layer)),
+          }),
         PeerId.toBase58(identity.peerId)
       )
     }
@@ -157,15 +164,14 @@ const main = async () => {
       })
     }
     if (kind === "native") {
-      const layer = backendLayer(kind)
-      return runEffectServer((socket) =>
+      return runEffectServer(kind, (socket) =>
         Effect.gen(function* () {
           const connection = yield* fixedKeyConnection(socket, false)
           connections++
           yield* connection.read
           live++
           return yield* Effect.never
-        }).pipe(Effect.provide(layer))
+        })
       )
     }
     return startLibp2p((stream) => {

@@ -10,13 +10,13 @@ import { CryptoBackend } from "@effect-p2p/crypto"
 import type { CryptoBackendShape } from "@effect-p2p/crypto/CryptoBackend"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import { NativeCrypto } from "@effect-p2p/node"
-import { Effect, type Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { median, payloadFor } from "./support.ts"
 
 const kind = (process.argv[2] ?? "native") as "native" | "noble"
 const sizes = process.argv.slice(3).map(Number)
 const layer: Layer.Layer<CryptoBackend.CryptoBackend> =
-  kind === "native" ? NativeCrypto.layer() : CryptoBackend.layerNoble
+  kind === "native" ? Layer.orDie(NativeCrypto.layer()) : CryptoBackend.layerNoble
 const backend: CryptoBackendShape = Effect.runSync(
   Effect.provide(
     CryptoBackend.CryptoBackend.useSync((b) => b),
@@ -97,10 +97,9 @@ if (phase !== undefined) {
   const count = Math.max(200, Math.round((64 * 1024 * 1024) / size))
   const [, wire] = await Effect.runPromise(send(size, count))
   for (let r = 0; r < 5; r++) {
-    console.log(
-      phase,
-      await Effect.runPromise(phase === "send" ? Effect.map(send(size, count), ([m]) => m) : receive(size, count, wire))
-    )
+    const measured: Effect.Effect<number, unknown> =
+      phase === "send" ? Effect.map(send(size, count), ([m]) => m) : receive(size, count, wire)
+    console.log(phase, await Effect.runPromise(measured))
   }
   process.exit(0)
 }

@@ -2,5 +2,5 @@
 import { throughputOnly } from "./network.bench.ts"
 
 const [kind, size] = process.argv.slice(2)
-console.log(await throughputOnly(kind as never, Number(size), 3))
+console.log(await throughputOnly(kind as never, Number(size), Number(process.argv[4] ?? 3)))
 process.exit(0)

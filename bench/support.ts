@@ -75,13 +75,7 @@ export interface Child {
 export const spawnPeer = async (role: string, kind: string, extra: ReadonlyArray<string> = []): Promise<Child> => {
   const prof = process.env.BENCH_CPU_PROF
   const child = fork(`${here}/peer.ts`, [role, kind, ...extra], {
-    execArgv: [
-      "--import",
-      "tsx",
-      "--conditions=source",
-      "--expose-gc",
-      ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [])
-    ],
+    execArgv: ["--import", "tsx", "--expose-gc", ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
   const inbox: Array<FromChild> = []

@@ -14,6 +14,7 @@ import { yamux } from "@chainsafe/libp2p-yamux"
 import * as Encoding from "@effect-p2p/codec/Encoding"
 import * as ByteReader from "@effect-p2p/connection/ByteReader"
 import * as Connection from "@effect-p2p/connection/Connection"
+import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
@@ -23,13 +24,24 @@ import type * as Tcp from "@effect-p2p/node/Tcp"
 import * as Session from "@effect-p2p/session/Session"
 import { plaintext } from "@libp2p/plaintext"
 import { tcp } from "@libp2p/tcp"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { createLibp2p, type Libp2p } from "libp2p"
 
 export type Backend = "native" | "noble"
 
 export const backendLayer = (backend: Backend): Layer.Layer<CryptoBackend.CryptoBackend> =>
   backend === "noble" ? CryptoBackend.layerNoble : Layer.orDie(NativeCrypto.layer())
+
+/**
+ * What a node process builds once and shares between all its connections, as `Listener` does: the
+ * crypto backend and one `IoScheduler`. Building them per connection would measure set-up a real
+ * node does not repeat.
+ */
+export const hostRuntime = (backend: Backend) =>
+  ManagedRuntime.make(Layer.mergeAll(backendLayer(backend), IoScheduler.layer()))
+
+/** The services of {@link hostRuntime}. */
+export type HostServices = CryptoBackend.CryptoBackend | IoScheduler.IoScheduler
 
 export const backendShape = (backend: Backend): Promise<CryptoBackend.CryptoBackendShape> =>
   backend === "noble" ? Promise.resolve(CryptoBackend.noble) : Effect.runPromise(NativeCrypto.make())

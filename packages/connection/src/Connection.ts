@@ -377,11 +377,14 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
       yield* outgoing.offer({ bytes, written, flush: false }, bytes.length)
       yield* Deferred.await(written)
     })
-  const encode = (message: Msg) =>
-    Result.match(Binary.encode(encoding, message), {
-      onFailure: (error) => Effect.fail(error),
-      onSuccess: (bytes) => Effect.succeed(bytes)
-    })
+  // Encodes when the effect runs, then hands the bytes on: one closure per write, no intermediate effect.
+  const encodeThen =
+    <A, E>(next: (bytes: Uint8Array) => Effect.Effect<A, E>) =>
+    (message: Msg): Effect.Effect<A, E | EncodeError> =>
+      Effect.suspend((): Effect.Effect<A, E | EncodeError> => {
+        const encoded = Binary.encode(encoding, message)
+        return Result.isFailure(encoded) ? Effect.fail(encoded.failure) : next(encoded.success)
+      })
 
   const close = (closeOptions?: { readonly wait?: boolean; readonly reason?: string }) =>
     Effect.gen(function* () {
@@ -398,9 +401,9 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
   const connection: Connection<Msg> = {
     read: incoming.take,
     readNow: incoming.poll,
-    write: (message) => Effect.flatMap(encode(message), enqueue),
-    writeNow: (message) => Effect.flatMap(encode(message), enqueueNow),
-    writeSync: (message) => Effect.flatMap(encode(message), enqueueSync),
+    write: encodeThen(enqueue),
+    writeNow: encodeThen(enqueueNow),
+    writeSync: encodeThen(enqueueSync),
     writeEncoded: enqueue,
     writeEncodedNow: enqueueNow,
     writeEncodedSync: enqueueSync,

@@ -34,6 +34,9 @@ const closedByError = (error: unknown): ConnectionClosed => {
   })
 }
 
+/** Bytes a socket may hold unsent before a write waits for it to drain: two writer batches. */
+const maxUnflushed = 512 * 1024
+
 type Resume = (effect: Effect.Effect<Uint8Array, ConnectionClosed>) => void
 
 /**
@@ -126,12 +129,20 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
       Effect.suspend(() => {
         if (closed) return Effect.fail(closedLocally())
         if (conn.destroyed) return Effect.fail(ended ?? new ConnectionClosed({ reason: "closed by peer" }))
-        try {
-          return conn.write(bytes) ? Effect.void : awaitDrain
-        } catch (error) {
-          return Effect.fail(closedByError(error))
-        }
+        // Waiting for `drain` after every write that fills Node's small buffer would stop the
+        // writer until the kernel took everything; instead it goes on (sealing the next batch
+        // while this one is sent) and waits only once `maxUnflushed` bytes are pending.
+        if (conn.writableLength >= maxUnflushed) return Effect.andThen(awaitDrain, writeNow(bytes))
+        return writeNow(bytes)
       })
+    const writeNow = (bytes: Uint8Array): Effect.Effect<void, ConnectionClosed> => {
+      try {
+        conn.write(bytes)
+        return Effect.void
+      } catch (error) {
+        return Effect.fail(closedByError(error))
+      }
+    }
 
     // A read parked in another fiber ends when the socket's `close` event comes.
     const close = Effect.sync(() => {
