@@ -43,9 +43,14 @@ export interface StreamDecoder<A> {
   readonly buffered: number
 }
 
+const defaultLargeValue = 16 * 1024
+
 /**
  * Creates a stream decoder. The encoding must delimit its values by itself, so it cannot be of
  * variable size or of fixed size 0 (throws an `Error` when built with one: a programming error).
+ *
+ * `largeValue` (bytes, default 16 KiB): a value that needs at least this many bytes is gathered in a
+ * buffer of its own, and its byte fields over 2 KiB are views of that buffer instead of copies.
  *
  * `maxBuffered` (bytes, default: unbounded) bounds the size of one incomplete value: when a length
  * prefix announces more, or more has been received without completing a value, `feed` fails with
@@ -61,7 +66,10 @@ export interface StreamDecoder<A> {
  * @category constructors
  * @since 0.1.0
  */
-export const make = <A>(encoding: Encoding<A>, options?: { readonly maxBuffered?: number }): StreamDecoder<A> => {
+export const make = <A>(
+  encoding: Encoding<A>,
+  options?: { readonly maxBuffered?: number; readonly largeValue?: number }
+): StreamDecoder<A> => {
   if (encoding.size._tag === "Variable") {
     throw new Error("StreamDecoder.make: an encoding of variable size cannot delimit values; use dynamicSize")
   }
@@ -69,6 +77,7 @@ export const make = <A>(encoding: Encoding<A>, options?: { readonly maxBuffered?
     throw new Error("StreamDecoder.make: an encoding of size 0 would yield values forever")
   }
   const maxBuffered = options?.maxBuffered ?? Number.POSITIVE_INFINITY
+  const largeValue = options?.largeValue ?? defaultLargeValue
   let buf = new Uint8Array(256)
   let reader = new Reader(buf)
   let start = 0
@@ -78,6 +87,20 @@ export const make = <A>(encoding: Encoding<A>, options?: { readonly maxBuffered?
   // bytes (from start) to have before parsing again
   let needed = 1
   let failed: DecodeError | undefined
+  // A value that needs at least `largeValue` bytes is gathered in a buffer of its own instead of
+  // `buf`: once complete it is decoded with its large byte fields as views of that buffer, which
+  // nothing else references (one copy of its bytes rather than two). The buffer grows with what
+  // has arrived (at most twice that, plus `largeValue`), never with what a length prefix claims.
+  let own: Uint8Array | undefined
+  let ownFill = 0
+  const ownCapacity = (have: number) => Math.min(needed, Math.max(2 * have, largeValue))
+
+  /** Moves `bytes` (the start of a large value, `needed` bytes in all) into a buffer of its own. */
+  const startOwn = (bytes: Uint8Array) => {
+    own = new Uint8Array(ownCapacity(bytes.length))
+    own.set(bytes)
+    ownFill = bytes.length
+  }
 
   const append = (bytes: Uint8Array): void => {
     const pending = end - start
@@ -114,14 +137,67 @@ export const make = <A>(encoding: Encoding<A>, options?: { readonly maxBuffered?
       })
     )
 
+  /**
+   * Fills the large value's own buffer from `input`; decodes it once it holds `needed` bytes.
+   * Returns what is left of the input, or a `DecodeError`.
+   */
+  const feedOwn = (input: Uint8Array, out: Array<readonly [number, A]>): Uint8Array | DecodeError => {
+    while (own !== undefined) {
+      if (ownFill === own.length && ownFill < needed) {
+        const grown = new Uint8Array(ownCapacity(ownFill))
+        grown.set(own)
+        own = grown
+      }
+      const n = Math.min(own.length - ownFill, input.length)
+      own.set(input.subarray(0, n), ownFill)
+      ownFill += n
+      input = input.subarray(n)
+      if (ownFill < needed) {
+        if (input.length === 0) return input
+        continue
+      }
+      const whole = new Reader(own, 0, ownFill, true, true)
+      try {
+        const value = encoding.read(whole)
+        const size = whole.pos
+        out.push([size, value])
+        streamPos += size
+        needed = 1
+        const rest = own.subarray(size, ownFill)
+        own = undefined
+        ownFill = 0
+        // Not expected (a value ends where it said it needs to), but nothing is lost if it happens.
+        if (rest.length > 0) append(rest)
+      } catch (e) {
+        if (e instanceof DecodeFailure && e.reason === "NotEnoughBytes" && e.needed >= 0) {
+          needed = e.needed
+          if (needed > maxBuffered) {
+            tooMuch(needed, streamPos)
+            return failed!
+          }
+          continue
+        }
+        fail(toDecodeError(e, whole.pos, streamPos))
+        return failed!
+      }
+    }
+    return input
+  }
+
   return {
     get buffered() {
-      return end - start
+      return end - start + ownFill
     },
     feed(bytes) {
       if (failed !== undefined) return Result.fail(failed)
       const out: Array<readonly [number, A]> = []
       let input = bytes
+      if (own !== undefined) {
+        const rest = feedOwn(input, out)
+        if (!(rest instanceof Uint8Array)) return Result.fail(rest)
+        input = rest
+        if (own !== undefined) return Result.succeed(out)
+      }
       if (end === start && input.length >= needed) {
         // Nothing pending: decode straight from the input and keep only its incomplete tail, so a
         // piece holding whole values is never copied into the buffer first. Values never alias the
@@ -146,6 +222,10 @@ export const make = <A>(encoding: Encoding<A>, options?: { readonly maxBuffered?
           }
         }
         input = input.subarray(at)
+        if (needed >= largeValue && input.length > 0 && needed <= maxBuffered) {
+          startOwn(input)
+          return Result.succeed(out)
+        }
       }
       try {
         append(input)

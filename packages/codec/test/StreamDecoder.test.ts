@@ -61,6 +61,33 @@ describe("StreamDecoder", () => {
     expect(decoder.buffered).toBeLessThanOrEqual(4)
   })
 
+  it("gathers a large value in a buffer of its own: big byte fields are views of it, never of the input", () => {
+    const bodies = [new Uint8Array(70_000).fill(1), new Uint8Array(20_000).fill(2), new Uint8Array(3).fill(3)]
+    const stream = Buffer.concat(bodies.map((b) => envelopeBytes(0x10, b)))
+    const decoder = StreamDecoder.make(P2pMessage.envelope)
+    const got: Array<readonly [number, P2pMessage.Envelope]> = []
+    const piece = new Uint8Array(65_517)
+    for (let at = 0; at < stream.length; at += piece.length) {
+      // One reused input buffer, as a connection's scratch buffer: values must not change with it.
+      const n = Math.min(piece.length, stream.length - at)
+      piece.set(stream.subarray(at, at + n))
+      got.push(...Result.getOrThrow(decoder.feed(piece.subarray(0, n))))
+      piece.fill(0xee)
+    }
+    expect(got.map(([, m]) => m.body)).toEqual(bodies)
+    expect(got[0]![1].body.buffer).not.toBe(piece.buffer)
+    expect(decoder.buffered).toBe(0)
+  })
+
+  it("a length prefix claiming a huge value buffers only what arrived, and the value still completes", () => {
+    const body = new Uint8Array(40_000).map((_, i) => i & 0xff)
+    const bytes = envelopeBytes(0x10, body)
+    const decoder = StreamDecoder.make(P2pMessage.envelope)
+    expect(Result.getOrThrow(decoder.feed(bytes.subarray(0, 17_000)))).toEqual([])
+    expect(decoder.buffered).toBe(17_000)
+    expect(Result.getOrThrow(decoder.feed(bytes.subarray(17_000)))).toEqual([[bytes.length, { tag: 0x10, body }]])
+  })
+
   it("enforces maxBuffered from the length prefix, before the bytes arrive", () => {
     const decoder = StreamDecoder.make(Encoding.bytes, { maxBuffered: 100 })
     const r = decoder.feed(hex("000003e8"))

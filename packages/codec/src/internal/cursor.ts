@@ -112,6 +112,9 @@ export class Reader {
   private copyTo: number
   private copyDelta: number
   private nextRegion: number
+  // the input belongs to the values decoded from it (a stream decoder's buffer for one large
+  // value, never reused): byte fields over `REGION` are views of it rather than copies
+  private readonly aliasLarge: boolean
 
   /**
    * `whole`: the input from `start` to `stop` is a single value (as in `Binary.decode`), so the first
@@ -119,8 +122,9 @@ export class Reader {
    * a value under `REGION` bytes is copied once. Without it (a stream decoder's buffer, which may hold
    * many small values), regions start at `FIRST_REGION` and stop at the enclosing block's end.
    */
-  constructor(bytes: Uint8Array, start = 0, stop = bytes.length, whole = false) {
+  constructor(bytes: Uint8Array, start = 0, stop = bytes.length, whole = false, aliasLarge = false) {
     this.bytes = bytes
+    this.aliasLarge = aliasLarge
     this.dataView = undefined
     this.copyBuffer = poolBuffer
     this.copyFrom = 0
@@ -272,7 +276,7 @@ export class Reader {
   }
 
   private copyRegion(start: number, n: number): Uint8Array {
-    if (n > REGION) return this.bytes.slice(start, start + n)
+    if (n > REGION) return this.aliasLarge ? this.bytes.subarray(start, start + n) : this.bytes.slice(start, start + n)
     // n <= dataEnd - start <= copyEnd - start: the caller checked the bounds
     const region = this.nextRegion
     this.nextRegion = Math.min(2 * region, REGION)
