@@ -75,6 +75,22 @@ describe("Tcp", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.live("close right after a large write still delivers every byte it handed over, then the end", () =>
+    Effect.gen(function* () {
+      const { port, accepted } = yield* server
+      const dialled = yield* Tcp.connect({ host, port })
+      const incoming = yield* Queue.take(accepted)
+      const bytes = pattern(4 * 1024 * 1024)
+      // Returns at once (under the unflushed allowance), long before the kernel took 4 MiB.
+      yield* dialled.socket.write(bytes)
+      yield* dialled.socket.close
+      const received = yield* readBytes(incoming.socket, bytes.length)
+      assert.isTrue(Buffer.compare(received, bytes) === 0)
+      const end = yield* Effect.flip(incoming.socket.read)
+      assert.strictEqual(end.reason, "closed by peer")
+    }).pipe(Effect.scoped)
+  )
+
   it.live("bytes sent before the peer's FIN are read, then the end of the stream is 'closed by peer'", () =>
     Effect.gen(function* () {
       const port = yield* netServer((s) => s.end(Buffer.from([9, 8, 7])))

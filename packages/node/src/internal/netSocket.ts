@@ -37,6 +37,9 @@ const closedByError = (error: unknown): ConnectionClosed => {
 /** Bytes a socket may hold unsent before a write waits for it to drain: two writer batches. */
 const maxUnflushed = 512 * 1024
 
+/** How long a closed socket may take to flush what writes handed to Node before it is destroyed. */
+const lingerMs = 5_000
+
 type Resume = (effect: Effect.Effect<Uint8Array, ConnectionClosed>) => void
 
 /**
@@ -149,7 +152,15 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
       if (closed) return
       closed = true
       ended ??= closedLocally()
-      conn.destroy()
+      if (conn.destroyed || conn.writableLength === 0) {
+        conn.destroy()
+        return
+      }
+      // Bytes a write already handed to Node are still sent (a connection closed with `wait` relies
+      // on it): end once they are flushed, but give a peer that stopped reading only `lingerMs`.
+      conn.once("finish", () => conn.destroy())
+      conn.setTimeout(lingerMs, () => conn.destroy())
+      conn.end()
     })
 
     const socket: ByteSocket = { read, write, close }
