@@ -119,7 +119,8 @@ export const sections = (r: Results, o: { readonly quick: boolean }): Array<Sect
 ### Throughput over loopback TCP (sender and receiver in two processes)
 
 \`bench/network.bench.ts\`: the parent process sends, a child (\`bench/peer.ts\`) receives and reports the
-byte count; the time runs from the first write until that report. effect-p2p runs \`Connection.make\` on
+byte count; the time runs from the first write until that report, each transfer calibrated to about 2 s
+(steady state: 0.8 s transfers, used before, read about 30 % lower for every transport, js-libp2p included). effect-p2p runs \`Connection.make\` on
 both ends with the same fixed key and crossed nonces over \`@effect-p2p/node\`'s \`Tcp.connect\` / \`Tcp.listen\`
 (messages \`Encoding.bytes\`, i.e. 4 length bytes + payload; default options: 64 KiB chunks, 8 MiB queues).
 Before timing, each transport carries a verification transfer whose FNV-1a checksum over every received
