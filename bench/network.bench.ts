@@ -21,10 +21,10 @@ import type * as Connection from "@effect-p2p/connection/Connection"
 import type { CryptoBackendShape } from "@effect-p2p/crypto/CryptoBackend"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Tcp from "@effect-p2p/node/Tcp"
-import type { Stream } from "@libp2p/interface"
 import { multiaddr } from "@multiformats/multiaddr"
 import { Effect, Exit, Scope } from "effect"
 import type { Libp2p } from "libp2p"
+import { type Sender, streamSend, type ThroughputKind, throughputKinds } from "./senders.ts"
 import {
   type Child,
   expectedChecksum,
@@ -114,91 +114,24 @@ const ceiling = (backend: CryptoBackendShape, size: number, o: Options) => {
 
 // ---------------------------------------------------------------- throughput
 
-interface Sender {
-  readonly send: (size: number, count: number, verify: boolean) => Promise<void>
-  readonly close: () => Promise<void>
-}
-
-type ThroughputKind = "raw" | "native" | "noble" | "libp2p-noise" | "libp2p-plaintext"
-const throughputKinds: ReadonlyArray<ThroughputKind> = ["raw", "native", "noble", "libp2p-noise", "libp2p-plaintext"]
-
-const waitDrain = (emitter: { once: (e: "drain", f: () => void) => unknown }) =>
-  new Promise<void>((resolve) => emitter.once("drain", resolve))
-
-const rawSender = (port: number): Promise<Sender> =>
-  new Promise((resolve, reject) => {
-    const socket = Net.createConnection({ host, port }, () =>
-      resolve({
-        send: async (size, count, verify) => {
-          const fixed = payloadFor(size, 0)
-          for (let i = 0; i < count; i++) {
-            if (!socket.write(verify ? payloadFor(size, i) : fixed)) await waitDrain(socket)
-          }
-        },
-        close: async () => {
-          socket.destroy()
-        }
-      })
-    )
-    socket.once("error", reject)
+/**
+ * A sender in a child process of its own (`peer.ts send KIND`): each transport sends from a fresh
+ * process, as its receiver receives in one.
+ */
+const remoteSender = async (kind: ThroughputKind, listening: FromChild & { type: "listening" }): Promise<Sender> => {
+  const child = await spawnPeer("send", kind)
+  child.send({
+    type: "connect",
+    port: listening.port,
+    ...(listening.addr === undefined ? {} : { addr: listening.addr })
   })
-
-const effectSender = async (port: number, backend: Backend): Promise<Sender> => {
-  const runtime = hostRuntime(backend)
-  const scope = await run1(Scope.make())
-  const connection = await runtime.runPromise(
-    Effect.gen(function* () {
-      const tcp = yield* Tcp.connect({ host, port })
-      return yield* fixedKeyConnection(tcp, true)
-    }).pipe(Scope.provide(scope))
-  )
-  return {
-    send: (size, count, verify) =>
-      run1(
-        Effect.gen(function* () {
-          const fixed = payloadFor(size, 0)
-          for (let i = 0; i < count; i++) yield* connection.write(verify ? payloadFor(size, i) : fixed)
-        })
-      ),
-    close: async () => {
-      await run1(Scope.close(scope, Exit.void))
-      await runtime.dispose()
-    }
-  }
-}
-
-/** Sends on a js-libp2p stream, waiting for its `drain` event whenever `send` says the buffer is full. */
-const streamSend = async (stream: Stream, bytes: Uint8Array) => {
-  if (!stream.send(bytes)) {
-    await new Promise<void>((resolve) => stream.addEventListener("drain", () => resolve(), { once: true }))
-  }
-}
-
-const libp2pSender = async (addr: string, security: "noise" | "plaintext"): Promise<Sender> => {
-  const node = await makeLibp2p(security, false)
-  const stream = await node.dialProtocol(multiaddr(addr), benchProtocol)
+  await child.next("connected")
   return {
     send: async (size, count, verify) => {
-      const fixed = payloadFor(size, 0)
-      for (let i = 0; i < count; i++) await streamSend(stream, verify ? payloadFor(size, i) : fixed)
+      child.send({ type: "send", size, count, verify })
+      await child.next("sent", 600_000)
     },
-    close: async () => {
-      await node.stop()
-    }
-  }
-}
-
-const makeSender = (kind: ThroughputKind, listening: FromChild & { type: "listening" }): Promise<Sender> => {
-  switch (kind) {
-    case "raw":
-      return rawSender(listening.port)
-    case "native":
-    case "noble":
-      return effectSender(listening.port, kind)
-    case "libp2p-noise":
-      return libp2pSender(listening.addr!, "noise")
-    case "libp2p-plaintext":
-      return libp2pSender(listening.addr!, "plaintext")
+    close: () => child.stop()
   }
 }
 
@@ -576,7 +509,7 @@ export const measureAll = async (o: Options): Promise<Results> => {
     const child = await spawnPeer("recv", kind)
     const listening = (await child.next("listening")) as FromChild & { type: "listening" }
     children.set(kind, child)
-    const sender = await makeSender(kind, listening)
+    const sender = await remoteSender(kind, listening)
     senders.set(kind, sender)
     for (const size of sizes) await transfer(child, sender, size, size === 1024 ? 3000 : 60, true)
   }
@@ -695,16 +628,19 @@ export const run = async (o: Options) => {
 }
 
 /** One transport and size for about `seconds` (for `node --cpu-prof`, see cpuprofile.ts). */
-export const throughputOnly = async (kind: ThroughputKind, size: number, seconds: number) => {
+export const throughputOnly = async (kind: ThroughputKind, size: number, seconds: number, repeat = 1) => {
   const child = await spawnPeer("recv", kind)
   const listening = (await child.next("listening")) as FromChild & { type: "listening" }
-  const sender = await makeSender(kind, listening)
+  const sender = await remoteSender(kind, listening)
   await transfer(child, sender, size, size === 1024 ? 3000 : 60, true)
   const mbps = await transfer(child, sender, size, size === 1024 ? 5000 : 100, false)
-  const result = await transfer(child, sender, size, Math.round((mbps * 1e6 * seconds) / size), false)
+  const results: Array<number> = []
+  for (let i = 0; i < repeat; i++) {
+    results.push(await transfer(child, sender, size, Math.round((mbps * 1e6 * seconds) / size), false))
+  }
   await sender.close()
   await child.stop()
-  return result
+  return repeat === 1 ? results[0]! : results
 }
 
 /** One handshake kind for `ms` milliseconds (for `node --cpu-prof`). */

@@ -7,6 +7,8 @@
  *   byte) once that many arrived;
  * - `hs` (native | noble | libp2p-noise | tls): accepts handshakes and echoes what it receives;
  * - `mem` (raw | native | libp2p-noise): holds idle connections and reports its memory on `measure`.
+ * - `send` (raw | native | noble | libp2p-noise | libp2p-plaintext): on `connect`, opens a connection to a
+ *   `recv` peer; on `send`, sends that many messages and answers `sent` once they were all handed over.
  */
 import "./polyfill.ts"
 import * as Net from "node:net"
@@ -15,6 +17,7 @@ import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Tcp from "@effect-p2p/node/Tcp"
 import { Effect, type Scope } from "effect"
 import type { Libp2p } from "libp2p"
+import { makeSender, type Sender, type ThroughputKind } from "./senders.ts"
 import { type FromChild, fnv, fnvStart, type ToChild } from "./support.ts"
 import {
   benchProtocol,
@@ -53,6 +56,9 @@ const onData = (bytes: Uint8Array) => {
   }
 }
 
+// --- the sending end, for `send`
+let sender: Sender | undefined
+
 // --- idle connections, for `mem`
 let connections = 0
 let live = 0
@@ -76,6 +82,14 @@ process.on("message", (raw) => {
     send({ type: "ready" })
   } else if (m.type === "measure") {
     send({ type: "memory", connections, live, usage: sample() })
+  } else if (m.type === "connect") {
+    makeSender(kind as ThroughputKind, m).then((made) => {
+      sender = made
+      stopping = made.close
+      send({ type: "connected" })
+    }, fail)
+  } else if (m.type === "send") {
+    sender!.send(m.size, m.count, m.verify).then(() => send({ type: "sent" }), fail)
   } else if (m.type === "stop") {
     stopping().finally(() => process.exit(0))
   }
@@ -178,6 +192,8 @@ const main = async () => {
       stream.addEventListener("message", () => live++, { once: true })
     })
   }
+  // `send`: driven by the parent's `connect` and `send` messages.
+  if (role === "send") return
   throw new Error(`unknown role ${role} ${kind}`)
 }
 

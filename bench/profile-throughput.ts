@@ -2,5 +2,7 @@
 import { throughputOnly } from "./network.bench.ts"
 
 const [kind, size] = process.argv.slice(2)
-console.log(await throughputOnly(kind as never, Number(size), Number(process.argv[4] ?? 3)))
+console.log(
+  await throughputOnly(kind as never, Number(size), Number(process.argv[4] ?? 3), Number(process.argv[5] ?? 1))
+)
 process.exit(0)

@@ -13,10 +13,14 @@ export type ToChild =
   | { readonly type: "expect"; readonly bytes: number; readonly verify: boolean }
   | { readonly type: "measure" }
   | { readonly type: "stop" }
+  | { readonly type: "connect"; readonly port: number; readonly addr?: string }
+  | { readonly type: "send"; readonly size: number; readonly count: number; readonly verify: boolean }
 
 export type FromChild =
   | { readonly type: "listening"; readonly port: number; readonly addr?: string; readonly peerId?: string }
   | { readonly type: "ready" }
+  | { readonly type: "connected" }
+  | { readonly type: "sent" }
   | { readonly type: "done"; readonly bytes: number; readonly checksum: number; readonly messages: number }
   | { readonly type: "memory"; readonly connections: number; readonly live: number; readonly usage: MemorySample }
   | { readonly type: "error"; readonly message: string }
