@@ -29,6 +29,14 @@ const server = Effect.gen(function* () {
   return { port: listening.address.port, accepted }
 })
 
+/** A dialled socket and its accepted end, both open until the test's scope closes. */
+const connectedPair = Effect.gen(function* () {
+  const { port, accepted } = yield* server
+  const dialled = yield* Tcp.connect({ host, port })
+  const incoming = yield* Queue.take(accepted)
+  return { port, dialled, incoming }
+})
+
 /** A plain `net` server (the peer as Node sees it), handing each connection to `onSocket`. */
 const netServer = (onSocket: (socket: Net.Socket) => void) =>
   Effect.acquireRelease(
@@ -42,9 +50,7 @@ const netServer = (onSocket: (socket: Net.Socket) => void) =>
 describe("Tcp", () => {
   it.live("carries bytes both ways in order, with both endpoints", () =>
     Effect.gen(function* () {
-      const { port, accepted } = yield* server
-      const dialled = yield* Tcp.connect({ host, port })
-      const incoming = yield* Queue.take(accepted)
+      const { port, dialled, incoming } = yield* connectedPair
       assert.strictEqual(dialled.remote.port, port)
       assert.strictEqual(incoming.local.port, port)
       assert.strictEqual(incoming.remote.port, dialled.local.port)
@@ -58,9 +64,7 @@ describe("Tcp", () => {
 
   it.live("writes to a peer that does not read stop at a bound, then every byte arrives in order", () =>
     Effect.gen(function* () {
-      const { port, accepted } = yield* server
-      const dialled = yield* Tcp.connect({ host, port })
-      const incoming = yield* Queue.take(accepted)
+      const { dialled, incoming } = yield* connectedPair
       // 32 MiB is far beyond what the kernel buffers plus the socket's unflushed allowance hold.
       const pieces = Array.from({ length: 32 }, (_, i) => pattern(1024 * 1024).map((b) => b ^ i))
       let completed = 0
@@ -77,9 +81,7 @@ describe("Tcp", () => {
 
   it.live("close right after a large write still delivers every byte it handed over, then the end", () =>
     Effect.gen(function* () {
-      const { port, accepted } = yield* server
-      const dialled = yield* Tcp.connect({ host, port })
-      const incoming = yield* Queue.take(accepted)
+      const { dialled, incoming } = yield* connectedPair
       const bytes = pattern(4 * 1024 * 1024)
       // Returns at once (under the unflushed allowance), long before the kernel took 4 MiB.
       yield* dialled.socket.write(bytes)
