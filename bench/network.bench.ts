@@ -283,7 +283,7 @@ const handshakeRate = async (h: Handshaker, inFlight: number, ms: number) => {
 
 // ---------------------------------------------------------------- ping-pong (one process)
 
-type PingKind = "raw" | "native" | "noble" | "libp2p-noise"
+export type PingKind = "raw" | "native" | "noble" | "libp2p-noise"
 const pingKinds: ReadonlyArray<PingKind> = ["raw", "native", "noble", "libp2p-noise"]
 
 interface Pinger {

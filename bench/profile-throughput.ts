@@ -1,8 +1,14 @@
-/** Profiling entry: `tsx profile-throughput.ts KIND SIZE` runs one transport for about 3 s (see cpuprofile.ts). */
-import { throughputOnly } from "./network.bench.ts"
+/**
+ * Profiling entry: `tsx profile-throughput.ts KIND SIZE [SECONDS] [REPEAT]` runs one transport for
+ * about SECONDS (default 3), REPEAT times on the same connection (see cpuprofile.ts).
+ */
 
-const [kind, size] = process.argv.slice(2)
-console.log(
-  await throughputOnly(kind as never, Number(size), Number(process.argv[4] ?? 3), Number(process.argv[5] ?? 1))
-)
+import { throughputOnly } from "./network.bench.ts"
+import { throughputKinds } from "./senders.ts"
+
+const [kind, size, seconds, repeat] = process.argv.slice(2)
+const known = throughputKinds.find((k) => k === kind)
+if (known === undefined)
+  throw new Error(`usage: profile-throughput.ts ${throughputKinds.join("|")} SIZE [SECONDS] [REPEAT]`)
+console.log(await throughputOnly(known, Number(size), Number(seconds ?? 3), Number(repeat ?? 1)))
 process.exit(0)
