@@ -24,7 +24,7 @@ import * as Tcp from "@effect-p2p/node/Tcp"
 import { multiaddr } from "@multiformats/multiaddr"
 import { Effect, Exit, Scope } from "effect"
 import type { Libp2p } from "libp2p"
-import { type Sender, streamSend, type ThroughputKind, throughputKinds } from "./senders.ts"
+import { streamSend, type ThroughputKind, throughputKinds } from "./senders.ts"
 import {
   type Child,
   expectedChecksum,
@@ -118,7 +118,16 @@ const ceiling = (backend: CryptoBackendShape, size: number, o: Options) => {
  * A sender in a child process of its own (`peer.ts send KIND`): each transport sends from a fresh
  * process, as its receiver receives in one.
  */
-const remoteSender = async (kind: ThroughputKind, listening: FromChild & { type: "listening" }): Promise<Sender> => {
+/** A sender in a child process of its own; `send` also gives the CPU milliseconds the sending process spent. */
+interface RemoteSender {
+  readonly send: (size: number, count: number, verify: boolean) => Promise<number>
+  readonly close: () => Promise<void>
+}
+
+const remoteSender = async (
+  kind: ThroughputKind,
+  listening: FromChild & { type: "listening" }
+): Promise<RemoteSender> => {
   const child = await spawnPeer("send", kind)
   child.send({
     type: "connect",
@@ -129,21 +138,27 @@ const remoteSender = async (kind: ThroughputKind, listening: FromChild & { type:
   return {
     send: async (size, count, verify) => {
       child.send({ type: "send", size, count, verify })
-      await child.next("sent", 600_000)
+      const sent = (await child.next("sent", 600_000)) as FromChild & { type: "sent" }
+      return sent.cpuMs
     },
     close: () => child.stop()
   }
 }
 
+/** Busy shares (CPU time / elapsed time) of the sending and receiving processes in the last transfer. */
+export const lastTransferBusy = { sender: 0, receiver: 0 }
+
 /** One timed transfer: from the first write until the receiver reports every byte. Returns MB/s. */
-const transfer = async (child: Child, sender: Sender, size: number, count: number, verify: boolean) => {
+const transfer = async (child: Child, sender: RemoteSender, size: number, count: number, verify: boolean) => {
   const bytes = size * count
   child.send({ type: "expect", bytes, verify })
   await child.next("ready")
   const t0 = performance.now()
-  await sender.send(size, count, verify)
+  const senderCpu = await sender.send(size, count, verify)
   const done = (await child.next("done")) as FromChild & { type: "done" }
   const elapsed = performance.now() - t0
+  lastTransferBusy.sender = senderCpu / elapsed
+  lastTransferBusy.receiver = done.cpuMs / elapsed
   if (done.bytes !== bytes) throw new Error(`received ${done.bytes} bytes, sent ${bytes}`)
   if (verify && done.checksum !== expectedChecksum(size, count)) throw new Error("checksum of received bytes differs")
   return bytes / (elapsed * 1000)
@@ -151,8 +166,8 @@ const transfer = async (child: Child, sender: Sender, size: number, count: numbe
 
 // ---------------------------------------------------------------- handshakes
 
-type HandshakeKind = "native" | "noble" | "libp2p-noise" | "tls"
-const handshakeKinds: ReadonlyArray<HandshakeKind> = ["native", "noble", "libp2p-noise", "tls"]
+export type HandshakeKind = "native" | "noble" | "libp2p-noise" | "tls"
+export const handshakeKinds: ReadonlyArray<HandshakeKind> = ["native", "noble", "libp2p-noise", "tls"]
 
 interface Handshaker {
   /** One full handshake; `check` also exchanges a message and compares the echo. */
@@ -504,7 +519,7 @@ export const measureAll = async (o: Options): Promise<Results> => {
   // Throughput: one receiver child and one connection per kind for the whole phase; rounds interleave kinds.
   console.log("\n## throughput (MB/s of payload)")
   const children = new Map<ThroughputKind, Child>()
-  const senders = new Map<ThroughputKind, Sender>()
+  const senders = new Map<ThroughputKind, RemoteSender>()
   for (const kind of throughputKinds) {
     const child = await spawnPeer("recv", kind)
     const listening = (await child.next("listening")) as FromChild & { type: "listening" }

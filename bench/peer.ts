@@ -46,13 +46,18 @@ let received = 0
 let messages = 0
 let verify = false
 let checksum = fnvStart
+let cpuStart = process.cpuUsage()
+const cpuMsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1000
+}
 const onData = (bytes: Uint8Array) => {
   received += bytes.length
   messages++
   if (verify) checksum = fnv(checksum, bytes)
   if (received >= expected) {
     expected = Number.POSITIVE_INFINITY
-    send({ type: "done", bytes: received, checksum, messages })
+    send({ type: "done", bytes: received, checksum, messages, cpuMs: cpuMsSince(cpuStart) })
   }
 }
 
@@ -79,6 +84,7 @@ process.on("message", (raw) => {
     messages = 0
     verify = m.verify
     checksum = fnvStart
+    cpuStart = process.cpuUsage()
     send({ type: "ready" })
   } else if (m.type === "measure") {
     send({ type: "memory", connections, live, usage: sample() })
@@ -89,7 +95,8 @@ process.on("message", (raw) => {
       send({ type: "connected" })
     }, fail)
   } else if (m.type === "send") {
-    sender!.send(m.size, m.count, m.verify).then(() => send({ type: "sent" }), fail)
+    const start = process.cpuUsage()
+    sender!.send(m.size, m.count, m.verify).then(() => send({ type: "sent", cpuMs: cpuMsSince(start) }), fail)
   } else if (m.type === "stop") {
     stopping().finally(() => process.exit(0))
   }

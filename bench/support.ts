@@ -20,8 +20,15 @@ export type FromChild =
   | { readonly type: "listening"; readonly port: number; readonly addr?: string; readonly peerId?: string }
   | { readonly type: "ready" }
   | { readonly type: "connected" }
-  | { readonly type: "sent" }
-  | { readonly type: "done"; readonly bytes: number; readonly checksum: number; readonly messages: number }
+  | { readonly type: "sent"; readonly cpuMs: number }
+  | {
+      readonly type: "done"
+      readonly bytes: number
+      readonly checksum: number
+      readonly messages: number
+      /** CPU time (user + system, all threads) the receiving process used since `expect`. */
+      readonly cpuMs: number
+    }
   | { readonly type: "memory"; readonly connections: number; readonly live: number; readonly usage: MemorySample }
   | { readonly type: "error"; readonly message: string }
 
