@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import type * as ByteSocket from "@effect-p2p/connection/ByteSocket"
 import * as Tcp from "@effect-p2p/node/Tcp"
 import { Deferred, Effect, Fiber, Queue } from "effect"
+import { fromNetSocket } from "../src/internal/netSocket.ts"
 
 const host = "127.0.0.1"
 
@@ -74,6 +75,34 @@ describe("Tcp", () => {
       yield* Effect.sleep("300 millis")
       assert.isBelow(completed, pieces.length, "a write waits while the peer reads nothing")
       const received = yield* readBytes(incoming.socket, 32 * 1024 * 1024)
+      yield* Fiber.join(writer)
+      assert.isTrue(Buffer.compare(received, Buffer.concat(pieces)) === 0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a socket with a high-water mark above the unflushed allowance still completes every write", () =>
+    Effect.gen(function* () {
+      // Node emits `drain` only once a write returned false: with a 16 MiB mark no write here does,
+      // so a writer that waited for `drain` after 512 KiB of unflushed bytes would wait forever.
+      const accepted = yield* Deferred.make<Net.Socket>()
+      const server = yield* Effect.acquireRelease(
+        Effect.callback<Net.Server>((resume) => {
+          const s = Net.createServer({ highWaterMark: 16 * 1024 * 1024 }, (c) =>
+            Deferred.doneUnsafe(accepted, Effect.succeed(c))
+          )
+          s.listen(0, host, () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.callback<void>((resume) => void s.close(() => resume(Effect.void)))
+      )
+      const dialled = yield* Tcp.connect({ host, port: (server.address() as Net.AddressInfo).port })
+      const conn = yield* Deferred.await(accepted)
+      yield* Effect.addFinalizer(() => Effect.sync(() => conn.destroy()))
+      const socket = yield* fromNetSocket(conn)
+      // 32 MiB: more than the kernel's buffers plus the allowance, less than the mark.
+      const pieces = Array.from({ length: 32 }, (_, i) => pattern(1024 * 1024).map((b) => b ^ i))
+      const writer = yield* Effect.forkChild(Effect.forEach(pieces, (piece) => socket.write(piece)))
+      yield* Effect.sleep("100 millis")
+      const received = yield* readBytes(dialled.socket, 32 * 1024 * 1024)
       yield* Fiber.join(writer)
       assert.isTrue(Buffer.compare(received, Buffer.concat(pieces)) === 0)
     }).pipe(Effect.scoped)

@@ -135,7 +135,11 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
         // Waiting for `drain` after every write that fills Node's small buffer would stop the
         // writer until the kernel took everything; instead it goes on (sealing the next batch
         // while this one is sent) and waits only once `maxUnflushed` bytes are pending.
-        if (conn.writableLength >= maxUnflushed) return Effect.andThen(awaitDrain, writeNow(bytes))
+        // Node emits `drain` only after a write returned false (past the socket's high-water mark),
+        // so a socket made with a mark above `maxUnflushed` is not waited on before it says so.
+        if (conn.writableNeedDrain && conn.writableLength >= maxUnflushed) {
+          return Effect.andThen(awaitDrain, writeNow(bytes))
+        }
         return writeNow(bytes)
       })
     const writeNow = (bytes: Uint8Array): Effect.Effect<void, ConnectionClosed> => {
