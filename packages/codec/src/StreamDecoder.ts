@@ -13,7 +13,7 @@
 import { Result } from "effect"
 import { DecodeError } from "./CodecError.ts"
 import type { Encoding } from "./Encoding.ts"
-import { DecodeFailure, Reader } from "./internal/cursor.ts"
+import { allocUnfilled, DecodeFailure, Reader } from "./internal/cursor.ts"
 import { toDecodeError } from "./internal/errors.ts"
 
 /**
@@ -97,7 +97,7 @@ export const make = <A>(
 
   /** Moves `bytes` (the start of a large value, `needed` bytes in all) into a buffer of its own. */
   const startOwn = (bytes: Uint8Array) => {
-    own = new Uint8Array(ownCapacity(bytes.length))
+    own = allocUnfilled(ownCapacity(bytes.length))
     own.set(bytes)
     ownFill = bytes.length
   }
@@ -144,7 +144,7 @@ export const make = <A>(
   const feedOwn = (input: Uint8Array, out: Array<readonly [number, A]>): Uint8Array | DecodeError => {
     while (own !== undefined) {
       if (ownFill === own.length && ownFill < needed) {
-        const grown = new Uint8Array(ownCapacity(ownFill))
+        const grown = allocUnfilled(ownCapacity(ownFill))
         grown.set(own)
         own = grown
       }
@@ -156,6 +156,8 @@ export const make = <A>(
         if (input.length === 0) return input
         continue
       }
+      // Values may be views of `own`: nothing of it past what arrived may show old memory.
+      if (own.length > ownFill) own.fill(0, ownFill)
       const whole = new Reader(own, 0, ownFill, true, true)
       try {
         const value = encoding.read(whole)

@@ -337,6 +337,21 @@ export const allocOutput: (size: number) => Uint8Array =
         return new Uint8Array(b.buffer, b.byteOffset, size).fill(0)
       }
 
+/**
+ * `size` bytes the caller fills completely before anyone reads them, without zero-filling when
+ * Node's `Buffer` is there (a large value's buffer in the stream decoder: zeroing 64 KiB and then
+ * overwriting it cost about as much as the copy itself). Always a plain `Uint8Array` with memory of
+ * its own: from `POOLED_OUTPUT` bytes up, `Buffer.allocUnsafe` does not use its shared pool.
+ */
+export const allocUnfilled: (size: number) => Uint8Array =
+  nodeAllocUnsafe === undefined
+    ? (size) => new Uint8Array(size)
+    : (size) => {
+        if (size < POOLED_OUTPUT) return new Uint8Array(size)
+        const b = nodeAllocUnsafe(size)
+        return new Uint8Array(b.buffer, b.byteOffset, size)
+      }
+
 /** A write position over a buffer preallocated to the exact encoded size. */
 export class Writer {
   readonly bytes: Uint8Array
