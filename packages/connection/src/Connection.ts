@@ -209,14 +209,18 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
   })
   let shuttingDown = false
 
-  /** Stops everything; the first reason wins. Safe to call from any fiber, including the reader and writer. */
-  const shutdown = (reason: string, readError?: ReadError) =>
+  /**
+   * Stops everything; the first reason wins. Safe to call from any fiber, including the reader and
+   * writer. `reason` is a string, or the `ConnectionClosed` that stopped a fiber (then that one
+   * error is what every waiter gets, rather than a copy per caller).
+   */
+  const shutdown = (reason: string | ConnectionClosed, readError?: ReadError) =>
     Effect.suspend(() => {
       // Set before anything else: closing the queues wakes fibers synchronously, and they may
       // call back in here.
       if (shuttingDown) return Effect.void
       shuttingDown = true
-      const closed = new ConnectionClosed({ reason })
+      const closed = typeof reason === "string" ? new ConnectionClosed({ reason }) : reason
       acceptingWrites = false
       incoming.close(readError ?? closed)
       outgoing.close(closed)
@@ -305,7 +309,7 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
     }
   }).pipe(
     Effect.catch((error: ReadError) =>
-      error._tag === "ConnectionClosed" ? shutdown(error.reason) : shutdown(error.message, error)
+      error._tag === "ConnectionClosed" ? shutdown(error) : shutdown(error.message, error)
     )
   )
 
@@ -344,7 +348,7 @@ export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOp
       }
       for (const next of batch) if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
     }
-  }).pipe(Effect.catch((error: ConnectionClosed) => shutdown(error.reason)))
+  }).pipe(Effect.catch((error: ConnectionClosed) => shutdown(error)))
 
   const readerFiber = yield* Effect.forkIn(readLoop, scope)
   const writerFiber = yield* Effect.forkIn(writeLoop, scope)
