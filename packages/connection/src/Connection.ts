@@ -25,13 +25,19 @@ import * as StreamDecoder from "@effect-p2p/codec/StreamDecoder"
 import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import { DecipherError } from "@effect-p2p/crypto/CryptoError"
 import type * as Nonce from "@effect-p2p/crypto/Nonce"
-import { Deferred, Effect, Exit, Fiber, Option, Result, Scope } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option, Result, Scope, type Tracer } from "effect"
 import * as BoundedQueue from "./BoundedQueue.ts"
 import type { ByteReader } from "./ByteReader.ts"
 import * as Chunk from "./Chunk.ts"
 import { ConnectionClosed, type InvalidChunksSize, InvalidIncomingCiphertextSize } from "./ConnectionError.ts"
 import * as IoScheduler from "./IoScheduler.ts"
 import type * as Stat from "./Stat.ts"
+
+/**
+ * Spans as `Effect.fn` makes them, without the call-site stack trace it also captures on every
+ * call (15–20 µs each on the handshake path). Spans cost nothing more when `TracerEnabled` is off.
+ */
+const traceOptions: Tracer.TraceOptions = { captureStackTrace: false }
 
 /**
  * Queue sizes and chunking, each with its unit.
@@ -176,248 +182,249 @@ interface Outgoing {
  * })).pipe(Effect.provide(CryptoBackend.layerNoble))
  * ```
  */
-export const make = Effect.fn("Connection.make")(function* <Msg>(options: MakeOptions<Msg>) {
-  const piece = yield* Effect.fromResult(Chunk.pieceSize(options.binaryChunksSize))
-  const backend = yield* CryptoBackend
-  const parentScope = yield* Effect.scope
-  const scope = yield* Scope.fork(parentScope)
-  const sharedScheduler = yield* Effect.serviceOption(IoScheduler.IoScheduler)
-  const scheduler = Option.isSome(sharedScheduler)
-    ? sharedScheduler.value
-    : yield* Scope.provide(IoScheduler.make(), scope)
-  const scheduled = yield* Scope.provide(scheduler.register, scope)
-  if (options.handshakeBytes) {
-    scheduled.count("upload", options.handshakeBytes.sent)
-    scheduled.count("download", options.handshakeBytes.received)
-  }
-
-  const { reader, encoding } = options
-  const socket = reader.socket
-  const key = options.channelKey
-  const localNonce: Chunk.NonceCounter = { current: options.localNonce }
-  const remoteNonce: Chunk.NonceCounter = { current: options.remoteNonce }
-  const incoming = BoundedQueue.make<readonly [number, Msg], ReadError>(options.incomingQueueSize ?? defaultQueueSize)
-  const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize)
-  const closedSignal = yield* Deferred.make<ConnectionClosed>()
-  let acceptingWrites = true
-  let socketClosed = false
-  // The socket is closed exactly once, whoever gets there first.
-  const closeSocket = Effect.suspend(() => {
-    if (socketClosed) return Effect.void
-    socketClosed = true
-    return socket.close
-  })
-  let shuttingDown = false
-
-  /**
-   * Stops everything; the first reason wins. Safe to call from any fiber, including the reader and
-   * writer. `reason` is a string, or the `ConnectionClosed` that stopped a fiber (then that one
-   * error is what every waiter gets, rather than a copy per caller).
-   */
-  const shutdown = (reason: string | ConnectionClosed, readError?: ReadError) =>
-    Effect.suspend(() => {
-      // Set before anything else: closing the queues wakes fibers synchronously, and they may
-      // call back in here.
-      if (shuttingDown) return Effect.void
-      shuttingDown = true
-      const closed = typeof reason === "string" ? new ConnectionClosed({ reason }) : reason
-      acceptingWrites = false
-      incoming.close(readError ?? closed)
-      outgoing.close(closed)
-      for (const pending of outgoing.clear()) {
-        if (pending.written) Deferred.doneUnsafe(pending.written, Effect.fail(closed))
-      }
-      Deferred.doneUnsafe(closedSignal, Effect.succeed(closed))
-      return closeSocket
-    })
-
-  // Chunk bodies may be gathered in the reader's reused scratch buffer: each is decoded before the next is read.
-  const transient = { transient: true } as const
-
-  // The body is ours (a socket hands over what it read), so it is opened where it lies.
-  const opened = (length: number, body: Uint8Array) => {
-    const plaintext = Chunk.openChunkInPlace(backend, key, remoteNonce, body)
-    return plaintext === undefined ? new DecipherError({ length }) : plaintext
-  }
-
-  /** One chunk, waiting for its bytes. */
-  const readChunk = Effect.gen(function* () {
-    const length = Chunk.readHeader(yield* reader.readExactly(Chunk.headerLength))
-    if (length < Chunk.tagLength) return yield* new InvalidIncomingCiphertextSize({ size: length })
-    const body = yield* reader.readExactly(length, transient)
-    yield* scheduled.download(Chunk.headerLength + length)
-    return opened(length, body)
-  })
-
-  type Opened = Uint8Array | DecipherError | InvalidIncomingCiphertextSize
-
-  /**
-   * The next chunk if it is already complete in the buffer, with its wire size; `undefined` if it
-   * is not. Counted by the caller, so a download limit still applies.
-   */
-  const readChunkNow = (): readonly [Opened, number] | undefined => {
-    const high = reader.peek(0)
-    const low = reader.peek(1)
-    if (high === undefined || low === undefined) return undefined
-    const length = (high << 8) | low
-    if (length < Chunk.tagLength) {
-      reader.readExactlyNow(Chunk.headerLength)
-      return [new InvalidIncomingCiphertextSize({ size: length }), Chunk.headerLength]
+export const make = <Msg>(options: MakeOptions<Msg>) =>
+  Effect.gen(function* () {
+    const piece = yield* Effect.fromResult(Chunk.pieceSize(options.binaryChunksSize))
+    const backend = yield* CryptoBackend
+    const parentScope = yield* Effect.scope
+    const scope = yield* Scope.fork(parentScope)
+    const sharedScheduler = yield* Effect.serviceOption(IoScheduler.IoScheduler)
+    const scheduler = Option.isSome(sharedScheduler)
+      ? sharedScheduler.value
+      : yield* Scope.provide(IoScheduler.make(), scope)
+    const scheduled = yield* Scope.provide(scheduler.register, scope)
+    if (options.handshakeBytes) {
+      scheduled.count("upload", options.handshakeBytes.sent)
+      scheduled.count("download", options.handshakeBytes.received)
     }
-    if (reader.buffered() < Chunk.headerLength + length) return undefined
-    reader.readExactlyNow(Chunk.headerLength)
-    const body = reader.readExactlyNow(length, transient)!
-    return [opened(length, body), Chunk.headerLength + length]
-  }
 
-  // Waits for one chunk, then takes every chunk already complete in the buffer synchronously, so
-  // a burst of small messages costs one wake-up rather than several effects per chunk. Each chunk
-  // is fed to the decoder as soon as it is opened: its bytes may lie in the reader's reused scratch
-  // buffer, which the next chunk overwrites.
-  const readLoop = Effect.gen(function* () {
-    const decoder = StreamDecoder.make(
-      encoding,
-      options.maxMessageSize === undefined ? undefined : { maxBuffered: options.maxMessageSize }
-    )
-    while (true) {
-      let item: Opened = yield* readChunk
-      const messages: Array<readonly [number, Msg]> = []
-      let failure: ReadError | undefined
-      let batchBytes = 0
-      while (true) {
-        if (!(item instanceof Uint8Array)) {
-          failure = item
-          break
-        }
-        const decoded = decoder.feed(item)
-        if (Result.isFailure(decoded)) {
-          failure = decoded.failure
-          break
-        }
-        for (const message of decoded.success) messages.push(message)
-        const next = readChunkNow()
-        if (next === undefined) break
-        item = next[0]
-        batchBytes += next[1]
-      }
-      if (batchBytes > 0) yield* scheduled.download(batchBytes)
-      // What decoded before a bad chunk is still delivered, in order, before the error.
-      for (const message of messages) {
-        if (!incoming.offerUnsafe(message, message[0])) yield* incoming.offer(message, message[0])
-      }
-      if (failure !== undefined) return yield* Effect.fail(failure)
-    }
-  }).pipe(
-    Effect.catch((error: ReadError) =>
-      error._tag === "ConnectionClosed" ? shutdown(error) : shutdown(error.message, error)
-    )
-  )
-
-  // The writer batches what is already queued into one socket write (up to `maxBatchBytes`), so
-  // small messages do not pay one system call each, and with `packMessages` they share chunks;
-  // order and nonces are unchanged.
-  const pack = options.packMessages ?? true
-  const writeLoop = Effect.gen(function* () {
-    while (true) {
-      const batch = [yield* outgoing.take]
-      let batchBytes = batch[0]!.bytes.length
-      while (batchBytes < maxBatchBytes) {
-        const next = outgoing.pollUnsafe()
-        if (next === undefined) break
-        batch.push(next)
-        batchBytes += next.bytes.length
-      }
-      if (scheduled.uploadLimited) {
-        // Under a bandwidth limit each message waits for its own share, so a batch is no burst.
-        for (const next of batch) {
-          if (!next.flush) {
-            const wire = Chunk.sealMessage(backend, key, localNonce, next.bytes, piece)
-            yield* scheduled.upload(wire.length)
-            yield* socket.write(wire)
-          }
-          if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
-        }
-        continue
-      }
-      const messages: Array<Uint8Array> = []
-      for (const next of batch) if (!next.flush) messages.push(next.bytes)
-      if (messages.length > 0) {
-        const wire = Chunk.sealMessages(backend, key, localNonce, messages, piece, pack)
-        yield* scheduled.upload(wire.length)
-        yield* socket.write(wire)
-      }
-      for (const next of batch) if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
-    }
-  }).pipe(Effect.catch((error: ConnectionClosed) => shutdown(error)))
-
-  const readerFiber = yield* Effect.forkIn(readLoop, scope)
-  const writerFiber = yield* Effect.forkIn(writeLoop, scope)
-
-  const stop = (reason: string) =>
-    Effect.gen(function* () {
-      yield* shutdown(reason)
-      yield* Fiber.interrupt(readerFiber)
-      yield* Fiber.interrupt(writerFiber)
-      // The reader or writer may have been interrupted inside its own `shutdown`, before it
-      // closed the socket; closing is idempotent, so make sure here.
-      yield* closeSocket
-      yield* Scope.close(scope, Exit.void)
+    const { reader, encoding } = options
+    const socket = reader.socket
+    const key = options.channelKey
+    const localNonce: Chunk.NonceCounter = { current: options.localNonce }
+    const remoteNonce: Chunk.NonceCounter = { current: options.remoteNonce }
+    const incoming = BoundedQueue.make<readonly [number, Msg], ReadError>(options.incomingQueueSize ?? defaultQueueSize)
+    const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize)
+    const closedSignal = yield* Deferred.make<ConnectionClosed>()
+    let acceptingWrites = true
+    let socketClosed = false
+    // The socket is closed exactly once, whoever gets there first.
+    const closeSocket = Effect.suspend(() => {
+      if (socketClosed) return Effect.void
+      socketClosed = true
+      return socket.close
     })
-  yield* Scope.addFinalizer(parentScope, stop("scope closed"))
+    let shuttingDown = false
 
-  const notAccepting = () => new ConnectionClosed({ reason: "closing" })
-  const enqueue = (bytes: Uint8Array) =>
-    acceptingWrites
-      ? outgoing.offer({ bytes, written: undefined, flush: false }, bytes.length)
-      : Effect.fail(notAccepting())
-  const enqueueNow = (bytes: Uint8Array) =>
-    acceptingWrites
-      ? outgoing.offerNow({ bytes, written: undefined, flush: false }, bytes.length)
-      : Effect.fail(notAccepting())
-  const enqueueSync = (bytes: Uint8Array) =>
-    Effect.gen(function* () {
-      if (!acceptingWrites) return yield* Effect.fail(notAccepting())
-      const written = yield* Deferred.make<void, ConnectionClosed>()
-      yield* outgoing.offer({ bytes, written, flush: false }, bytes.length)
-      yield* Deferred.await(written)
-    })
-  // Encodes when the effect runs, then hands the bytes on: one closure per write, no intermediate effect.
-  const encodeThen =
-    <A, E>(next: (bytes: Uint8Array) => Effect.Effect<A, E>) =>
-    (message: Msg): Effect.Effect<A, E | EncodeError> =>
-      Effect.suspend((): Effect.Effect<A, E | EncodeError> => {
-        const encoded = Binary.encode(encoding, message)
-        return Result.isFailure(encoded) ? Effect.fail(encoded.failure) : next(encoded.success)
+    /**
+     * Stops everything; the first reason wins. Safe to call from any fiber, including the reader and
+     * writer. `reason` is a string, or the `ConnectionClosed` that stopped a fiber (then that one
+     * error is what every waiter gets, rather than a copy per caller).
+     */
+    const shutdown = (reason: string | ConnectionClosed, readError?: ReadError) =>
+      Effect.suspend(() => {
+        // Set before anything else: closing the queues wakes fibers synchronously, and they may
+        // call back in here.
+        if (shuttingDown) return Effect.void
+        shuttingDown = true
+        const closed = typeof reason === "string" ? new ConnectionClosed({ reason }) : reason
+        acceptingWrites = false
+        incoming.close(readError ?? closed)
+        outgoing.close(closed)
+        for (const pending of outgoing.clear()) {
+          if (pending.written) Deferred.doneUnsafe(pending.written, Effect.fail(closed))
+        }
+        Deferred.doneUnsafe(closedSignal, Effect.succeed(closed))
+        return closeSocket
       })
 
-  const close = (closeOptions?: { readonly wait?: boolean; readonly reason?: string }) =>
-    Effect.gen(function* () {
-      if (shuttingDown) return
-      if (closeOptions?.wait && acceptingWrites) {
-        acceptingWrites = false
-        const flushed = yield* Deferred.make<void, ConnectionClosed>()
-        const marker: Outgoing = { bytes: new Uint8Array(0), written: flushed, flush: true }
-        yield* outgoing.offer(marker, 0).pipe(Effect.andThen(Deferred.await(flushed)), Effect.ignore)
-      }
-      yield* stop(closeOptions?.reason ?? "closed locally")
+    // Chunk bodies may be gathered in the reader's reused scratch buffer: each is decoded before the next is read.
+    const transient = { transient: true } as const
+
+    // The body is ours (a socket hands over what it read), so it is opened where it lies.
+    const opened = (length: number, body: Uint8Array) => {
+      const plaintext = Chunk.openChunkInPlace(backend, key, remoteNonce, body)
+      return plaintext === undefined ? new DecipherError({ length }) : plaintext
+    }
+
+    /** One chunk, waiting for its bytes. */
+    const readChunk = Effect.gen(function* () {
+      const length = Chunk.readHeader(yield* reader.readExactly(Chunk.headerLength))
+      if (length < Chunk.tagLength) return yield* new InvalidIncomingCiphertextSize({ size: length })
+      const body = yield* reader.readExactly(length, transient)
+      yield* scheduled.download(Chunk.headerLength + length)
+      return opened(length, body)
     })
 
-  const connection: Connection<Msg> = {
-    read: incoming.take,
-    readNow: incoming.poll,
-    write: encodeThen(enqueue),
-    writeNow: encodeThen(enqueueNow),
-    writeSync: encodeThen(enqueueSync),
-    writeEncoded: enqueue,
-    writeEncodedNow: enqueueNow,
-    writeEncodedSync: enqueueSync,
-    close,
-    stat: Effect.sync(() => scheduled.stat()),
-    closed: Deferred.await(closedSignal),
-    encoding
-  }
-  return connection
-})
+    type Opened = Uint8Array | DecipherError | InvalidIncomingCiphertextSize
+
+    /**
+     * The next chunk if it is already complete in the buffer, with its wire size; `undefined` if it
+     * is not. Counted by the caller, so a download limit still applies.
+     */
+    const readChunkNow = (): readonly [Opened, number] | undefined => {
+      const high = reader.peek(0)
+      const low = reader.peek(1)
+      if (high === undefined || low === undefined) return undefined
+      const length = (high << 8) | low
+      if (length < Chunk.tagLength) {
+        reader.readExactlyNow(Chunk.headerLength)
+        return [new InvalidIncomingCiphertextSize({ size: length }), Chunk.headerLength]
+      }
+      if (reader.buffered() < Chunk.headerLength + length) return undefined
+      reader.readExactlyNow(Chunk.headerLength)
+      const body = reader.readExactlyNow(length, transient)!
+      return [opened(length, body), Chunk.headerLength + length]
+    }
+
+    // Waits for one chunk, then takes every chunk already complete in the buffer synchronously, so
+    // a burst of small messages costs one wake-up rather than several effects per chunk. Each chunk
+    // is fed to the decoder as soon as it is opened: its bytes may lie in the reader's reused scratch
+    // buffer, which the next chunk overwrites.
+    const readLoop = Effect.gen(function* () {
+      const decoder = StreamDecoder.make(
+        encoding,
+        options.maxMessageSize === undefined ? undefined : { maxBuffered: options.maxMessageSize }
+      )
+      while (true) {
+        let item: Opened = yield* readChunk
+        const messages: Array<readonly [number, Msg]> = []
+        let failure: ReadError | undefined
+        let batchBytes = 0
+        while (true) {
+          if (!(item instanceof Uint8Array)) {
+            failure = item
+            break
+          }
+          const decoded = decoder.feed(item)
+          if (Result.isFailure(decoded)) {
+            failure = decoded.failure
+            break
+          }
+          for (const message of decoded.success) messages.push(message)
+          const next = readChunkNow()
+          if (next === undefined) break
+          item = next[0]
+          batchBytes += next[1]
+        }
+        if (batchBytes > 0) yield* scheduled.download(batchBytes)
+        // What decoded before a bad chunk is still delivered, in order, before the error.
+        for (const message of messages) {
+          if (!incoming.offerUnsafe(message, message[0])) yield* incoming.offer(message, message[0])
+        }
+        if (failure !== undefined) return yield* Effect.fail(failure)
+      }
+    }).pipe(
+      Effect.catch((error: ReadError) =>
+        error._tag === "ConnectionClosed" ? shutdown(error) : shutdown(error.message, error)
+      )
+    )
+
+    // The writer batches what is already queued into one socket write (up to `maxBatchBytes`), so
+    // small messages do not pay one system call each, and with `packMessages` they share chunks;
+    // order and nonces are unchanged.
+    const pack = options.packMessages ?? true
+    const writeLoop = Effect.gen(function* () {
+      while (true) {
+        const batch = [yield* outgoing.take]
+        let batchBytes = batch[0]!.bytes.length
+        while (batchBytes < maxBatchBytes) {
+          const next = outgoing.pollUnsafe()
+          if (next === undefined) break
+          batch.push(next)
+          batchBytes += next.bytes.length
+        }
+        if (scheduled.uploadLimited) {
+          // Under a bandwidth limit each message waits for its own share, so a batch is no burst.
+          for (const next of batch) {
+            if (!next.flush) {
+              const wire = Chunk.sealMessage(backend, key, localNonce, next.bytes, piece)
+              yield* scheduled.upload(wire.length)
+              yield* socket.write(wire)
+            }
+            if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
+          }
+          continue
+        }
+        const messages: Array<Uint8Array> = []
+        for (const next of batch) if (!next.flush) messages.push(next.bytes)
+        if (messages.length > 0) {
+          const wire = Chunk.sealMessages(backend, key, localNonce, messages, piece, pack)
+          yield* scheduled.upload(wire.length)
+          yield* socket.write(wire)
+        }
+        for (const next of batch) if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
+      }
+    }).pipe(Effect.catch((error: ConnectionClosed) => shutdown(error)))
+
+    const readerFiber = yield* Effect.forkIn(readLoop, scope)
+    const writerFiber = yield* Effect.forkIn(writeLoop, scope)
+
+    const stop = (reason: string) =>
+      Effect.gen(function* () {
+        yield* shutdown(reason)
+        yield* Fiber.interrupt(readerFiber)
+        yield* Fiber.interrupt(writerFiber)
+        // The reader or writer may have been interrupted inside its own `shutdown`, before it
+        // closed the socket; closing is idempotent, so make sure here.
+        yield* closeSocket
+        yield* Scope.close(scope, Exit.void)
+      })
+    yield* Scope.addFinalizer(parentScope, stop("scope closed"))
+
+    const notAccepting = () => new ConnectionClosed({ reason: "closing" })
+    const enqueue = (bytes: Uint8Array) =>
+      acceptingWrites
+        ? outgoing.offer({ bytes, written: undefined, flush: false }, bytes.length)
+        : Effect.fail(notAccepting())
+    const enqueueNow = (bytes: Uint8Array) =>
+      acceptingWrites
+        ? outgoing.offerNow({ bytes, written: undefined, flush: false }, bytes.length)
+        : Effect.fail(notAccepting())
+    const enqueueSync = (bytes: Uint8Array) =>
+      Effect.gen(function* () {
+        if (!acceptingWrites) return yield* Effect.fail(notAccepting())
+        const written = yield* Deferred.make<void, ConnectionClosed>()
+        yield* outgoing.offer({ bytes, written, flush: false }, bytes.length)
+        yield* Deferred.await(written)
+      })
+    // Encodes when the effect runs, then hands the bytes on: one closure per write, no intermediate effect.
+    const encodeThen =
+      <A, E>(next: (bytes: Uint8Array) => Effect.Effect<A, E>) =>
+      (message: Msg): Effect.Effect<A, E | EncodeError> =>
+        Effect.suspend((): Effect.Effect<A, E | EncodeError> => {
+          const encoded = Binary.encode(encoding, message)
+          return Result.isFailure(encoded) ? Effect.fail(encoded.failure) : next(encoded.success)
+        })
+
+    const close = (closeOptions?: { readonly wait?: boolean; readonly reason?: string }) =>
+      Effect.gen(function* () {
+        if (shuttingDown) return
+        if (closeOptions?.wait && acceptingWrites) {
+          acceptingWrites = false
+          const flushed = yield* Deferred.make<void, ConnectionClosed>()
+          const marker: Outgoing = { bytes: new Uint8Array(0), written: flushed, flush: true }
+          yield* outgoing.offer(marker, 0).pipe(Effect.andThen(Deferred.await(flushed)), Effect.ignore)
+        }
+        yield* stop(closeOptions?.reason ?? "closed locally")
+      })
+
+    const connection: Connection<Msg> = {
+      read: incoming.take,
+      readNow: incoming.poll,
+      write: encodeThen(enqueue),
+      writeNow: encodeThen(enqueueNow),
+      writeSync: encodeThen(enqueueSync),
+      writeEncoded: enqueue,
+      writeEncodedNow: enqueueNow,
+      writeEncodedSync: enqueueSync,
+      close,
+      stat: Effect.sync(() => scheduled.stat()),
+      closed: Deferred.await(closedSignal),
+      encoding
+    }
+    return connection
+  }).pipe(Effect.withSpan("Connection.make", undefined, traceOptions))
 
 /**
  * Validates options without making a connection.

@@ -35,7 +35,7 @@ import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
-import { Clock, Duration, Effect, Exit, Option, Random } from "effect"
+import { Clock, Duration, Effect, Exit, Option, Random, type Tracer } from "effect"
 import * as Ack from "./Ack.ts"
 import * as ConnectionMessage from "./ConnectionMessage.ts"
 import * as Metadata from "./Metadata.ts"
@@ -48,6 +48,12 @@ import {
   type Point,
   RejectedByNack
 } from "./SessionError.ts"
+
+/**
+ * Spans as `Effect.fn` makes them, without the call-site stack trace it also captures on every
+ * call (15–20 µs each on the handshake path). Spans cost nothing more when `TracerEnabled` is off.
+ */
+const traceOptions: Tracer.TraceOptions = { captureStackTrace: false }
 
 /**
  * Default budget of an incoming handshake (Octez `authentication_timeout`).
@@ -206,97 +212,98 @@ const remaining = (state: State) =>
  *   })
  * ```
  */
-export const authenticate = Effect.fn("Session.authenticate")(function* <Meta>(options: AuthenticateOptions<Meta>) {
-  const { socket, identity, incoming } = options
-  const timeoutMillis = Duration.toMillis(
-    options.timeout ?? (incoming ? defaultIncomingTimeout : defaultOutgoingTimeout)
-  )
-  const deadline = (yield* Clock.currentTimeMillis) + timeoutMillis
-  const backend = yield* CryptoBackend
-  const reader = ByteReader.make(socket)
-  let sentBytes = 0
-  const remote = options.remote ?? { address: "", port: 0 }
+export const authenticate = <Meta>(options: AuthenticateOptions<Meta>) =>
+  Effect.gen(function* () {
+    const { socket, identity, incoming } = options
+    const timeoutMillis = Duration.toMillis(
+      options.timeout ?? (incoming ? defaultIncomingTimeout : defaultOutgoingTimeout)
+    )
+    const deadline = (yield* Clock.currentTimeMillis) + timeoutMillis
+    const backend = yield* CryptoBackend
+    const reader = ByteReader.make(socket)
+    let sentBytes = 0
+    const remote = options.remote ?? { address: "", port: 0 }
 
-  const handshake = Effect.gen(function* () {
-    // Step 1: our message goes out before we read theirs, so two peers never wait for each other.
-    const sent = yield* Effect.fromResult(
-      ConnectionMessage.frame({
-        port: Option.fromUndefinedOr(options.listeningPort),
-        publicKey: identity.publicKey,
-        powStamp: identity.powStamp,
-        messageNonce: yield* messageNonce,
-        version: options.version
+    const handshake = Effect.gen(function* () {
+      // Step 1: our message goes out before we read theirs, so two peers never wait for each other.
+      const sent = yield* Effect.fromResult(
+        ConnectionMessage.frame({
+          port: Option.fromUndefinedOr(options.listeningPort),
+          publicKey: identity.publicKey,
+          powStamp: identity.powStamp,
+          messageNonce: yield* messageNonce,
+          version: options.version
+        })
+      )
+      yield* socket.write(sent)
+      sentBytes += sent.length
+      const received = yield* ConnectionMessage.read(reader)
+      const peer = received.message
+      const peerId = PeerId.fromPublicKeyWith(backend, peer.publicKey)
+      if (!ProofOfWork.checkWith(backend, peer.publicKey, peer.powStamp, options.powTarget)) {
+        return yield* new NotEnoughProofOfWork({ peerId: PeerId.toBase58(peerId) })
+      }
+      const channelKey = yield* Effect.fromResult(Box.precomputeWith(backend, identity.secretKey, peer.publicKey))
+      const nonces = Nonce.deriveWith(backend.blake2b, { incoming, sent, received: received.bytes })
+      const localNonce: Chunk.NonceCounter = { current: nonces.local }
+      const remoteNonce: Chunk.NonceCounter = { current: nonces.remote }
+
+      // Step 2: one metadata chunk each way.
+      const metadataChunk = yield* Effect.fromResult(
+        Metadata.seal(backend, channelKey, localNonce, options.metadataEncoding, options.metadata)
+      )
+      yield* socket.write(metadataChunk)
+      sentBytes += metadataChunk.length
+      const remoteMetadata = yield* Metadata.read(backend, channelKey, remoteNonce, reader, options.metadataEncoding)
+
+      const remotePoint: Point = {
+        address: remote.address,
+        port: incoming ? peer.port : Option.some(remote.port)
+      }
+      // Checked only now: before the metadata opened, anyone could have presented our public key.
+      if (PeerId.equals(peerId, identity.peerId)) return yield* new Myself({ point: remotePoint })
+
+      const info: ConnectionInfo<Meta> = {
+        incoming,
+        peerId,
+        remotePoint,
+        remoteListeningPort: peer.port,
+        remoteSocketPort: remote.port,
+        announcedVersion: peer.version,
+        localMetadata: options.metadata,
+        remoteMetadata
+      }
+      const state: State = {
+        reader,
+        channelKey,
+        localNonce,
+        remoteNonce,
+        deadline,
+        timeoutMillis,
+        usedBy: undefined,
+        sentBytes
+      }
+      return { info, state }
+    })
+
+    const { info, state } = yield* handshake.pipe(
+      Effect.timeoutOrElse({
+        duration: Duration.millis(timeoutMillis),
+        orElse: () => Effect.fail(new HandshakeTimeout({ step: "authenticate", timeoutMillis }))
+      }),
+      closeOnFailure(socket)
+    )
+    const auth = { [TypeId]: { _Meta: (meta: Meta) => meta }, info } as AuthenticatedConnection<Meta>
+    states.set(auth, state)
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        if (state.usedBy !== undefined) return Effect.void
+        state.usedBy = "release"
+        return socket.close
       })
     )
-    yield* socket.write(sent)
-    sentBytes += sent.length
-    const received = yield* ConnectionMessage.read(reader)
-    const peer = received.message
-    const peerId = PeerId.fromPublicKeyWith(backend, peer.publicKey)
-    if (!ProofOfWork.checkWith(backend, peer.publicKey, peer.powStamp, options.powTarget)) {
-      return yield* new NotEnoughProofOfWork({ peerId: PeerId.toBase58(peerId) })
-    }
-    const channelKey = yield* Effect.fromResult(Box.precomputeWith(backend, identity.secretKey, peer.publicKey))
-    const nonces = Nonce.deriveWith(backend.blake2b, { incoming, sent, received: received.bytes })
-    const localNonce: Chunk.NonceCounter = { current: nonces.local }
-    const remoteNonce: Chunk.NonceCounter = { current: nonces.remote }
-
-    // Step 2: one metadata chunk each way.
-    const metadataChunk = yield* Effect.fromResult(
-      Metadata.seal(backend, channelKey, localNonce, options.metadataEncoding, options.metadata)
-    )
-    yield* socket.write(metadataChunk)
-    sentBytes += metadataChunk.length
-    const remoteMetadata = yield* Metadata.read(backend, channelKey, remoteNonce, reader, options.metadataEncoding)
-
-    const remotePoint: Point = {
-      address: remote.address,
-      port: incoming ? peer.port : Option.some(remote.port)
-    }
-    // Checked only now: before the metadata opened, anyone could have presented our public key.
-    if (PeerId.equals(peerId, identity.peerId)) return yield* new Myself({ point: remotePoint })
-
-    const info: ConnectionInfo<Meta> = {
-      incoming,
-      peerId,
-      remotePoint,
-      remoteListeningPort: peer.port,
-      remoteSocketPort: remote.port,
-      announcedVersion: peer.version,
-      localMetadata: options.metadata,
-      remoteMetadata
-    }
-    const state: State = {
-      reader,
-      channelKey,
-      localNonce,
-      remoteNonce,
-      deadline,
-      timeoutMillis,
-      usedBy: undefined,
-      sentBytes
-    }
-    return { info, state }
-  })
-
-  const { info, state } = yield* handshake.pipe(
-    Effect.timeoutOrElse({
-      duration: Duration.millis(timeoutMillis),
-      orElse: () => Effect.fail(new HandshakeTimeout({ step: "authenticate", timeoutMillis }))
-    }),
-    closeOnFailure(socket)
-  )
-  const auth = { [TypeId]: { _Meta: (meta: Meta) => meta }, info } as AuthenticatedConnection<Meta>
-  states.set(auth, state)
-  yield* Effect.addFinalizer(() =>
-    Effect.suspend(() => {
-      if (state.usedBy !== undefined) return Effect.void
-      state.usedBy = "release"
-      return socket.close
-    })
-  )
-  return [info, auth] as const
-})
+    return [info, auth] as const
+  }).pipe(Effect.withSpan("Session.authenticate", undefined, traceOptions))
 
 const claim = <Meta>(auth: AuthenticatedConnection<Meta>, operation: "accept" | "nack") =>
   Effect.suspend(() => {
@@ -346,63 +353,61 @@ export interface AcceptOptions<Msg> extends Connection.Options {
  *   })
  * ```
  */
-export const accept = Effect.fn("Session.accept")(function* <Meta, Msg>(
-  auth: AuthenticatedConnection<Meta>,
-  options: AcceptOptions<Msg>
-) {
-  const state = yield* claim(auth, "accept")
-  const backend = yield* CryptoBackend
-  const socket = state.reader.socket
-  const budget = options.timeout === undefined ? yield* remaining(state) : Duration.fromInputUnsafe(options.timeout)
-  const timeoutMillis = Duration.toMillis(budget)
+export const accept = <Meta, Msg>(auth: AuthenticatedConnection<Meta>, options: AcceptOptions<Msg>) =>
+  Effect.gen(function* () {
+    const state = yield* claim(auth, "accept")
+    const backend = yield* CryptoBackend
+    const socket = state.reader.socket
+    const budget = options.timeout === undefined ? yield* remaining(state) : Duration.fromInputUnsafe(options.timeout)
+    const timeoutMillis = Duration.toMillis(budget)
 
-  const exchange = Effect.gen(function* () {
-    yield* Effect.fromResult(Connection.validateOptions(options))
-    // A peer that nacks may close before our Ack arrives; its Nack, already received, says more
-    // than the failed write, so we still read it and report the write failure only otherwise.
-    const ackChunk = Ack.seal(backend, state.channelKey, state.localNonce, { _tag: "Ack" })
-    state.sentBytes += ackChunk.length
-    const writeFailure = yield* socket.write(ackChunk).pipe(
-      Effect.as(undefined),
-      Effect.catch((error) => Effect.succeed(error))
-    )
-    const answer = yield* Ack.read(backend, state.channelKey, state.remoteNonce, state.reader).pipe(
-      Effect.mapError((error) => writeFailure ?? error)
-    )
-    switch (answer._tag) {
-      case "Ack":
-        if (writeFailure !== undefined) return yield* writeFailure
-        return
-      case "NackV0":
-        return yield* new RejectedByNack({ motive: 0, alternativePoints: Option.none() })
-      case "Nack":
-        return yield* new RejectedByNack({
-          motive: answer.motive,
-          alternativePoints: Option.some(answer.alternativePoints)
-        })
-    }
-  })
+    const exchange = Effect.gen(function* () {
+      yield* Effect.fromResult(Connection.validateOptions(options))
+      // A peer that nacks may close before our Ack arrives; its Nack, already received, says more
+      // than the failed write, so we still read it and report the write failure only otherwise.
+      const ackChunk = Ack.seal(backend, state.channelKey, state.localNonce, { _tag: "Ack" })
+      state.sentBytes += ackChunk.length
+      const writeFailure = yield* socket.write(ackChunk).pipe(
+        Effect.as(undefined),
+        Effect.catch((error) => Effect.succeed(error))
+      )
+      const answer = yield* Ack.read(backend, state.channelKey, state.remoteNonce, state.reader).pipe(
+        Effect.mapError((error) => writeFailure ?? error)
+      )
+      switch (answer._tag) {
+        case "Ack":
+          if (writeFailure !== undefined) return yield* writeFailure
+          return
+        case "NackV0":
+          return yield* new RejectedByNack({ motive: 0, alternativePoints: Option.none() })
+        case "Nack":
+          return yield* new RejectedByNack({
+            motive: answer.motive,
+            alternativePoints: Option.some(answer.alternativePoints)
+          })
+      }
+    })
 
-  yield* exchange.pipe(
-    Effect.timeoutOrElse({
-      duration: budget,
-      orElse: () => Effect.fail(new HandshakeTimeout({ step: "accept", timeoutMillis }))
-    }),
-    closeOnFailure(socket)
-  )
-  return yield* Connection.make({
-    reader: state.reader,
-    channelKey: state.channelKey,
-    localNonce: state.localNonce.current,
-    remoteNonce: state.remoteNonce.current,
-    encoding: options.messageEncoding,
-    handshakeBytes: { sent: state.sentBytes, received: state.reader.consumed() },
-    ...(options.incomingQueueSize === undefined ? {} : { incomingQueueSize: options.incomingQueueSize }),
-    ...(options.outgoingQueueSize === undefined ? {} : { outgoingQueueSize: options.outgoingQueueSize }),
-    ...(options.binaryChunksSize === undefined ? {} : { binaryChunksSize: options.binaryChunksSize }),
-    ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize })
-  }).pipe(closeOnFailure(socket))
-})
+    yield* exchange.pipe(
+      Effect.timeoutOrElse({
+        duration: budget,
+        orElse: () => Effect.fail(new HandshakeTimeout({ step: "accept", timeoutMillis }))
+      }),
+      closeOnFailure(socket)
+    )
+    return yield* Connection.make({
+      reader: state.reader,
+      channelKey: state.channelKey,
+      localNonce: state.localNonce.current,
+      remoteNonce: state.remoteNonce.current,
+      encoding: options.messageEncoding,
+      handshakeBytes: { sent: state.sentBytes, received: state.reader.consumed() },
+      ...(options.incomingQueueSize === undefined ? {} : { incomingQueueSize: options.incomingQueueSize }),
+      ...(options.outgoingQueueSize === undefined ? {} : { outgoingQueueSize: options.outgoingQueueSize }),
+      ...(options.binaryChunksSize === undefined ? {} : { binaryChunksSize: options.binaryChunksSize }),
+      ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize })
+    }).pipe(closeOnFailure(socket))
+  }).pipe(Effect.withSpan("Session.accept", undefined, traceOptions))
 
 /**
  * Why {@link nack} refuses the peer.
@@ -435,22 +440,20 @@ export interface NackOptions {
  *   Session.nack(auth, { motive: Rejection.TooManyConnections, alternativePoints: ["10.0.0.2:9732"] })
  * ```
  */
-export const nack = Effect.fn("Session.nack")(function* <Meta>(
-  auth: AuthenticatedConnection<Meta>,
-  options: NackOptions = {}
-) {
-  const state = yield* claim(auth, "nack")
-  const backend = yield* CryptoBackend
-  const socket = state.reader.socket
-  const message: Ack.AckMessage =
-    auth.info.announcedVersion.p2pVersion > 0
-      ? { _tag: "Nack", motive: options.motive ?? 0, alternativePoints: options.alternativePoints ?? [] }
-      : { _tag: "NackV0" }
-  const budget = yield* remaining(state)
-  yield* socket
-    .write(Ack.seal(backend, state.channelKey, state.localNonce, message))
-    .pipe(Effect.timeoutOption(budget), Effect.ignore, Effect.ensuring(socket.close))
-})
+export const nack = <Meta>(auth: AuthenticatedConnection<Meta>, options: NackOptions = {}) =>
+  Effect.gen(function* () {
+    const state = yield* claim(auth, "nack")
+    const backend = yield* CryptoBackend
+    const socket = state.reader.socket
+    const message: Ack.AckMessage =
+      auth.info.announcedVersion.p2pVersion > 0
+        ? { _tag: "Nack", motive: options.motive ?? 0, alternativePoints: options.alternativePoints ?? [] }
+        : { _tag: "NackV0" }
+    const budget = yield* remaining(state)
+    yield* socket
+      .write(Ack.seal(backend, state.channelKey, state.localNonce, message))
+      .pipe(Effect.timeoutOption(budget), Effect.ignore, Effect.ensuring(socket.close))
+  }).pipe(Effect.withSpan("Session.nack", undefined, traceOptions))
 
 /**
  * Whether a value is an authenticated connection that can still be accepted or nacked.
