@@ -73,6 +73,10 @@ describe("effect-p2p listen / connect / demo", { timeout: 90_000 }, () => {
       clientFile,
       "--expected-pow",
       "8",
+      // The 1,024 B/s limits let each reply wait for the next second's share; on a loaded machine
+      // that can pass the default 2 s per reply, and timing is not what this test checks.
+      "--wait",
+      "30",
       ...messages.flatMap((m) => ["--send", m])
     ])
     expect(result.stderr).toBe("")
