@@ -395,9 +395,35 @@ describe("encoded outputs", () => {
     const big = Result.getOrThrow(Binary.encode(Encoding.Variable.bytes, new Uint8Array(5000).fill(1)))
     expect(big.byteOffset).toBe(0)
     expect(big.buffer.byteLength).toBe(5000)
+    const processObject = globalThis.process as { getBuiltinModule?: unknown }
+    const getBuiltinModule = processObject.getBuiltinModule
     vi.resetModules()
-    vi.stubGlobal("Buffer", undefined)
+    processObject.getBuiltinModule = undefined
     try {
+      // Node without process.getBuiltinModule: small outputs come from Node's Buffer pool, zero-filled
+      for (let i = 0; i < 100; i++) globalThis.Buffer?.allocUnsafe(100).fill(0xee)
+      const pooled = await import("../src/index.ts")
+      const gap = pooled.Encoding.make<number>({
+        size: pooled.Encoding.fixedSize(4),
+        sizeOf: () => 4,
+        write: (w, v) => {
+          w.pos += 3
+          w.bytes[w.pos++] = v
+        },
+        read: (r) => {
+          r.pos += 3
+          return r.u8()
+        }
+      })
+      const first = Result.getOrThrow(pooled.Binary.encode(gap, 7))
+      const second = Result.getOrThrow(pooled.Binary.encode(gap, 8))
+      expect(Array.from(first)).toEqual([0, 0, 0, 7])
+      expect(first.buffer.byteLength).toBeGreaterThan(first.length)
+      structuredClone(second, { transfer: [second.buffer as ArrayBuffer] })
+      expect(Array.from(first)).toEqual([0, 0, 0, 7])
+      // no Buffer either: an array of its own per output
+      vi.resetModules()
+      vi.stubGlobal("Buffer", undefined)
       const codec = await import("../src/index.ts")
       const e = codec.Encoding.struct({ n: codec.Encoding.int16, s: codec.Encoding.string })
       const out = Result.getOrThrow(codec.Binary.encode(e, { n: -2, s: "x" }))
@@ -405,6 +431,7 @@ describe("encoded outputs", () => {
       expect(out.buffer.byteLength).toBe(out.length)
       expect(Array.from(out)).toEqual([0xff, 0xfe, 0, 0, 0, 1, 0x78])
     } finally {
+      processObject.getBuiltinModule = getBuiltinModule
       vi.unstubAllGlobals()
       vi.resetModules()
     }

@@ -302,13 +302,23 @@ export class Reader {
 /**
  * Where encoded outputs live. A `new Uint8Array(n)` of a few hundred bytes costs about 1 µs on V8 in
  * Node (each array buffer is a separate off-heap allocation the GC tracks), more than encoding a ~1 KiB
- * message takes otherwise. Where Node's `Buffer` exists, outputs under `POOLED_OUTPUT` bytes are
- * therefore carved from Node's own `Buffer.allocUnsafe` pool, as `Buffer.from` does, zero-filled and
- * returned as a plain `Uint8Array` view. Node marks that pool untransferable: transferring an output's
- * buffer (postMessage, structuredClone) copies it instead of detaching it, so no other output is
- * affected. Elsewhere, and for larger outputs, each output has an array of its own.
+ * message takes otherwise. So outputs under `POOLED_OUTPUT` bytes are carved from shared slabs, as
+ * Node's `Buffer` pool does, and returned as plain `Uint8Array` views (never `Buffer`s, whose `slice`
+ * would not copy):
+ *
+ * - In Node (`process.getBuiltinModule`, Node ≥ 20.16), from `OUTPUT_SLAB`-byte array buffers of our
+ *   own, marked untransferable like Node's pool: transferring an output's buffer (postMessage,
+ *   structuredClone) copies it instead of detaching the slab, so no other output is affected. A slab
+ *   is zero-filled when created and each byte of it is handed out once, so an output shows zeros
+ *   where an encoding made with `Encoding.make` skips bytes, never an earlier value. About half the
+ *   cost of a `Buffer.allocUnsafe` view (which builds a `Buffer` per call and must be zero-filled).
+ * - In older Node, from Node's own `Buffer.allocUnsafe` pool (also untransferable), zero-filled.
+ * - Elsewhere, and for larger outputs, each output has an array of its own.
+ *
+ * The trade-off, as with Node's pool: an output kept alive keeps its slab alive.
  */
 const POOLED_OUTPUT = 4096
+const OUTPUT_SLAB = 16 * 1024
 
 type AllocUnsafe = (size: number) => Uint8Array
 
@@ -325,17 +335,51 @@ const nodeAllocUnsafe = ((): AllocUnsafe | undefined => {
   return (size) => allocUnsafe.call(NodeBuffer, size) as Uint8Array
 })()
 
+/** Node's `worker_threads.markAsUntransferable`, where it can be had synchronously. */
+const markAsUntransferable = ((): ((buffer: ArrayBuffer) => void) | undefined => {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+  try {
+    const workerThreads = process?.getBuiltinModule?.("node:worker_threads") as
+      | { readonly markAsUntransferable?: unknown }
+      | undefined
+    const mark = workerThreads?.markAsUntransferable
+    return typeof mark === "function" ? (buffer) => mark.call(workerThreads, buffer) : undefined
+  } catch {
+    return undefined
+  }
+})()
+
+const slabOutput = (mark: (buffer: ArrayBuffer) => void): ((size: number) => Uint8Array) => {
+  let slab = new ArrayBuffer(0)
+  let used = 0
+  return (size) => {
+    if (size >= POOLED_OUTPUT) return new Uint8Array(size)
+    // byteLength 0 also after a detach, should the mark ever not hold
+    if (used + size > slab.byteLength) {
+      slab = new ArrayBuffer(OUTPUT_SLAB)
+      mark(slab)
+      used = 0
+    }
+    const out = new Uint8Array(slab, used, size)
+    // the next output starts 8-byte aligned
+    used = (used + size + 7) & ~7
+    return out
+  }
+}
+
 /** A zero-filled output of `size` bytes (see `POOLED_OUTPUT`). */
 export const allocOutput: (size: number) => Uint8Array =
-  nodeAllocUnsafe === undefined
-    ? (size) => new Uint8Array(size)
-    : (size) => {
-        if (size >= POOLED_OUTPUT) return new Uint8Array(size)
-        const b = nodeAllocUnsafe(size)
-        // a plain Uint8Array, not a Buffer (whose `slice` would not copy), zero-filled: encodings made
-        // with `Encoding.make` might skip bytes, which must not show what the pool held before
-        return new Uint8Array(b.buffer, b.byteOffset, size).fill(0)
-      }
+  markAsUntransferable !== undefined
+    ? slabOutput(markAsUntransferable)
+    : nodeAllocUnsafe === undefined
+      ? (size) => new Uint8Array(size)
+      : (size) => {
+          if (size >= POOLED_OUTPUT) return new Uint8Array(size)
+          const b = nodeAllocUnsafe(size)
+          // zero-filled: encodings made with `Encoding.make` might skip bytes, which must not show
+          // what the pool held before
+          return new Uint8Array(b.buffer, b.byteOffset, size).fill(0)
+        }
 
 /**
  * `size` bytes the caller fills completely before anyone reads them, without zero-filling when
