@@ -140,7 +140,9 @@ export const sealMessages = (
     let from = 0
     do {
       const n = Math.min(piece - fill, message.length - from)
-      if (n > 0) out.set(message.subarray(from, from + n), at + extraBytes + fill)
+      // Most messages go in whole: no view to make for them.
+      if (n === message.length) out.set(message, at + extraBytes + fill)
+      else if (n > 0) out.set(message.subarray(from, from + n), at + extraBytes + fill)
       fill += n
       from += n
       // An empty message takes a chunk of its own only when messages are not packed.
