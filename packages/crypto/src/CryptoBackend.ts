@@ -172,7 +172,7 @@ const webRandomBytes = (n: number): Uint8Array => {
 }
 
 /**
- * The pure-JavaScript backend (`@noble/curves`, `@noble/ciphers`, `@noble/hashes`, WebCrypto's
+ * The pure-JavaScript backend (`@noble/ciphers`, `@noble/hashes`, an X25519 of our own, WebCrypto's
  * `getRandomValues`). Works in Node and browsers.
  *
  * @example
