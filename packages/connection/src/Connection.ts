@@ -205,7 +205,7 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
     const remoteNonce: Chunk.NonceCounter = { current: options.remoteNonce }
     const incoming = BoundedQueue.make<readonly [number, Msg], ReadError>(options.incomingQueueSize ?? defaultQueueSize)
     const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize)
-    const closedSignal = yield* Deferred.make<ConnectionClosed>()
+    const closedSignal = Deferred.makeUnsafe<ConnectionClosed>()
     let acceptingWrites = true
     let socketClosed = false
     // The socket is closed exactly once, whoever gets there first.
@@ -363,8 +363,8 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
     const stop = (reason: string) =>
       Effect.gen(function* () {
         yield* shutdown(reason)
-        yield* Fiber.interrupt(readerFiber)
-        yield* Fiber.interrupt(writerFiber)
+        // Both at once: one wait for the two exits instead of one after the other.
+        yield* Fiber.interruptAll([readerFiber, writerFiber])
         // The reader or writer may have been interrupted inside its own `shutdown`, before it
         // closed the socket; closing is idempotent, so make sure here.
         yield* closeSocket
