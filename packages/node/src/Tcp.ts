@@ -11,7 +11,7 @@ import * as Net from "node:net"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import type * as ByteSocketModule from "@effect-p2p/connection/ByteSocket"
-import { type Duration, Effect, Result, type Scope } from "effect"
+import { Duration, Effect, Result, type Scope } from "effect"
 import * as NetAddress from "effect/net/NetAddress"
 import { fromNetSocket } from "./internal/netSocket.ts"
 import { fromCause, TcpError } from "./TcpError.ts"
@@ -122,27 +122,45 @@ export const connect = (options: ConnectOptions): Effect.Effect<TcpSocket, TcpEr
   const address = formatEndpoint(options)
   const open = Effect.acquireRelease(
     Effect.callback<Net.Socket, TcpError>((resume) => {
+      const timeoutMillis = Duration.toMillis(Duration.fromInputUnsafe(options.timeout ?? "10 seconds"))
       // No Nagle: handshake messages are small and each side waits for the other's, so Nagle plus
       // delayed ACKs would add tens of milliseconds per round trip.
       const conn = Net.createConnection({ host: options.host, port: options.port, noDelay: true })
-      const onError = (cause: unknown) => resume(Effect.fail(fromCause("connect", address, cause)))
+      // The deadline is a plain timer in this callback rather than `Effect.timeoutOrElse`, which
+      // would race two more fibers (and an Effect timer) on every dial. Beyond the longest timer
+      // Node has (about 24.8 days), there is no deadline.
+      const timer =
+        timeoutMillis <= maxTimerMillis
+          ? setTimeout(() => {
+              conn.destroy()
+              resume(
+                Effect.fail(new TcpError({ operation: "connect", address, code: "ETIMEDOUT", reason: "timed out" }))
+              )
+            }, timeoutMillis)
+          : undefined
+      const onError = (cause: unknown) => {
+        clearTimeout(timer)
+        resume(Effect.fail(fromCause("connect", address, cause)))
+      }
       conn.once("error", onError)
       conn.once("connect", () => {
+        clearTimeout(timer)
         conn.off("error", onError)
         resume(Effect.succeed(conn))
       })
-      // Interrupted (or timed out) before the connection opened.
-      return Effect.sync(() => conn.destroy())
+      // Interrupted before the connection opened.
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        conn.destroy()
+      })
     }),
     (conn) => Effect.sync(() => conn.destroy())
-  ).pipe(
-    Effect.timeoutOrElse({
-      duration: options.timeout ?? "10 seconds",
-      orElse: () => Effect.fail(new TcpError({ operation: "connect", address, code: "ETIMEDOUT", reason: "timed out" }))
-    })
   )
   return Effect.flatMap(open, adopt)
 }
+
+/** The longest delay `setTimeout` accepts (2^31 − 1 ms); a longer one would fire at once. */
+const maxTimerMillis = 2_147_483_647
 
 /**
  * Options of {@link listen}.
