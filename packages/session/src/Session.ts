@@ -35,7 +35,7 @@ import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
-import { Clock, Duration, Effect, Exit, Option, Random, type Tracer } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Fiber, Option, Random, type Tracer } from "effect"
 import * as Ack from "./Ack.ts"
 import * as ConnectionMessage from "./ConnectionMessage.ts"
 import * as Metadata from "./Metadata.ts"
@@ -176,6 +176,47 @@ const closeOnFailure =
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.onExit(effect, (exit) => (Exit.isFailure(exit) ? socket.close : Effect.void))
 
+/** The real clock: what every fiber has unless a test replaces it (TestClock). */
+const realClock = Context.get(Context.empty(), Clock.Clock)
+
+/** The longest delay `setTimeout` accepts (2^31 − 1 ms). */
+const maxTimerMillis = 2_147_483_647
+
+/**
+ * `Effect.timeoutOrElse` failing with `onTimeout()`, with one fiber and one Effect timer fewer:
+ * under the real clock the step runs in one child fiber and a plain timer interrupts it at the
+ * deadline, where `timeoutOrElse` races the step and an `Effect.sleep`, each in a fiber of its own,
+ * then interrupts the loser. Under any other clock (a TestClock), or for a budget a timer cannot
+ * express, it is `timeoutOrElse` itself.
+ */
+const withDeadline =
+  <E2>(duration: Duration.Duration, onTimeout: () => E2) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
+    Effect.withFiber((parent) => {
+      const millis = Duration.toMillis(duration)
+      if (parent.getRef(Clock.Clock) !== realClock || !(millis > 0 && millis <= maxTimerMillis)) {
+        return Effect.timeoutOrElse(self, { duration, orElse: () => Effect.fail(onTimeout()) })
+      }
+      return Effect.flatMap(Effect.forkChild(self, { startImmediately: true }), (fiber) =>
+        Effect.callback<A, E | E2>((resume) => {
+          const timer = setTimeout(() => {
+            stopObserving()
+            resume(Effect.andThen(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
+          }, millis)
+          const stopObserving = fiber.addObserver((exit) => {
+            clearTimeout(timer)
+            resume(exit)
+          })
+          // The caller was interrupted: so is the step.
+          return Effect.suspend(() => {
+            clearTimeout(timer)
+            stopObserving()
+            return Fiber.interrupt(fiber)
+          })
+        })
+      )
+    })
+
 const remaining = (state: State) =>
   Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, state.deadline - now)))
 
@@ -287,10 +328,7 @@ export const authenticate = <Meta>(options: AuthenticateOptions<Meta>) =>
     })
 
     const { info, state } = yield* handshake.pipe(
-      Effect.timeoutOrElse({
-        duration: Duration.millis(timeoutMillis),
-        orElse: () => Effect.fail(new HandshakeTimeout({ step: "authenticate", timeoutMillis }))
-      }),
+      withDeadline(Duration.millis(timeoutMillis), () => new HandshakeTimeout({ step: "authenticate", timeoutMillis })),
       closeOnFailure(socket)
     )
     const auth = { [TypeId]: { _Meta: (meta: Meta) => meta }, info } as AuthenticatedConnection<Meta>
@@ -389,10 +427,7 @@ export const accept = <Meta, Msg>(auth: AuthenticatedConnection<Meta>, options: 
     })
 
     yield* exchange.pipe(
-      Effect.timeoutOrElse({
-        duration: budget,
-        orElse: () => Effect.fail(new HandshakeTimeout({ step: "accept", timeoutMillis }))
-      }),
+      withDeadline(budget, () => new HandshakeTimeout({ step: "accept", timeoutMillis })),
       closeOnFailure(socket)
     )
     return yield* Connection.make({

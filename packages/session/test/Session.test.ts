@@ -310,6 +310,64 @@ describe("Session", () => {
       assert.strictEqual((yield* Effect.flip(a.write(new Uint8Array([1]))))._tag, "ConnectionClosed")
     }))
 
+  // The same deadlines under the real clock, which runs them on a plain timer (see `withDeadline`).
+  const live = (name: string, body: () => Effect.Effect<void, unknown, CryptoBackend.CryptoBackend | Scope.Scope>) =>
+    it.live(name, () => body().pipe(Effect.provide(CryptoBackend.layerNoble)))
+
+  live("real clock: a peer that sends nothing gets HandshakeTimeout at the deadline, and the socket is closed", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      const me = yield* Identity.generate({ difficulty: 0 })
+      const started = Date.now()
+      const error = yield* Effect.flip(Session.authenticate(options(a, true, me, { timeout: "100 millis" })))
+      assert.isAtLeast(Date.now() - started, 95)
+      assert.deepStrictEqual(error._tag === "HandshakeTimeout" ? [error.step, error.timeoutMillis] : error._tag, [
+        "authenticate",
+        100
+      ])
+      assert.strictEqual((yield* endOfStream(b))._tag, "ConnectionClosed")
+    })
+  )
+
+  live("real clock: a peer that never answers the Ack gets HandshakeTimeout in accept", () =>
+    Effect.gen(function* () {
+      const { a, authA } = yield* handshake({ timeout: "10 seconds" })
+      const error = yield* Effect.flip(
+        Session.accept(authA, { messageEncoding: Encoding.bytes, timeout: "100 millis" })
+      )
+      assert.deepStrictEqual(error._tag === "HandshakeTimeout" ? [error.step, error.timeoutMillis] : error._tag, [
+        "accept",
+        100
+      ])
+      assert.strictEqual((yield* Effect.flip(a.write(new Uint8Array([1]))))._tag, "ConnectionClosed")
+    })
+  )
+
+  live("real clock: a step that fails before the deadline fails with its own error, and nothing fires later", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      const me = yield* Identity.generate({ difficulty: 0 })
+      const fiber = yield* Effect.forkChild(Session.authenticate(options(a, true, me, { timeout: "200 millis" })))
+      yield* b.read
+      yield* b.close
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      assert.strictEqual(error._tag, "ConnectionClosed")
+      yield* Effect.sleep("250 millis")
+    })
+  )
+
+  live("real clock: interrupting authenticate closes the socket", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      const me = yield* Identity.generate({ difficulty: 0 })
+      const fiber = yield* Effect.forkChild(Session.authenticate(options(a, true, me, { timeout: "10 seconds" })))
+      yield* b.read
+      yield* Fiber.interrupt(fiber)
+      assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(fiber)))
+      assert.strictEqual((yield* endOfStream(b))._tag, "ConnectionClosed")
+    })
+  )
+
   test("interrupting authenticate closes the socket", () =>
     Effect.gen(function* () {
       const [a, b] = ByteSocket.makePair()
