@@ -140,8 +140,9 @@ export const sealMessages = (
     let from = 0
     do {
       const n = Math.min(piece - fill, message.length - from)
-      // Most messages go in whole: no view to make for them.
-      if (n === message.length) out.set(message, at + extraBytes + fill)
+      // Most messages go in whole: no view to make for them. An empty one copies nothing, and its
+      // offset may lie past the end of `out`, where `set` would throw even for zero bytes.
+      if (n > 0 && n === message.length) out.set(message, at + extraBytes + fill)
       else if (n > 0) out.set(message.subarray(from, from + n), at + extraBytes + fill)
       fill += n
       from += n

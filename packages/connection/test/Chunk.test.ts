@@ -88,6 +88,17 @@ describe("Chunk", () => {
       )
     ))
 
+  it("sealMessages with packing: an empty message after a full chunk (fast-check counterexample)", () => {
+    // The empty message's place is past the end of the output: copying it must not touch `out`.
+    const messages = [new Uint8Array([9]), new Uint8Array(0)]
+    const sender = { current: Nonce.zero() }
+    const wire = Chunk.sealMessages(backend, key, sender, messages, 1, true)
+    const bodies = splitChunks(wire)
+    expect(bodies.length).toBe(1)
+    const receiver = { current: Nonce.zero() }
+    expect(Array.from(Chunk.openChunkInPlace(backend, key, receiver, bodies[0]!)!)).toEqual([9])
+  })
+
   it("openChunkInPlace refuses a flipped bit and still advances the nonce", () => {
     const wire = Chunk.sealMessage(backend, key, { current: Nonce.zero() }, new Uint8Array([1, 2, 3]), 100)
     wire[5]! ^= 0x10
