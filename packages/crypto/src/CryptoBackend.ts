@@ -161,6 +161,35 @@ const noblePublicKeyOf = (secretKey: Uint8Array): Uint8Array => {
   return X25519.publicKeyOf(secretKey)
 }
 
+// noble's XSalsa20-Poly1305 works in an output 32 bytes longer than its input. One reused output
+// spares an allocation of a chunk's size per seal and per open (every chunk of a connection), and
+// the garbage collection that goes with it; larger inputs get an output of their own, so the
+// reused one stays bounded. Safe to share: seal and open are synchronous and never hand it out.
+const maxReusedOutput = 65536 + 64
+let reusedOutput = new Uint8Array(0)
+const nobleOutput = (length: number): Uint8Array => {
+  if (length > maxReusedOutput) return new Uint8Array(length)
+  if (reusedOutput.length < length) reusedOutput = new Uint8Array(maxReusedOutput)
+  return reusedOutput.subarray(0, length)
+}
+
+const nobleSealInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): void => {
+  // The output holds 16 spare bytes, then tag || ciphertext.
+  const sealed = xsalsa20poly1305(key, nonce).encrypt(buffer.subarray(tagLength), nobleOutput(buffer.length + 16))
+  buffer.set(sealed)
+}
+
+const nobleOpenInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): boolean => {
+  let plaintext: Uint8Array
+  try {
+    plaintext = xsalsa20poly1305(key, nonce).decrypt(buffer, nobleOutput(buffer.length + 32))
+  } catch {
+    return false
+  }
+  buffer.set(plaintext, tagLength)
+  return true
+}
+
 const maxRandomChunk = 65536 // getRandomValues refuses more per call
 
 const webRandomBytes = (n: number): Uint8Array => {
@@ -192,6 +221,8 @@ export const noble: CryptoBackendShape = {
     return shared === undefined ? undefined : hsalsa20_(shared)
   },
   seal: (key, nonce, plaintext) => xsalsa20poly1305(key, nonce).encrypt(plaintext),
+  sealInPlace: nobleSealInPlace,
+  openInPlace: nobleOpenInPlace,
   open: (key, nonce, boxed) => {
     if (boxed.length < 16) return undefined
     try {
