@@ -1,4 +1,5 @@
 import * as Net from "node:net"
+import { Worker } from "node:worker_threads"
 import { assert, describe, it } from "@effect/vitest"
 import type * as ByteSocket from "@effect-p2p/connection/ByteSocket"
 import * as Tcp from "@effect-p2p/node/Tcp"
@@ -47,6 +48,35 @@ const netServer = (onSocket: (socket: Net.Socket) => void) =>
     }),
     (s) => Effect.callback<void>((resume) => void s.close(() => resume(Effect.void)))
   ).pipe(Effect.map((s) => (s.address() as Net.AddressInfo).port))
+
+/**
+ * A listener (backlog 1) in a worker thread whose event loop is blocked, so it accepts nothing: the
+ * kernel completes the first connections' handshakes and then drops SYNs. Unblocked and stopped when
+ * the scope closes.
+ */
+const stuckListener = Effect.acquireRelease(
+  Effect.callback<{ readonly port: number; readonly worker: Worker; readonly flag: Int32Array }>((resume) => {
+    const flag = new Int32Array(new SharedArrayBuffer(4))
+    const worker = new Worker(
+      `const net = require("node:net")
+      const { parentPort, workerData } = require("node:worker_threads")
+      const server = net.createServer()
+      server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
+        parentPort.postMessage(server.address().port)
+        Atomics.wait(workerData, 0, 0)
+      })`,
+      { eval: true, workerData: flag }
+    )
+    worker.once("message", (port: number) => resume(Effect.succeed({ port, worker, flag })))
+    worker.once("error", (error) => resume(Effect.die(error)))
+  }),
+  ({ worker, flag }) =>
+    Effect.promise(() => {
+      Atomics.store(flag, 0, 1)
+      Atomics.notify(flag, 0)
+      return worker.terminate()
+    })
+)
 
 describe("Tcp", () => {
   it.live("carries bytes both ways in order, with both endpoints", () =>
@@ -172,6 +202,24 @@ describe("Tcp", () => {
       })
       yield* Effect.scoped(Effect.flatMap(Tcp.connect({ host, port }), ({ socket }) => socket.write(pattern(1000))))
       assert.isTrue(Buffer.compare(yield* Deferred.await(received), pattern(1000)) === 0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("connect to a listener that never accepts fails with ETIMEDOUT after the timeout", () =>
+    Effect.gen(function* () {
+      const { port } = yield* stuckListener
+      // Linux queues backlog + 1 connections a listener has not accepted and drops further SYNs, so
+      // a dial past those hangs until its own deadline.
+      const fillers = yield* Effect.acquireRelease(
+        Effect.sync(() => Array.from({ length: 3 }, () => Net.connect({ host, port }).on("error", () => {}))),
+        (sockets) => Effect.sync(() => sockets.forEach((s) => s.destroy()))
+      )
+      yield* Effect.forEach(fillers.slice(0, 2), (s) =>
+        Effect.callback<void>((resume) => void s.once("connect", () => resume(Effect.void)))
+      )
+      const error = yield* Effect.flip(Tcp.connect({ host, port, timeout: "300 millis" }))
+      assert.strictEqual(error.code, "ETIMEDOUT")
+      assert.strictEqual(error.operation, "connect")
     }).pipe(Effect.scoped)
   )
 
