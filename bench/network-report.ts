@@ -23,35 +23,46 @@ const met = (ok: boolean) => (ok ? "**met**" : "**not met**")
 const roundRatio = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => median(a.map((x, i) => x / b[i]!))
 
 /** Hand-written notes from `node --cpu-prof` runs (see bench/cpuprofile.ts); update them with the profiles. */
-export const profileNotes = `Where the time goes (after \`pnpm build\`: \`cd bench && BENCH_CPU_PROF=dir node --import tsx
---cpu-prof --cpu-prof-dir=dir profile-throughput.ts native SIZE SECONDS\`, then \`npx tsx cpuprofile.ts dir/*.0.001.cpuprofile\`;
-self time per function, main thread of each process, on the built JavaScript the benchmark runs; module loading
-is left out below. \`bench/pipeline.ts\` measures the writer and the reader in one process without sockets):
+export const profileNotes = `Where the time goes. Profiles: after \`pnpm build\`, \`cd bench && BENCH_CPU_PROF=dir npx tsx
+profile-throughput.ts native SIZE SECONDS\` (or \`profile-handshake.ts KIND\`, \`one-side.ts recv|send\`), then
+\`npx tsx cpuprofile.ts dir/*.0.001.cpuprofile\`: self time per function on the built JavaScript the benchmark runs,
+module loading left out. \`bench/one-side.ts\` runs one side of a connection alone (the receiver fed pre-sealed
+wire bytes by plain \`net\` writes, the sender writing into a plain sink) and prints each process's CPU share;
+\`bench/pipeline.ts\` runs the writer and the reader in one process without sockets.
 
-- **Throughput, native, 64 KiB** (8 s profile, idle machine, ~330 MB/s). The **receiver is the bottleneck**:
-  idle ~16 % of the time while the sender is idle ~40 %. Its largest cost is libsodium's open (~40 % of its
-  busy time); then gathering each message into a buffer of its own (allocation and one copy, ~7 %), GC (~7 %),
-  and copying chunk bodies that span two socket reads into the reader's scratch buffer (~2 %). What this
-  session removed from the path: the decrypt output buffer (chunks are opened where they lie), the chunk
-  body allocation (a reused scratch buffer), the stream decoder's second copy (large byte fields are views of
-  the message's own buffer), and on the sender the per-chunk seal buffer and the batch concatenation (chunks
-  are sealed in place in one output buffer). Without sockets (\`pipeline.ts\`) the receive path reaches about
-  half of the open ceiling; what remains is one allocation and copy per message, GC and the socket's own
-  read buffers, so 70 % of the ceiling would need decoding straight from socket buffers.
-- **Throughput, native, 1 KiB**: the writer packs the messages queued together into full 64 KiB chunks, and a
-  woken queue waiter now yields before running, so the sender's loop queues a whole batch before the writer
-  fiber takes it (before, the writer woke inside every \`write\` and sent one message per chunk and per system
-  call); the receiver likewise decodes a whole burst before the reading fiber wakes. Per message there remain
-  the encoding, one queue offer and one \`read\`.
-- **Handshakes** (CPU-bound: a sequential handshake is the client's CPU time plus the server's; with 8 in flight
-  the server process is the busier, idle ~17 % against the client's ~38 %). Per side about 1.5–2 ms of CPU on an
-  idle machine, spread over many small costs: \`Connection.make\` and its close (400–700 µs: two fibers, two
-  queues; each \`ConnectionClosed\` costs 10–13 µs, almost all stack capture), the Effect runtime (an
-  \`AsyncResource\` per suspending fiber, a span per \`Effect.fn\` call, a racing fiber and timer per
-  \`timeoutOrElse\`), while the two X25519 precomputes take only ~0.12 ms. This session made \`Tcp\` wrap
-  \`net.Socket\` directly (connect + close ~180 µs of CPU instead of 400–460) and the connection message's nonce
-  one draw instead of 24; the benchmark now builds the crypto layer and one \`IoScheduler\` per process, as a
-  node does, instead of per handshake. 10× js-libp2p would need ~0.45 ms of CPU per side.
+- **Throughput, native, 64 KiB: on this machine the sockets cost more than the cipher.** Reading from loopback
+  TCP is expensive on this VM (AMD EPYC under Firecracker): a plain \`net\` receiver runs at 101 % CPU for
+  ~420 MB/s, about 150 µs per 64 KiB, while libsodium opens a 64 KiB chunk in place in ~50 µs (ceiling
+  ~1,300 MB/s). A transfer keeps both cores busy (\`vmstat\`: 76–96 %; sender 63–80 % CPU, receiver 85–94 %):
+  the receiver's main thread spends most of its time in libuv's socket reads (which V8's profiler shows as idle),
+  then GC (~4 % of its samples), the open (~4 %), and the stream decoder gathering each message into a buffer of
+  its own (~2 %); the sender seals (~7 % of its samples), writes to the kernel (~7 %), copies messages into a
+  fresh chunk buffer (~6 %: the first touch of a new 256 KiB buffer each batch), encodes (~6 %) and collects
+  garbage (~7 %). Each side alone (\`one-side.ts\`) goes faster than the two together (receiver alone
+  249–455 MB/s at 103 % CPU; sender alone 331 MB/s at 76 %, its plain sink at 73 %): the two processes, their GC
+  threads and the kernel share two cores. On the Intel machine of 2026-11-22 the cipher was slower (open ~115 µs
+  per 64 KiB) and the receiver the bottleneck; per 64 KiB message there: open ~115 µs, socket read ~28 µs, the
+  message's own buffer ~25 µs, chunks spanning two reads copied to scratch ~8 µs, GC ~14 µs. What remains in our
+  code is small beside the socket reads (a reused chunk buffer on the sender would need the socket to say when
+  Node is done with a write; Node offers a reused read buffer, \`onread\`, only to sockets it dials, not to
+  accepted ones).
+- **Throughput, noble**: the cipher is most of each side's CPU (noble seals and opens 64 KiB at ~140 MB/s here),
+  so the sharing of two cores decides the rest; the backend seals and opens in place through one reused output
+  (no chunk-sized allocation per chunk; +5 % on seal and open together).
+- **Throughput, 1 KiB**: the writer packs the messages queued together into full 64 KiB chunks, and a woken
+  queue waiter yields before running, so the sender's loop queues a whole batch before the writer fiber takes
+  it; the receiver decodes a whole burst before the reading fiber wakes. Per message there remain the encoding
+  (outputs under 4 KiB are carved from 16 KiB slabs: 0.44 µs instead of 0.91 for a 1 KiB output), one queue offer
+  and one \`read\`.
+- **Handshakes** (CPU-bound: with 8 in flight both processes are busy). About 1.1 ms of CPU per side per
+  handshake after this round's changes (from 1.5–2 ms): the Effect runtime (fibers, scheduling, spans) ~380 µs,
+  Node's TCP connect, accept and close ~260 µs, libsodium (X25519, HSalsa20, seal and open of the three
+  messages) ~105 µs, GC ~75 µs, our own code ~160 µs. What was removed: the stack capture of every
+  \`ConnectionClosed\` (10–13 µs each) and of every \`Effect.fn\` call (spans are kept), a racing fiber per
+  timed step (one timer instead), a second fiber interruption on close, and for noble an X25519 of our own
+  (~1.25 ms instead of 2.8–3.4 ms with \`@noble/curves\`). 10× js-libp2p's setup with 8 in flight
+  (~5,000/s on this machine) would leave ~0.2 ms of CPU per side, less than Node's own TCP connect, accept and
+  close; \`node:tls\` (OpenSSL, C) is at about 1× js-libp2p here.
 - **Ping-pong**: each round trip crosses the writer fiber, the socket and the reader fiber on both sides.
 - **Memory**: the peers share one \`IoScheduler\` per process, as a node's \`Listener\` does; each connection
   holds two fibers, two queues and the socket.`
@@ -71,7 +82,7 @@ export const sections = (r: Results, o: { readonly quick: boolean }): Array<Sect
       : [
           `The machine was otherwise idle (1-minute load average ${startLoad().toFixed(2)} when \`pnpm bench\` started); the benchmark itself keeps both cores busy, hence the load at the end.`
         ]),
-    `Each throughput figure is the median of ${r.rounds} rounds; rounds interleave the transports and re-measure the crypto ceilings, and every ratio is the median of the per-round ratios (so both sides of a ratio come from the same moment of a noisy machine).`
+    `Each throughput figure is the median of ${r.rounds} rounds; rounds interleave the transports and re-measure the crypto ceilings, and every ratio is the median of the per-round ratios (so both sides of a ratio come from the same moment of a noisy machine). Targets are judged on this run alone; "Run-to-run variation" at the end of this file gives every full run of a session and their medians.`
   ].join("\n")
 
   const t = r.throughput
@@ -129,7 +140,8 @@ both ends with the same fixed key and crossed nonces over \`@effect-p2p/node\`'s
 Before timing, each transport carries a verification transfer whose FNV-1a checksum over every received
 byte must equal the sender's (every message distinct). MB/s are payload bytes, 10^6 per MB.
 
-Two crypto ceilings per backend, both measured in every round: sealing and opening this message's own
+Two crypto ceilings per backend, both measured in every round with the backend's in-place seal and open (its
+fastest, and what the connection calls): sealing and opening this message's own
 chunks (a 1 KiB message alone is one 1,046-byte chunk, as Octez's writer sends it), and sealing and opening
 full 64 KiB chunks. The connection's writer packs messages queued together into full chunks
 (\`packMessages\`, on by default; Octez's reader accepts it), so at 1 KiB it pays the 64 KiB-chunk price,
@@ -141,7 +153,15 @@ ${rowsThroughput.join("\n")}
 
 Targets (against the 64 KiB-chunk ceiling): native backend ≥ 70 % of its one-core ceiling — ${met(nativeShare(1024) >= 0.7 && nativeShare(65536) >= 0.7)}
 (${pct(nativeShare(1024), 1)} at 1 KiB, ${pct(nativeShare(65536), 1)} at 64 KiB); noble backend ≥ 80 % of its own —
-${met(nobleShare(1024) >= 0.8 && nobleShare(65536) >= 0.8)} (${pct(nobleShare(1024), 1)} at 1 KiB, ${pct(nobleShare(65536), 1)} at 64 KiB).
+${met(nobleShare(1024) >= 0.8 && nobleShare(65536) >= 0.8)} (${pct(nobleShare(1024), 1)} at 1 KiB, ${pct(nobleShare(65536), 1)} at 64 KiB).${
+    0.7 * median(ceil[65536]!.native!) > median(t[65536]!.raw!)
+      ? `
+70 % of the native ceiling (${fmt(0.7 * median(ceil[65536]!.native!), 0)} MB/s) is more than plain \`net\` sockets carried
+on this machine in the same rounds (${fmt(median(t[65536]!.raw!), 0)} MB/s at 64 KiB): no protocol over these sockets can
+reach it here. Against raw TCP the native backend carries ${pct(roundRatio(t[1024]!.native!, t[1024]!.raw!), 1)} at 1 KiB
+and ${pct(roundRatio(t[65536]!.native!, t[65536]!.raw!), 1)} at 64 KiB.`
+      : ""
+  }
 
 ### 64-byte ping-pong, one process
 
@@ -187,11 +207,11 @@ Same run as "Connection and session" above (same machine, same rounds).
 
 Throughput (from the table above), effect-p2p native backend against js-libp2p 3 noise + yamux:
 ${ratio(nativeVsNoise(1024), 1)} at 1 KiB, ${ratio(nativeVsNoise(65536), 1)} at 64 KiB. Target ≥ 1.5× —
-${met(nativeVsNoise(1024) >= 1.5 && nativeVsNoise(65536) >= 1.5)}. At 64 KiB the cipher decides much of it: noise
-seals with ChaCha20-Poly1305 from \`node:crypto\` (OpenSSL; about 1,000 MB/s on one core here for 64 KiB
-records), while the Tezos protocol fixes XSalsa20-Poly1305, whose libsodium ceiling is in the table above
-(${fmt(median(ceil[65536]!.native!), 0)} MB/s). 1.5× js-libp2p at 64 KiB would take about
-${pct((1.5 * median(t[65536]!["libp2p-noise"]!)) / median(ceil[65536]!.native!), 1)} of our own crypto ceiling.
+${met(nativeVsNoise(1024) >= 1.5 && nativeVsNoise(65536) >= 1.5)}. Noise seals with ChaCha20-Poly1305 from
+\`node:crypto\` (OpenSSL), the Tezos protocol fixes XSalsa20-Poly1305, whose libsodium ceiling in place is in the
+table above (${fmt(median(ceil[65536]!.native!), 0)} MB/s at 64 KiB, against ${fmt(median(t[65536]!.raw!), 0)} MB/s for raw TCP).
+1.5× js-libp2p at 64 KiB would be ${fmt(1.5 * median(t[65536]!["libp2p-noise"]!), 0)} MB/s, ${pct((1.5 * median(t[65536]!["libp2p-noise"]!)) / median(t[65536]!.raw!), 1)} of what
+raw TCP carried in the same rounds (effect-p2p native: ${pct(roundRatio(t[65536]!.native!, t[65536]!.raw!), 1)}); see "Where the time goes" below.
 
 Full handshakes per second, client in this process, server in a child process, each handshake on a new
 TCP connection, then closed:
