@@ -212,7 +212,10 @@ describe("Tcp", () => {
       // a dial past those hangs until its own deadline.
       const fillers = yield* Effect.acquireRelease(
         Effect.sync(() => Array.from({ length: 3 }, () => Net.connect({ host, port }).on("error", () => {}))),
-        (sockets) => Effect.sync(() => sockets.forEach((s) => s.destroy()))
+        (sockets) =>
+          Effect.sync(() => {
+            for (const s of sockets) s.destroy()
+          })
       )
       yield* Effect.forEach(fillers.slice(0, 2), (s) =>
         Effect.callback<void>((resume) => void s.once("connect", () => resume(Effect.void)))
