@@ -2,8 +2,9 @@
  * The `CryptoBackend` service: the few primitives the protocol needs (X25519, NaCl's
  * `crypto_box_beforenm`, XSalsa20-Poly1305 seal/open, BLAKE2b of any output length, random bytes),
  * behind one synchronous interface so a connection can call it per chunk. The default
- * implementation, {@link noble}, is pure JavaScript (`@noble/*`, and an X25519 of our own in plain
- * numbers, 2–3× faster than `@noble/curves`' bigint ladder) and runs in browsers;
+ * implementation, {@link noble}, is pure JavaScript (`@noble/hashes` for BLAKE2b, and an X25519 and an
+ * XSalsa20-Poly1305 of our own in plain numbers: 2–3× faster than `@noble/curves`' bigint ladder, and
+ * without `@noble/ciphers`' per-call set-up) and runs in browsers;
  * `@effect-p2p/node` provides a native one.
  *
  * Low-order peer keys: X25519 with a low-order point gives the all-zero shared secret, which would
@@ -13,10 +14,9 @@
  *
  * @since 0.1.0
  */
-import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js"
 import { blake2b } from "@noble/hashes/blake2.js"
 import { Context, Layer } from "effect"
-import { hsalsa20 as hsalsa20_ } from "./internal/hsalsa.ts"
+import * as SecretBox from "./internal/secretbox.ts"
 import * as X25519 from "./internal/x25519.ts"
 
 /**
@@ -142,7 +142,7 @@ export const openInPlace = (
  * @category constructors
  * @since 0.1.0
  */
-export const hsalsa20: (sharedSecret: Uint8Array) => Uint8Array = hsalsa20_
+export const hsalsa20: (sharedSecret: Uint8Array) => Uint8Array = SecretBox.hsalsa20
 
 const isAllZero = (a: Uint8Array): boolean => {
   let acc = 0
@@ -161,33 +161,17 @@ const noblePublicKeyOf = (secretKey: Uint8Array): Uint8Array => {
   return X25519.publicKeyOf(secretKey)
 }
 
-// noble's XSalsa20-Poly1305 works in an output 32 bytes longer than its input. One reused output
-// spares an allocation of a chunk's size per seal and per open (every chunk of a connection), and
-// the garbage collection that goes with it; larger inputs get an output of their own, so the
-// reused one stays bounded. Safe to share: seal and open are synchronous and never hand it out.
-const maxReusedOutput = 65536 + 64
-let reusedOutput = new Uint8Array(0)
-const nobleOutput = (length: number): Uint8Array => {
-  if (length > maxReusedOutput) return new Uint8Array(length)
-  if (reusedOutput.length < length) reusedOutput = new Uint8Array(maxReusedOutput)
-  return reusedOutput.subarray(0, length)
+const nobleSeal = (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array => {
+  const box = new Uint8Array(tagLength + plaintext.length)
+  box.set(plaintext, tagLength)
+  SecretBox.sealInPlace(key, nonce, box)
+  return box
 }
 
-const nobleSealInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): void => {
-  // The output holds 16 spare bytes, then tag || ciphertext.
-  const sealed = xsalsa20poly1305(key, nonce).encrypt(buffer.subarray(tagLength), nobleOutput(buffer.length + 16))
-  buffer.set(sealed)
-}
-
-const nobleOpenInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): boolean => {
-  let plaintext: Uint8Array
-  try {
-    plaintext = xsalsa20poly1305(key, nonce).decrypt(buffer, nobleOutput(buffer.length + 32))
-  } catch {
-    return false
-  }
-  buffer.set(plaintext, tagLength)
-  return true
+const nobleOpen = (key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uint8Array | undefined => {
+  if (boxed.length < tagLength) return undefined
+  const copy = boxed.slice()
+  return SecretBox.openInPlace(key, nonce, copy) ? copy.subarray(tagLength) : undefined
 }
 
 const maxRandomChunk = 65536 // getRandomValues refuses more per call
@@ -201,7 +185,7 @@ const webRandomBytes = (n: number): Uint8Array => {
 }
 
 /**
- * The pure-JavaScript backend (`@noble/ciphers`, `@noble/hashes`, an X25519 of our own, WebCrypto's
+ * The pure-JavaScript backend (`@noble/hashes`, an X25519 and an XSalsa20-Poly1305 of our own, WebCrypto's
  * `getRandomValues`). Works in Node and browsers.
  *
  * @example
@@ -218,19 +202,12 @@ export const noble: CryptoBackendShape = {
   publicKeyOf: noblePublicKeyOf,
   precompute: (secretKey, peerPublicKey) => {
     const shared = nobleX25519(secretKey, peerPublicKey)
-    return shared === undefined ? undefined : hsalsa20_(shared)
+    return shared === undefined ? undefined : SecretBox.hsalsa20(shared)
   },
-  seal: (key, nonce, plaintext) => xsalsa20poly1305(key, nonce).encrypt(plaintext),
-  sealInPlace: nobleSealInPlace,
-  openInPlace: nobleOpenInPlace,
-  open: (key, nonce, boxed) => {
-    if (boxed.length < 16) return undefined
-    try {
-      return xsalsa20poly1305(key, nonce).decrypt(boxed)
-    } catch {
-      return undefined
-    }
-  },
+  seal: nobleSeal,
+  sealInPlace: SecretBox.sealInPlace,
+  open: nobleOpen,
+  openInPlace: SecretBox.openInPlace,
   blake2b: (data, outputLength) => blake2b(data, { dkLen: outputLength }),
   randomBytes: webRandomBytes
 }
