@@ -187,9 +187,12 @@ const last = new Uint8Array(16)
 const pad = new Uint16Array(8)
 const tag = new Uint8Array(16)
 
-/** Poly1305 of `message` under the 32-byte one-time key in `block[0..32]`, into `tag`. */
+/** The one-time Poly1305 key: the first 32 bytes of keystream block 0. */
+const polyKey = new Uint8Array(32)
+
+/** Poly1305 of `message` under `polyKey`, into `tag`. */
 const poly1305 = (message: Uint8Array) => {
-  const k = block
+  const k = polyKey
   const t0 = k[0]! | (k[1]! << 8)
   const t1 = k[2]! | (k[3]! << 8)
   const t2 = k[4]! | (k[5]! << 8)
@@ -398,10 +401,9 @@ const poly1305 = (message: Uint8Array) => {
 export const sealInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): void => {
   setUp(key, nonce)
   streamBlock(0)
+  polyKey.set(block.subarray(0, 32))
   const text = buffer.subarray(16)
   xorStream(text)
-  // `block` now holds a later keystream block: block 0 again for Poly1305's key.
-  streamBlock(0)
   poly1305(text)
   buffer.set(tag, 0)
 }
@@ -414,6 +416,7 @@ export const openInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Arr
   if (buffer.length < 16) return false
   setUp(key, nonce)
   streamBlock(0)
+  polyKey.set(block.subarray(0, 32))
   const text = buffer.subarray(16)
   poly1305(text)
   let diff = 0
