@@ -64,6 +64,20 @@ describe("XSalsa20-Poly1305 of our own (pure-JavaScript backend)", () => {
     expect(SecretBox.openInPlace(key, nonce, new Uint8Array(15))).toBe(false)
   })
 
+  it("refuses a key or nonce of the wrong length: seal throws, open says no", () => {
+    const box = new Uint8Array(20)
+    for (const [key, nonce] of [
+      [new Uint8Array(31), new Uint8Array(24)],
+      [new Uint8Array(33), new Uint8Array(24)],
+      [new Uint8Array(32), new Uint8Array(23)],
+      [new Uint8Array(32), new Uint8Array(25)]
+    ] as const) {
+      expect(() => SecretBox.sealInPlace(key, nonce, box)).toThrow(RangeError)
+      expect(SecretBox.openInPlace(key, nonce, box)).toBe(false)
+    }
+    expect(() => SecretBox.sealInPlace(new Uint8Array(32), new Uint8Array(24), new Uint8Array(15))).toThrow(RangeError)
+  })
+
   it("opens boxes sealed by @noble/ciphers, at any offset in a larger buffer", () =>
     fc.assert(
       fc.property(bytes(32), bytes(24), fc.uint8Array({ maxLength: 2000 }), fc.nat(7), (key, nonce, text, offset) => {

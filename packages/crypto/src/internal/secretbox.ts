@@ -399,6 +399,12 @@ const poly1305 = (message: Uint8Array) => {
 
 /** Seals `buffer[16..]` in place and writes the tag into `buffer[0..16]`. */
 export const sealInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): void => {
+  // A short key or nonce would otherwise be read as zero-padded, silently.
+  if (key.length !== 32 || nonce.length !== 24 || buffer.length < 16) {
+    throw new RangeError(
+      `XSalsa20-Poly1305 takes a 32-byte key, a 24-byte nonce and a buffer of at least 16 bytes, got ${key.length}, ${nonce.length} and ${buffer.length}`
+    )
+  }
   setUp(key, nonce)
   streamBlock(0)
   polyKey.set(block.subarray(0, 32))
@@ -413,7 +419,7 @@ export const sealInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Arr
  * `buffer[16..]` in place. `false` leaves the buffer as it was.
  */
 export const openInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): boolean => {
-  if (buffer.length < 16) return false
+  if (key.length !== 32 || nonce.length !== 24 || buffer.length < 16) return false
   setUp(key, nonce)
   streamBlock(0)
   polyKey.set(block.subarray(0, 32))
