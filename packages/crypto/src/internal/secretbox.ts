@@ -153,11 +153,24 @@ const xorStream = (text: Uint8Array) => {
   const n = text.length
   const head = Math.min(32, n)
   for (let i = 0; i < head; i++) text[i]! ^= block[32 + i]!
+  // Whole blocks are XORed a word at a time straight from the rounds' output, without going
+  // through `block`: a quarter of the memory operations.
   let counter = 1
-  for (let at = 32; at < n; at += 64) {
-    streamBlock(counter++)
-    const end = Math.min(64, n - at)
-    for (let i = 0; i < end; i++) text[at + i]! ^= block[i]!
+  let at = 32
+  // (Short texts, the most frequent, make no view.)
+  const view = n >= 96 ? new DataView(text.buffer, text.byteOffset, n) : undefined
+  for (; view !== undefined && at + 64 <= n; at += 64) {
+    state[8] = counter++
+    state[9] = 0
+    rounds()
+    for (let i = 0; i < 16; i++) {
+      const j = at + 4 * i
+      view.setInt32(j, view.getInt32(j, true) ^ ((mixed[i]! + state[i]!) | 0), true)
+    }
+  }
+  if (at < n) {
+    streamBlock(counter)
+    for (let i = 0; at + i < n; i++) text[at + i]! ^= block[i]!
   }
 }
 
