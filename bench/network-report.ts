@@ -48,8 +48,8 @@ wire bytes by plain \`net\` writes, the sender writing into a plain sink) and pr
   accepted ones).
 - **Throughput, noble**: the cipher is most of each side's CPU (the pure-JS backend seals and opens 64 KiB
   chunks at ~110–160 MB/s here), so the sharing of two cores decides the rest. Its XSalsa20-Poly1305 is now our own,
-  in place and without per-call set-up: seal + open of a 64-byte message 2.4 µs instead of 21 µs with
-  \`@noble/ciphers\`, of 1 KiB 15 µs instead of 52, of 64 KiB 0.93 ms instead of 1.17 (which is why noble's
+  in place and without per-call set-up: seal + open of a 64-byte message 1.7 µs instead of 17.6 µs with
+  \`@noble/ciphers\`, of 1 KiB 13 µs instead of 54, of 64 KiB 0.71 ms instead of 1.12 (which is why noble's
   ping-pong now matches native's).
 - **Throughput, 1 KiB**: the writer packs the messages queued together into full 64 KiB chunks, and a woken
   queue waiter yields before running, so the sender's loop queues a whole batch before the writer fiber takes
