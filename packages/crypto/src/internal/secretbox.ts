@@ -118,6 +118,18 @@ const loadKey = (k: ArrayLike<number>) => {
 
 const keyWords = new Int32Array(8)
 
+/** HSalsa20's output after `rounds`: the diagonal and the input words, without adding the input back. */
+const takeSubkey = () => {
+  subkey[0] = mixed[0]!
+  subkey[1] = mixed[5]!
+  subkey[2] = mixed[10]!
+  subkey[3] = mixed[15]!
+  subkey[4] = mixed[6]!
+  subkey[5] = mixed[7]!
+  subkey[6] = mixed[8]!
+  subkey[7] = mixed[9]!
+}
+
 /** Sets `subkey` to HSalsa20(key, nonce[0..16]) and `state` to Salsa20 with it and nonce[16..24]. */
 const setUp = (key: Uint8Array, nonce: Uint8Array) => {
   for (let i = 0; i < 8; i++) keyWords[i] = word(key, 4 * i)
@@ -127,14 +139,7 @@ const setUp = (key: Uint8Array, nonce: Uint8Array) => {
   state[8] = word(nonce, 8)
   state[9] = word(nonce, 12)
   rounds()
-  subkey[0] = mixed[0]!
-  subkey[1] = mixed[5]!
-  subkey[2] = mixed[10]!
-  subkey[3] = mixed[15]!
-  subkey[4] = mixed[6]!
-  subkey[5] = mixed[7]!
-  subkey[6] = mixed[8]!
-  subkey[7] = mixed[9]!
+  takeSubkey()
   loadKey(subkey)
   state[6] = word(nonce, 16)
   state[7] = word(nonce, 20)
@@ -183,10 +188,10 @@ export const hsalsa20 = (key: Uint8Array): Uint8Array => {
   state[8] = 0
   state[9] = 0
   rounds()
+  takeSubkey()
   const out = new Uint8Array(32)
   const view = new DataView(out.buffer)
-  const picks = [0, 5, 10, 15, 6, 7, 8, 9]
-  for (let i = 0; i < 8; i++) view.setInt32(4 * i, mixed[picks[i]!]!, true)
+  for (let i = 0; i < 8; i++) view.setInt32(4 * i, subkey[i]!, true)
   return out
 }
 
