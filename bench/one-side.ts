@@ -6,8 +6,8 @@
  *   beforehand in this process, so the sending side costs next to nothing;
  * - `send`: an effect-p2p sender (`peer.ts send`) into a plain `net` sink (`peer.ts recv raw`).
  *
- * Prints MB/s of payload and the CPU time of each process over the elapsed time (all threads, so
- * GC helper threads count: above 100 % is possible).
+ * Prints MB/s of payload, the CPU time of each process over the elapsed time (all threads, so
+ * GC helper threads count: above 100 % is possible) and the measured side's CPU time per message.
  */
 import * as Net from "node:net"
 import { Encoding } from "@effect-p2p/codec"
@@ -24,6 +24,8 @@ const seconds = Number(secArg ?? 2)
 const key = new Uint8Array(32).fill(7)
 const nonceA = Nonce.zero()
 const nonceB = Nonce.increment(Nonce.increment(nonceA))
+// CPU time per message varies far less from run to run than MB/s on a shared machine: compare that.
+const cpuPerMessage = (cpuMs: number, count: number) => ((1000 * cpuMs) / count).toFixed(1)
 
 if (mode === "recv") {
   const mb = (kind === "native" ? 320 : 40) * seconds
@@ -67,7 +69,7 @@ if (mode === "recv") {
   const done = (await child.next("done", 600_000)) as FromChild & { type: "done" }
   const ms = performance.now() - t0
   console.log(
-    `${kind} receiver alone: ${((size * count) / (ms * 1000)).toFixed(0)} MB/s, receiver busy ${((100 * done.cpuMs) / ms).toFixed(0)} %`
+    `${kind} receiver alone: ${((size * count) / (ms * 1000)).toFixed(0)} MB/s, receiver busy ${((100 * done.cpuMs) / ms).toFixed(0)} %, ${cpuPerMessage(done.cpuMs, count)} µs CPU per message`
   )
   sock.destroy()
   await child.stop()
@@ -87,7 +89,7 @@ if (mode === "recv") {
   const done = (await child.next("done", 600_000)) as FromChild & { type: "done" }
   const ms = performance.now() - t0
   console.log(
-    `${kind} sender alone: ${((size * count) / (ms * 1000)).toFixed(0)} MB/s, sender busy ${((100 * sent.cpuMs) / ms).toFixed(0)} %, sink busy ${((100 * done.cpuMs) / ms).toFixed(0)} %`
+    `${kind} sender alone: ${((size * count) / (ms * 1000)).toFixed(0)} MB/s, sender busy ${((100 * sent.cpuMs) / ms).toFixed(0)} % (${cpuPerMessage(sent.cpuMs, count)} µs CPU per message), sink busy ${((100 * done.cpuMs) / ms).toFixed(0)} %`
   )
   await sender.stop()
   await child.stop()
