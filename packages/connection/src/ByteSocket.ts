@@ -25,6 +25,14 @@ export interface ByteSocket {
   readonly read: Effect.Effect<Uint8Array, ConnectionClosed>
   /** Hands bytes to the transport, in order. The caller does not change them afterwards. */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, ConnectionClosed>
+  /**
+   * Optional: `write`, then `release()` once the transport holds no reference to `bytes` any more
+   * (they reached the kernel, or the socket dropped them), after which the caller may reuse the
+   * buffer. A connection uses it to write its chunks from a few reused buffers instead of fresh
+   * memory per batch. Leave it out when the bytes may outlive the write (an in-memory pair hands
+   * them to the reader).
+   */
+  readonly writeReusable?: (bytes: Uint8Array, release: () => void) => Effect.Effect<void, ConnectionClosed>
   /** Closes both directions. Idempotent. */
   readonly close: Effect.Effect<void>
 }

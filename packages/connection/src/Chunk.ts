@@ -92,7 +92,9 @@ const chunksFor = (bytes: number, piece: number) => Math.max(1, Math.ceil(bytes 
  * messages are one byte stream cut into as few chunks as possible, so small messages share chunks
  * (Octez's reader accepts this: chunk boundaries carry no meaning, see protocol.md §7.3); without
  * it, each message starts a new chunk, as Octez's writer does. Every chunk is sealed where it lies in
- * the output (one copy of each message, no buffer per chunk).
+ * the output (one copy of each message, no buffer per chunk). `allocate(size)` gives the output,
+ * exactly `size` bytes that may hold anything (default: fresh memory), so a caller can seal into a
+ * buffer it reuses.
  *
  * @category encoding
  * @since 0.1.0
@@ -113,7 +115,8 @@ export const sealMessages = (
   nonce: NonceCounter,
   messages: ReadonlyArray<Uint8Array>,
   piece: number,
-  pack: boolean
+  pack: boolean,
+  allocate: (size: number) => Uint8Array = allocUninitialized
 ): Uint8Array => {
   let total = 0
   let count = 0
@@ -122,7 +125,7 @@ export const sealMessages = (
     if (!pack) count += chunksFor(message.length, piece)
   }
   if (pack) count = chunksFor(total, piece)
-  const out = allocUninitialized(total + count * extraBytes)
+  const out = allocate(total + count * extraBytes)
   // `at` is where the next chunk's header goes, `fill` how many plaintext bytes that chunk has so far.
   let at = 0
   let fill = 0

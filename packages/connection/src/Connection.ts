@@ -31,6 +31,8 @@ import type { ByteReader } from "./ByteReader.ts"
 import * as Chunk from "./Chunk.ts"
 import { ConnectionClosed, type InvalidChunksSize, InvalidIncomingCiphertextSize } from "./ConnectionError.ts"
 import * as IoScheduler from "./IoScheduler.ts"
+import { allocUninitialized } from "./internal/alloc.ts"
+import * as WireBuffers from "./internal/wireBuffers.ts"
 import type * as Stat from "./Stat.ts"
 
 /**
@@ -324,6 +326,14 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
     // small messages do not pay one system call each, and with `packMessages` they share chunks;
     // order and nonces are unchanged.
     const pack = options.packMessages ?? true
+    // Batches are sealed into shared, reused buffers when the socket says when it is done with
+    // them; an interrupted write just leaves its buffer to the garbage collector.
+    const writeReusable = socket.writeReusable
+    let borrowed: Uint8Array | undefined
+    const allocateWire = (size: number): Uint8Array => {
+      borrowed = writeReusable === undefined ? undefined : WireBuffers.borrow(size)
+      return borrowed === undefined ? allocUninitialized(size) : borrowed.subarray(0, size)
+    }
     const writeLoop = Effect.gen(function* () {
       while (true) {
         const batch = [yield* outgoing.take]
@@ -349,9 +359,12 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
         const messages: Array<Uint8Array> = []
         for (const next of batch) if (!next.flush) messages.push(next.bytes)
         if (messages.length > 0) {
-          const wire = Chunk.sealMessages(backend, key, localNonce, messages, piece, pack)
+          borrowed = undefined
+          const wire = Chunk.sealMessages(backend, key, localNonce, messages, piece, pack, allocateWire)
           yield* scheduled.upload(wire.length)
-          yield* socket.write(wire)
+          const lent = borrowed
+          if (lent === undefined || writeReusable === undefined) yield* socket.write(wire)
+          else yield* writeReusable(wire, () => WireBuffers.release(lent))
         }
         for (const next of batch) if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
       }

@@ -110,6 +110,33 @@ describe("Tcp", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.live("writeReusable releases a buffer only once Node is done with it", () =>
+    Effect.gen(function* () {
+      const { dialled, incoming } = yield* connectedPair
+      const writeReusable = dialled.socket.writeReusable
+      assert.isDefined(writeReusable)
+      const pieces = Array.from({ length: 16 }, (_, i) => pattern(1024 * 1024).map((b) => b ^ i))
+      const expected = Buffer.concat(pieces)
+      let released = 0
+      // A released buffer is the caller's again: scribbling over it at once must not change what
+      // the peer receives.
+      const writer = yield* Effect.forkChild(
+        Effect.forEach(pieces, (piece) =>
+          writeReusable!(piece, () => {
+            piece.fill(0)
+            released++
+          })
+        )
+      )
+      yield* Effect.sleep("200 millis")
+      assert.isBelow(released, pieces.length, "a peer that reads nothing leaves writes pending")
+      const received = yield* readBytes(incoming.socket, expected.length)
+      yield* Fiber.join(writer)
+      assert.isTrue(Buffer.compare(received, expected) === 0)
+      while (released < pieces.length) yield* Effect.sleep("5 millis")
+    }).pipe(Effect.scoped)
+  )
+
   it.live("a socket with a high-water mark above the unflushed allowance still completes every write", () =>
     Effect.gen(function* () {
       // Node emits `drain` only once a write returned false: with a 16 MiB mark no write here does,

@@ -10,7 +10,9 @@
  *   pressure), then `ConnectionClosed` "closed by peer" at the end of the stream, "reset by peer"
  *   for ECONNRESET/EPIPE/ECONNABORTED, "socket error: CODE" otherwise, "closed locally" after
  *   `close`. Bytes buffered before the end of the stream are still delivered; an error drops them.
- * - `write` hands the bytes to the socket and waits for `drain` when Node's buffer is full.
+ * - `write` hands the bytes to the socket and waits for `drain` when Node's buffer is full;
+ *   `writeReusable` also says when Node is done with them (its write callback), so the connection's
+ *   writer can reuse its buffers.
  * - `close` destroys the socket at once (idempotent); closing the scope instead ends it
  *   gracefully (FIN after pending writes), then the owner releases it.
  *
@@ -128,7 +130,7 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
       return Effect.sync(cleanup)
     })
 
-    const write = (bytes: Uint8Array): Effect.Effect<void, ConnectionClosed> =>
+    const write = (bytes: Uint8Array, written?: () => void): Effect.Effect<void, ConnectionClosed> =>
       Effect.suspend(() => {
         if (closed) return Effect.fail(closedLocally())
         if (conn.destroyed) return Effect.fail(ended ?? new ConnectionClosed({ reason: "closed by peer" }))
@@ -138,13 +140,15 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
         // Node emits `drain` only after a write returned false (past the socket's high-water mark),
         // so a socket made with a mark above `maxUnflushed` is not waited on before it says so.
         if (conn.writableNeedDrain && conn.writableLength >= maxUnflushed) {
-          return Effect.andThen(awaitDrain, writeNow(bytes))
+          return Effect.andThen(awaitDrain, writeNow(bytes, written))
         }
-        return writeNow(bytes)
+        return writeNow(bytes, written)
       })
-    const writeNow = (bytes: Uint8Array): Effect.Effect<void, ConnectionClosed> => {
+    const writeNow = (bytes: Uint8Array, written?: () => void): Effect.Effect<void, ConnectionClosed> => {
       try {
-        conn.write(bytes)
+        // Node calls back once libuv is done with the bytes: written out, or dropped with an error.
+        if (written === undefined) conn.write(bytes)
+        else conn.write(bytes, written)
         return Effect.void
       } catch (error) {
         return Effect.fail(closedByError(error))
@@ -167,7 +171,13 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
       conn.end()
     })
 
-    const socket: ByteSocket = { read, write, close }
+    const socket: ByteSocket = {
+      read,
+      write: (bytes) => write(bytes),
+      // A write that throws never reaches libuv, so its buffer is simply not released (nor reused).
+      writeReusable: (bytes, release) => write(bytes, () => release()),
+      close
+    }
     return Effect.as(
       Effect.addFinalizer(() =>
         Effect.sync(() => {
