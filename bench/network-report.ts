@@ -30,22 +30,32 @@ module loading left out. \`bench/one-side.ts\` runs one side of a connection alo
 wire bytes by plain \`net\` writes, the sender writing into a plain sink) and prints each process's CPU share;
 \`bench/pipeline.ts\` runs the writer and the reader in one process without sockets.
 
-- **Throughput, native, 64 KiB: on this machine the sockets cost more than the cipher.** Reading from loopback
-  TCP is expensive on this VM (AMD EPYC under Firecracker): a plain \`net\` receiver runs at 101 % CPU for
-  ~420 MB/s, about 150 µs per 64 KiB, while libsodium opens a 64 KiB chunk in place in ~50 µs (ceiling
-  ~1,300 MB/s). A transfer keeps both cores busy (\`vmstat\`: 76–96 %; sender 63–80 % CPU, receiver 85–94 %):
-  the receiver's main thread spends most of its time in libuv's socket reads (which V8's profiler shows as idle),
-  then GC (~4 % of its samples), the open (~4 %), and the stream decoder gathering each message into a buffer of
-  its own (~2 %); the sender seals (~7 % of its samples), writes to the kernel (~7 %), copies messages into a
-  fresh chunk buffer (~6 %: the first touch of a new 256 KiB buffer each batch), encodes (~6 %) and collects
-  garbage (~7 %). Each side alone (\`one-side.ts\`) goes faster than the two together (receiver alone
-  249–455 MB/s at 103 % CPU; sender alone 331 MB/s at 76 %, its plain sink at 73 %): the two processes, their GC
-  threads and the kernel share two cores. On the Intel machine of 2026-11-22 the cipher was slower (open ~115 µs
-  per 64 KiB) and the receiver the bottleneck; per 64 KiB message there: open ~115 µs, socket read ~28 µs, the
-  message's own buffer ~25 µs, chunks spanning two reads copied to scratch ~8 µs, GC ~14 µs. What remains in our
-  code is small beside the socket reads (a reused chunk buffer on the sender would need the socket to say when
-  Node is done with a write; Node offers a reused read buffer, \`onread\`, only to sockets it dials, not to
-  accepted ones).
+- **Throughput, native, 64 KiB: the receiver is the bottleneck, and about a fifth of its CPU goes to fresh
+  memory.** Linux \`perf\` (Debian's \`linux-perf\`: \`perf record -g -p PID\` on the receiver of \`one-side.ts recv\`)
+  sees what V8's profiler shows only as idle or "(program)": libsodium's open 25 % of the receiver's samples
+  (Salsa20 14 %, Poly1305 10 %), the kernel copying socket data into Node's read buffers 10 %, copies in our
+  reader 10 % (a chunk that spans two socket reads gathered in a reused scratch buffer; each message gathered in
+  a buffer of its own, which the user receives), and **page faults about 20 %** (zeroing new pages 11 %, the
+  faults themselves most of the rest), where the kernel fills the new 64 KiB buffer Node allocates for every
+  socket read and where the decoder fills a new message buffer; JavaScript, ours and Effect's, is a few percent.
+  The pages are new because glibc hands freed memory back to the kernel once 128 KiB are free at the top of its
+  heap. With \`MALLOC_TRIM_THRESHOLD_=67108864\` in the environment (glibc keeps up to 64 MiB), the receiver alone
+  needed a median 201 µs of CPU per 64 KiB message instead of 264 (4 alternating pairs, per-pair ratio 0.71);
+  with \`MALLOC_TRIM_THRESHOLD_=2000000000 MALLOC_TOP_PAD_=268435456 MALLOC_MMAP_THRESHOLD_=2000000000\`, 170
+  instead of 214 (4 pairs), and in the two-process benchmark (5 alternating pairs of \`profile-throughput.ts\`)
+  raw \`net\` carried 985–1,541 MB/s instead of 304–947 (median ratio 3.4×): **on this VM the raw TCP "ceiling" is
+  mostly the cost of page faults.** effect-p2p native went from a median 207 to 243 MB/s there (per-pair ratio
+  1.05) and js-libp2p noise from 165 to 170 (1.09): once the faults are gone both are bound by their own work.
+  The sender is the lighter side (60–80 % busy): it seals (~7 % of its samples), writes to the kernel (~7 %),
+  encodes (~6 %) and copies messages into its batch buffer. That buffer is now reused once Node says the write is
+  done (\`ByteSocket.writeReusable\`) instead of being new memory for every 256 KiB batch: the sender went from a
+  median 169.9 to 161.8 µs of CPU per 64 KiB message (10 alternating pairs of \`one-side.ts send\`, lower in 8)
+  and from 3.8 to 3.4 µs per 1 KiB message (4 pairs). Each side alone goes faster than the two together: the two
+  processes, their GC threads and the kernel share two cores. What is left on the receiving side is Node's to
+  give: a reused read buffer (\`onread\`) is offered only to sockets Node dials, not to accepted ones, and a
+  message the user keeps needs memory of its own. On the Intel machine of 2026-11-22 the cipher was slower (open
+  ~115 µs per 64 KiB) and the receiver the bottleneck; per 64 KiB message there: open ~115 µs, socket read
+  ~28 µs, the message's own buffer ~25 µs, chunks spanning two reads copied to scratch ~8 µs, GC ~14 µs.
 - **Throughput, noble**: the cipher is most of each side's CPU (the pure-JS backend seals and opens 64 KiB
   chunks at ~110–160 MB/s here), so the sharing of two cores decides the rest. Its XSalsa20-Poly1305 is now our own,
   in place and without per-call set-up: seal + open of a 64-byte message 1.7 µs instead of 17.6 µs with
