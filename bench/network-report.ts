@@ -114,13 +114,14 @@ export const sections = (r: Results, o: { readonly quick: boolean }): Array<Sect
       const own = kind === "native" || kind === "noble"
       const vsCeiling = own ? pct(roundRatio(xs, ceil[size]![kind]!), 1) : ""
       const vsFullChunks = own ? pct(roundRatio(xs, ceil[65536]![kind]!), 1) : ""
+      const c = r.cpuPerMessage[size]![kind]!
       rowsThroughput.push(
-        `| ${name} | ${label} | ${fmt(median(xs), 1)} | ${fmt((median(xs) * 1e6) / size)} | ${pct(roundRatio(xs, raw), 1)} | ${vsCeiling} | ${vsFullChunks} |`
+        `| ${name} | ${label} | ${fmt(median(xs), 1)} | ${fmt((median(xs) * 1e6) / size)} | ${pct(roundRatio(xs, raw), 1)} | ${vsCeiling} | ${vsFullChunks} | ${fmt(median(c.sender), 1)} / ${fmt(median(c.receiver), 1)} |`
       )
     }
     for (const backend of ["native", "noble"] as const) {
       rowsThroughput.push(
-        `| ${name} | one-core XSalsa20-Poly1305 ceiling, ${backend} (min of seal, open of this message's chunks) | ${fmt(median(ceil[size]![backend]!), 1)} | ${fmt((median(ceil[size]![backend]!) * 1e6) / size)} | | | |`
+        `| ${name} | one-core XSalsa20-Poly1305 ceiling, ${backend} (min of seal, open of this message's chunks) | ${fmt(median(ceil[size]![backend]!), 1)} | ${fmt((median(ceil[size]![backend]!) * 1e6) / size)} | | | | |`
       )
     }
   }
@@ -159,8 +160,11 @@ full 64 KiB chunks. The connection's writer packs messages queued together into 
 (\`packMessages\`, on by default; Octez's reader accepts it), so at 1 KiB it pays the 64 KiB-chunk price,
 and the targets are judged against that, the stricter column.
 
-| message | transport | MB/s | messages/s | vs raw TCP | vs own ceiling (this size's chunks) | vs own ceiling (64 KiB chunks) |
-| --- | --- | ---: | ---: | ---: | ---: | ---: |
+The last column is the CPU time (user + system, all threads) each process spent per message during the
+transfer, in µs: what a message costs, which on this shared machine varies far less from run to run than MB/s.
+
+| message | transport | MB/s | messages/s | vs raw TCP | vs own ceiling (this size's chunks) | vs own ceiling (64 KiB chunks) | CPU µs per message, sender / receiver |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rowsThroughput.join("\n")}
 
 Targets (against the 64 KiB-chunk ceiling): native backend ≥ 70 % of its one-core ceiling — ${met(nativeShare(1024) >= 0.7 && nativeShare(65536) >= 0.7)}
@@ -212,6 +216,12 @@ Target: at most 64 KiB per idle connection — ${met((memory.native?.perConnHeap
   const nativeVsNoise = (size: number) => roundRatio(t[size]!.native!, t[size]!["libp2p-noise"]!)
   const hsNative = roundRatio(hs.native![8]!, hs["libp2p-noise"]![8]!)
   const hsNoble = median(hs.noble![8]!)
+  // Both processes' CPU per message, summed per round, then the per-round ratio js-libp2p / native.
+  const cpuBoth = (size: number, kind: string) => {
+    const c = r.cpuPerMessage[size]![kind]!
+    return c.sender.map((x, i) => x + c.receiver[i]!)
+  }
+  const cpuNoiseVsNative = (size: number) => roundRatio(cpuBoth(size, "libp2p-noise"), cpuBoth(size, "native"))
 
   const comparison = `${header}
 
@@ -224,6 +234,9 @@ ${met(nativeVsNoise(1024) >= 1.5 && nativeVsNoise(65536) >= 1.5)}. Noise seals w
 table above (${fmt(median(ceil[65536]!.native!), 0)} MB/s at 64 KiB, against ${fmt(median(t[65536]!.raw!), 0)} MB/s for raw TCP).
 1.5× js-libp2p at 64 KiB would be ${fmt(1.5 * median(t[65536]!["libp2p-noise"]!), 0)} MB/s, ${pct((1.5 * median(t[65536]!["libp2p-noise"]!)) / median(t[65536]!.raw!), 1)} of what
 raw TCP carried in the same rounds (effect-p2p native: ${pct(roundRatio(t[65536]!.native!, t[65536]!.raw!), 1)}); see "Where the time goes" below.
+In CPU time per message (sender and receiver together, the table's last column), a message costs js-libp2p
+noise ${ratio(cpuNoiseVsNative(1024), 1)} what it costs effect-p2p native at 1 KiB (${fmt(median(cpuBoth(1024, "native")), 1)} µs against
+${fmt(median(cpuBoth(1024, "libp2p-noise")), 1)}) and ${ratio(cpuNoiseVsNative(65536), 1)} at 64 KiB (${fmt(median(cpuBoth(65536, "native")), 1)} µs against ${fmt(median(cpuBoth(65536, "libp2p-noise")), 1)}).
 
 Full handshakes per second, client in this process, server in a child process, each handshake on a new
 TCP connection, then closed:

@@ -158,6 +158,8 @@ const remoteSender = async (
 
 /** Busy shares (CPU time / elapsed time) of the sending and receiving processes in the last transfer. */
 export const lastTransferBusy = { sender: 0, receiver: 0 }
+/** CPU time of each process per message in the last transfer, µs (all threads): steadier than MB/s here. */
+export const lastTransferCpu = { sender: 0, receiver: 0 }
 
 /** One timed transfer: from the first write until the receiver reports every byte. Returns MB/s. */
 const transfer = async (child: Child, sender: RemoteSender, size: number, count: number, verify: boolean) => {
@@ -170,6 +172,8 @@ const transfer = async (child: Child, sender: RemoteSender, size: number, count:
   const elapsed = performance.now() - t0
   lastTransferBusy.sender = senderCpu / elapsed
   lastTransferBusy.receiver = done.cpuMs / elapsed
+  lastTransferCpu.sender = (1000 * senderCpu) / count
+  lastTransferCpu.receiver = (1000 * done.cpuMs) / count
   if (done.bytes !== bytes) throw new Error(`received ${done.bytes} bytes, sent ${bytes}`)
   if (verify && done.checksum !== expectedChecksum(size, count)) throw new Error("checksum of received bytes differs")
   return bytes / (elapsed * 1000)
@@ -506,6 +510,8 @@ const waitLive = async (child: Child, n: number) => {
 export interface Results {
   readonly ceilings: Record<string, Record<number, { seal: number; open: number; ceiling: number }>>
   readonly throughput: Record<number, Record<string, Array<number>>>
+  /** CPU µs per message of the sending and of the receiving process, one entry per round. */
+  readonly cpuPerMessage: Record<number, Record<string, { sender: Array<number>; receiver: Array<number> }>>
   readonly ceilingRounds: Record<number, Record<string, Array<number>>>
   readonly handshakes: Record<string, Record<number, Array<number>>>
   readonly ping: Record<string, { p50: number; p99: number; mean: number }>
@@ -546,12 +552,14 @@ export const measureAll = async (o: Options): Promise<Results> => {
   }
   console.log("verified: checksums of every received byte equal the sender's, for every transport and size")
   const throughput: Results["throughput"] = {}
+  const cpuPerMessage: Results["cpuPerMessage"] = {}
   const ceilingRounds: Results["ceilingRounds"] = {}
   const ceilings: Results["ceilings"] = { native: {}, noble: {} }
   // Long enough for steady state: 0.8 s transfers read ~30 % lower for every transport (ramp-up).
   const targetSeconds = o.quick ? 0.15 : 2
   for (const size of sizes) {
     throughput[size] = {}
+    cpuPerMessage[size] = {}
     ceilingRounds[size] = { native: [], noble: [] }
     // Calibrate each transport's transfer to about targetSeconds.
     const counts: Record<string, number> = {}
@@ -560,6 +568,7 @@ export const measureAll = async (o: Options): Promise<Results> => {
       const mbps = await transfer(children.get(kind)!, senders.get(kind)!, size, probeCount, false)
       counts[kind] = Math.max(probeCount, Math.round((mbps * 1e6 * targetSeconds) / size))
       throughput[size]![kind] = []
+      cpuPerMessage[size]![kind] = { sender: [], receiver: [] }
     }
     for (let r = 0; r < rounds; r++) {
       for (const backend of ["native", "noble"] as const) {
@@ -571,6 +580,8 @@ export const measureAll = async (o: Options): Promise<Results> => {
         throughput[size]![kind]!.push(
           await transfer(children.get(kind)!, senders.get(kind)!, size, counts[kind]!, false)
         )
+        cpuPerMessage[size]![kind]!.sender.push(lastTransferCpu.sender)
+        cpuPerMessage[size]![kind]!.receiver.push(lastTransferCpu.receiver)
       }
       console.log(
         `${size / 1024} KiB round ${r + 1}: ${throughputKinds.map((k) => `${k} ${fmt(throughput[size]![k]!.at(-1)!, 1)}`).join(", ")}; ceilings native ${fmt(ceilingRounds[size]!.native!.at(-1)!, 1)}, noble ${fmt(ceilingRounds[size]!.noble!.at(-1)!, 1)}`
@@ -649,7 +660,7 @@ export const measureAll = async (o: Options): Promise<Results> => {
     await close()
     await child.stop()
   }
-  return { ceilings, throughput, ceilingRounds, handshakes, ping, memory, rounds }
+  return { ceilings, throughput, cpuPerMessage, ceilingRounds, handshakes, ping, memory, rounds }
 }
 
 export const run = async (o: Options) => {
