@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { poly1305 } from "@noble/ciphers/_poly1305.js"
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js"
 import * as fc from "fast-check"
 import { toHex } from "../../../test/support/vectors.ts"
@@ -40,6 +41,30 @@ describe("XSalsa20-Poly1305 of our own (pure-JavaScript backend)", () => {
         expect(toHex(box)).toBe(toHex(nobleSeal(key, nonce, text)))
       }
     }
+  })
+
+  it("Poly1305 alone matches @noble/ciphers, including the largest clamped r and all-ones blocks", () => {
+    // NaCl derives the one-time key from the keystream, so the extremes of r and of the limb sums are
+    // only reachable by calling Poly1305 directly.
+    const keys = [
+      new Uint8Array(32).fill(0xff),
+      new Uint8Array(32),
+      Uint8Array.from({ length: 32 }, (_, i) => 0xff - i)
+    ]
+    for (const key of keys) {
+      for (const n of [0, 1, 15, 16, 17, 32, 100, 1024, 65536]) {
+        for (const fill of [0xff, 0x00, 0x80]) {
+          const message = new Uint8Array(n).fill(fill)
+          expect(toHex(SecretBox.poly1305Tag(key, message))).toBe(toHex(poly1305(message, key)))
+        }
+      }
+    }
+    fc.assert(
+      fc.property(bytes(32), fc.uint8Array({ maxLength: 2000 }), (key, message) => {
+        expect(toHex(SecretBox.poly1305Tag(key, message))).toBe(toHex(poly1305(message, key)))
+      }),
+      { numRuns: 500 }
+    )
   })
 
   it("refuses any flipped bit and then leaves the box as it was", () =>

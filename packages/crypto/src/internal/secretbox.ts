@@ -415,6 +415,13 @@ const poly1305 = (message: Uint8Array) => {
   }
 }
 
+/** The Poly1305 tag of `message` under a 32-byte one-time key (for tests: NaCl derives the key itself). */
+export const poly1305Tag = (key: Uint8Array, message: Uint8Array): Uint8Array => {
+  polyKey.set(key)
+  poly1305(message)
+  return tag.slice()
+}
+
 /** Seals `buffer[16..]` in place and writes the tag into `buffer[0..16]`. */
 export const sealInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): void => {
   // A short key or nonce would otherwise be read as zero-padded, silently.
