@@ -1,6 +1,6 @@
 /**
- * Locates the shared test vectors. They live beside the repository, at `../shared/vectors/`,
- * on developer machines and in CI alike; a missing directory fails with a message saying so.
+ * Locates the test vectors, committed in `test/vectors/` (their sources, commits and licences are in
+ * `test/vectors/README.md`); a missing file fails with a message saying so.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
@@ -8,16 +8,15 @@ import { fileURLToPath } from "node:url"
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 
-/** Absolute path of the shared vectors directory (`<repo>/../shared/vectors`). */
-export const vectorsDir = resolve(repoRoot, "..", "shared", "vectors")
+/** Absolute path of the vectors directory (`<repo>/test/vectors`). */
+export const vectorsDir = resolve(repoRoot, "test", "vectors")
 
 /** Absolute path of a file inside the shared vectors directory; throws a clear error if it is missing. */
 export const vectorPath = (...parts: ReadonlyArray<string>): string => {
   const path = resolve(vectorsDir, ...parts)
   if (!existsSync(path)) {
     throw new Error(
-      `Test vector not found: ${path}. The shared vectors must be checked out beside the repository ` +
-        "(the repository's parent must contain shared/vectors/)."
+      `Test vector not found: ${path}. The vectors are committed in test/vectors/; is the checkout complete?`
     )
   }
   return path
