@@ -139,9 +139,43 @@ const describeCause = (cause: Cause.Cause<unknown>): { readonly error: string; r
 export const make = <Meta, Msg, E, R>(
   options: Options<Meta, Msg>,
   handler: (peer: TcpSession.Peer<Meta, Msg>) => Effect.Effect<void, E, R>
+) => Effect.flatMap(Tcp.listen(options), (server) => fromServer(server, options, handler))
+
+/**
+ * {@link make} over a server that is already listening: any transport with `Tcp.Server`'s shape
+ * (`WebSocket.listen` for browsers). Closing the scope stops serving and closes every connection.
+ *
+ * @example
+ * ```ts
+ * import { P2pMessage } from "@effect-p2p/codec"
+ * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
+ * import { Listener, WebSocket } from "@effect-p2p/node"
+ * import { Metadata } from "@effect-p2p/session"
+ * import { Effect } from "effect"
+ *
+ * // An echo server for browsers, on WebSockets.
+ * const echo = (identity: Identity.Identity) => Effect.scoped(Effect.gen(function*() {
+ *   const options = {
+ *     identity, powTarget: ProofOfWork.target(26),
+ *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
+ *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
+ *     messageEncoding: P2pMessage.envelope
+ *   }
+ *   const server = yield* WebSocket.listen({ port: 9733 })
+ *   yield* Listener.fromServer(server, options, ({ connection }) =>
+ *     Effect.forever(Effect.flatMap(connection.read, ([, m]) => connection.write(m))))
+ *   return yield* Effect.never
+ * }))
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fromServer = <Meta, Msg, E, R>(
+  server: Tcp.Server,
+  options: Omit<Options<Meta, Msg>, keyof Tcp.ListenOptions>,
+  handler: (peer: TcpSession.Peer<Meta, Msg>) => Effect.Effect<void, E, R>
 ) =>
   Effect.gen(function* () {
-    const server = yield* Tcp.listen(options)
     const max = options.maxConnections ?? defaultMaxConnections
     const emit = options.onEvent ?? (() => Effect.void)
     const listeningPort = options.advertisedPort ?? server.address.port

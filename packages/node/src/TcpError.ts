@@ -95,3 +95,25 @@ export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
     return `rejected peer ${this.peerId}: ${this.motiveName}`
   }
 }
+
+/**
+ * The peer authenticated with another peer id than the expected one (Octez's `expected_peer_id`
+ * check): nacked. Through a bridge, this is what a substituted key looks like.
+ *
+ * @example
+ * ```ts
+ * import { TcpError } from "@effect-p2p/node"
+ * new TcpError.UnexpectedPeerId({ expected: "idtA…", actual: "idtB…" }).message
+ * // "expected peer idtA…, got idtB…"
+ * ```
+ * @category errors
+ * @since 0.1.0
+ */
+export class UnexpectedPeerId extends Schema.TaggedError<UnexpectedPeerId>()("UnexpectedPeerId", {
+  expected: Schema.String,
+  actual: Schema.String
+}) {
+  override get message(): string {
+    return `expected peer ${this.expected}, got ${this.actual}`
+  }
+}

@@ -15,7 +15,7 @@ import * as Rejection from "@effect-p2p/session/Rejection"
 import * as Session from "@effect-p2p/session/Session"
 import { type Duration, Effect, Result, type Tracer } from "effect"
 import type { Endpoint, TcpSocket } from "./Tcp.ts"
-import { Rejected } from "./TcpError.ts"
+import { Rejected, UnexpectedPeerId } from "./TcpError.ts"
 
 /**
  * Spans as `Effect.fn` makes them, without the call-site stack trace it also captures on every
@@ -43,6 +43,12 @@ export interface SessionOptions<Meta, Msg> {
   readonly connection?: Connection.Options | undefined
   /** Budget of the handshake (default 5 s incoming, 10 s outgoing, as Octez). */
   readonly timeout?: Duration.Input | undefined
+  /**
+   * The peer id (base58, `idt…`) the peer must have, as Octez's `expected_peer_id`: checked after
+   * authentication, before Ack; another id is nacked and fails with `UnexpectedPeerId`. A browser
+   * pins its target's id so that a bridge cannot sit in the middle.
+   */
+  readonly expectedPeerId?: string | undefined
 }
 
 /**
@@ -62,8 +68,9 @@ export interface Peer<Meta, Msg> {
 
 /**
  * Runs the handshake over an open TCP connection and returns the peer; the connection closes with
- * the scope. Can fail with the errors of `Session.authenticate` and `Session.accept`, and with
- * `Rejected` when we nacked the peer.
+ * the scope. Can fail with the errors of `Session.authenticate` and `Session.accept`, with
+ * `Rejected` when we nacked the peer, and with `UnexpectedPeerId` when `expectedPeerId` is set and
+ * the peer has another id (nacked too).
  *
  * @example
  * ```ts
@@ -105,12 +112,17 @@ export const establish = <Meta, Msg>(
       metadataEncoding: options.metadataEncoding,
       timeout: options.timeout
     })
+    const peerId = PeerId.toBase58(info.peerId)
+    if (options.expectedPeerId !== undefined && options.expectedPeerId !== peerId) {
+      yield* Session.nack(auth, {})
+      return yield* new UnexpectedPeerId({ expected: options.expectedPeerId, actual: peerId })
+    }
     const selected = Negotiation.select(options.supported, info.announcedVersion)
     if (Result.isFailure(selected)) {
       const motive = selected.failure
       yield* Session.nack(auth, { motive })
       return yield* new Rejected({
-        peerId: PeerId.toBase58(info.peerId),
+        peerId,
         motive,
         motiveName: Rejection.name(motive)
       })
