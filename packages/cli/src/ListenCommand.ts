@@ -5,10 +5,12 @@
  * @since 0.1.0
  */
 import type * as P2pMessage from "@effect-p2p/codec/P2pMessage"
+import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Listener from "@effect-p2p/node/Listener"
 import * as Tcp from "@effect-p2p/node/Tcp"
 import type * as TcpSession from "@effect-p2p/node/TcpSession"
+import * as WebSocket from "@effect-p2p/node/WebSocket"
 import type * as Metadata from "@effect-p2p/session/Metadata"
 import { Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
@@ -83,7 +85,7 @@ const serve =
  * @example
  * ```ts
  * import { ListenCommand } from "@effect-p2p/cli"
- * ListenCommand.command // effect-p2p listen --port 9732 --identity identity.json --echo
+ * ListenCommand.command // effect-p2p listen --port 9732 --ws-port 9733 --identity identity.json --echo
  * ```
  * @category constructors
  * @since 0.1.0
@@ -97,6 +99,11 @@ export const command = Command.make(
       Flag.withDescription("TCP port (0 picks a free one; the bound port is printed)")
     ),
     host: Flag.String("host").pipe(Flag.withDescription("address to bind (default: all)"), Flag.optional),
+    wsPort: Flag.Int("ws-port").pipe(
+      Flag.withSchema(portSchema),
+      Flag.withDescription("also accept WebSocket peers (browsers) on this port, beside TCP"),
+      Flag.optional
+    ),
     echo: Flag.Boolean("echo").pipe(Flag.withDescription("write every message back"), Flag.withDefault(false)),
     maxConnections: Flag.Int("max-connections").pipe(
       Flag.withDescription("connections in any state, handshakes included"),
@@ -121,26 +128,39 @@ export const command = Command.make(
     const download = yield* kibPerSecond("max-download-speed", input.maxDownloadSpeed)
     const upload = yield* kibPerSecond("max-upload-speed", input.maxUploadSpeed)
     const print = Output.make(input.json)
-    const listener = yield* Listener.make(
-      {
-        ...session,
-        port: input.port,
-        host: Option.getOrUndefined(input.host),
-        maxConnections: input.maxConnections,
-        bandwidth: {
-          ...(Option.isSome(download) ? { maxDownloadSpeed: download.value } : {}),
-          ...(Option.isSome(upload) ? { maxUploadSpeed: upload.value } : {})
-        },
-        onEvent: reportEvent(print)
-      },
-      serve(print, input.echo)
-    ).pipe(CliFailure.orFail(CliFailure.ExitCode.network))
+    const options = {
+      ...session,
+      port: input.port,
+      host: Option.getOrUndefined(input.host),
+      maxConnections: input.maxConnections,
+      onEvent: reportEvent(print)
+    }
+    // One scheduler for both transports, so the bandwidth limits are shared by every peer.
+    const scheduler = yield* IoScheduler.make({
+      ...(Option.isSome(download) ? { maxDownloadSpeed: download.value } : {}),
+      ...(Option.isSome(upload) ? { maxUploadSpeed: upload.value } : {})
+    })
+    const listener = yield* Listener.make(options, serve(print, input.echo)).pipe(
+      Effect.provideService(IoScheduler.IoScheduler, scheduler),
+      CliFailure.orFail(CliFailure.ExitCode.network)
+    )
     const peerId = PeerId.toBase58(session.identity.peerId)
     const { host, port } = listener.address
     yield* print(
       { event: "listening", host, port, peer_id: peerId, chain_name: input.chainName, expected_pow: input.expectedPow },
       `listening on ${Tcp.formatEndpoint(listener.address)} as ${peerId} (chain ${input.chainName}, expected proof of work ${input.expectedPow})`
     )
+    if (Option.isSome(input.wsPort)) {
+      const ws = yield* WebSocket.listen({ port: input.wsPort.value, host: options.host }).pipe(
+        Effect.flatMap((server) => Listener.fromServer(server, options, serve(print, input.echo))),
+        Effect.provideService(IoScheduler.IoScheduler, scheduler),
+        CliFailure.orFail(CliFailure.ExitCode.network)
+      )
+      yield* print(
+        { event: "listening_ws", host: ws.address.host, port: ws.address.port, peer_id: peerId },
+        `listening for WebSocket peers on ws://${Tcp.formatEndpoint(ws.address)}/ as ${peerId}`
+      )
+    }
     return yield* Effect.never
   }, Effect.scoped)
 ).pipe(Command.withDescription("Accept peers and log sessions and messages (Ctrl-C to stop)"))

@@ -1,0 +1,115 @@
+/**
+ * `effect-p2p listen --ws-port` and `effect-p2p bridge` as a user runs them: child processes, real
+ * sockets, a Node WebSocket peer dialling them.
+ */
+import type { ChildProcess } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
+import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
+import * as Identity from "@effect-p2p/crypto/Identity"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
+import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
+import * as WebSocketDialer from "@effect-p2p/node/WebSocketDialer"
+import * as Metadata from "@effect-p2p/session/Metadata"
+import { Effect } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import { start, tempDir, waitForLine } from "./cli-run.ts"
+
+const dir = tempDir()
+const children: Array<ChildProcess> = []
+afterAll(() => {
+  for (const child of children) child.kill()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const generate = (difficulty: number) =>
+  Effect.runSync(Identity.generate({ difficulty }).pipe(Effect.provide(CryptoBackend.layerNoble)))
+const writeIdentity = (name: string, identity: Identity.Identity) => {
+  const file = path.join(dir, name)
+  fs.writeFileSync(file, Identity.toJson(identity), { mode: 0o600 })
+  return file
+}
+
+/** Starts the command and collects its JSON lines; resolves once a line matches `ready`. */
+export const startJson = async (args: ReadonlyArray<string>, ready: RegExp) => {
+  const child = start(args)
+  children.push(child)
+  const lines: Array<Record<string, unknown>> = []
+  let partial = ""
+  child.stdout?.on("data", (d: Buffer) => {
+    partial += d.toString()
+    const parts = partial.split("\n")
+    partial = parts.pop() ?? ""
+    for (const line of parts) if (line.trim() !== "") lines.push(JSON.parse(line))
+  })
+  const match = await waitForLine(child, ready)
+  return { child, match, lines }
+}
+
+const until = async (predicate: () => boolean) => {
+  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
+const session = (url: string, identity: Identity.Identity, expectedPeerId: string) =>
+  WebSocketDialer.connect({
+    url,
+    identity,
+    expectedPeerId,
+    powTarget: ProofOfWork.target(8),
+    supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
+    metadata: { disableMempool: false, privateNode: false },
+    metadataEncoding: Metadata.octez,
+    messageEncoding: P2pMessage.envelope
+  })
+
+/** Dials, sends `sizes` messages, checks each echo; returns the peer id seen. */
+export const echoOver = (url: string, identity: Identity.Identity, expectedPeerId: string, sizes: Array<number>) =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const peer = yield* session(url, identity, expectedPeerId)
+        for (const size of sizes) {
+          const sent = { tag: 0x10, body: Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff) }
+          yield* peer.connection.write(sent)
+          const [, back] = yield* peer.connection.read
+          expect(back).toEqual(sent)
+        }
+        return PeerId.toBase58(peer.info.peerId)
+      })
+    ).pipe(Effect.provide(CryptoBackend.layerNoble))
+  )
+
+describe("effect-p2p listen --ws-port", { timeout: 90_000 }, () => {
+  const serverIdentity = generate(8)
+  const server = writeIdentity("server.json", serverIdentity)
+  const client = generate(8)
+
+  it("accepts a WebSocket peer beside TCP and echoes its messages", async () => {
+    const { lines, match } = await startJson(
+      [
+        "listen",
+        "--port",
+        "0",
+        "--ws-port",
+        "0",
+        "--host",
+        "127.0.0.1",
+        "--json",
+        "--echo",
+        "--identity",
+        server,
+        "--expected-pow",
+        "8"
+      ],
+      /"event":"listening_ws","host":"[^"]+","port":(\d+)/
+    )
+    const url = `ws://127.0.0.1:${match[1]}/`
+    const serverId = PeerId.toBase58(serverIdentity.peerId)
+    expect(await echoOver(url, client, serverId, [1, 65536])).toBe(serverId)
+    await until(() => lines.some((l) => l.event === "closed"))
+    const accepted = lines.find((l) => l.event === "accepted")
+    expect(accepted?.peer_id).toBe(PeerId.toBase58(client.peerId))
+    expect(lines.filter((l) => l.event === "message")).toHaveLength(2)
+  })
+})
