@@ -32,7 +32,7 @@ const writeIdentity = (name: string, identity: Identity.Identity) => {
 }
 
 /** Starts the command and collects its JSON lines; resolves once a line matches `ready`. */
-export const startJson = async (args: ReadonlyArray<string>, ready: RegExp) => {
+const startJson = async (args: ReadonlyArray<string>, ready: RegExp) => {
   const child = start(args)
   children.push(child)
   const lines: Array<Record<string, unknown>> = []
@@ -64,7 +64,7 @@ const session = (url: string, identity: Identity.Identity, expectedPeerId: strin
   })
 
 /** Dials, sends `sizes` messages, checks each echo; returns the peer id seen. */
-export const echoOver = (url: string, identity: Identity.Identity, expectedPeerId: string, sizes: Array<number>) =>
+const echoOver = (url: string, identity: Identity.Identity, expectedPeerId: string, sizes: Array<number>) =>
   Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
