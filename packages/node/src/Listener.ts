@@ -25,6 +25,8 @@ import * as TcpSession from "./TcpSession.ts"
 export interface Options<Meta, Msg> extends TcpSession.SessionOptions<Meta, Msg>, Tcp.ListenOptions {
   /** The port announced to peers. Default: the bound port. */
   readonly advertisedPort?: number | undefined
+  /** Pending connections the kernel queues before they are accepted. Default {@link defaultBacklog} (511). */
+  readonly backlog?: number | undefined
   /** Connections in any state, handshakes included. Default 1,000. */
   readonly maxConnections?: number | undefined
   /** Receives every lifecycle event (logging, metrics). Must not fail. */
@@ -43,6 +45,16 @@ export interface Options<Meta, Msg> extends TcpSession.SessionOptions<Meta, Msg>
  * @since 0.1.0
  */
 export const defaultMaxConnections = 1000
+
+/**
+ * Default listen backlog of {@link make}: 511, the largest Linux accepts without raising
+ * `net.core.somaxconn` (4,096 on current kernels) and what nginx and Node use. Octez's 20 makes a
+ * burst of dials wait on SYN retries (1 s, then 3 s); a node meant to take many peers needs more.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const defaultBacklog = 511
 
 /**
  * What happened to a connection.
@@ -139,7 +151,10 @@ const describeCause = (cause: Cause.Cause<unknown>): { readonly error: string; r
 export const make = <Meta, Msg, E, R>(
   options: Options<Meta, Msg>,
   handler: (peer: TcpSession.Peer<Meta, Msg>) => Effect.Effect<void, E, R>
-) => Effect.flatMap(Tcp.listen(options), (server) => fromServer(server, options, handler))
+) =>
+  Effect.flatMap(Tcp.listen({ ...options, backlog: options.backlog ?? defaultBacklog }), (server) =>
+    fromServer(server, options, handler)
+  )
 
 /**
  * {@link make} over a server that is already listening: any transport with `Tcp.Server`'s shape
