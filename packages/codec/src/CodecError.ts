@@ -5,7 +5,10 @@
  *
  * @since 0.1.0
  */
-import { Predicate, Schema } from "effect"
+import { Predicate, Schema, SchemaIssue } from "effect"
+
+// the Effect Schema issue behind a failure, when a schema given to `Encoding.fromSchema` refused the value
+const Issue = Schema.declare<SchemaIssue.Issue>(SchemaIssue.isIssue, { expected: "a SchemaIssue.Issue" })
 
 /**
  * Why decoding failed.
@@ -88,7 +91,9 @@ export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError"
   reason: DecodeReason,
   path: Schema.Array(Schema.String),
   offset: Schema.Number,
-  detail: Schema.String
+  detail: Schema.String,
+  /** Set when the bytes decoded but the schema's own checks or transformation refused the value. */
+  issue: Schema.optionalKey(Issue)
 }) {
   /**
    * @since 0.1.0
@@ -116,7 +121,9 @@ export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError"
 export class EncodeError extends Schema.TaggedError<EncodeError>()("EncodeError", {
   reason: EncodeReason,
   path: Schema.Array(Schema.String),
-  detail: Schema.String
+  detail: Schema.String,
+  /** Set when the schema's own checks or transformation refused the value (`Encoding.fromSchema`). */
+  issue: Schema.optionalKey(Issue)
 }) {
   /**
    * @since 0.1.0
@@ -125,6 +132,50 @@ export class EncodeError extends Schema.TaggedError<EncodeError>()("EncodeError"
     return `${this.reason}${formatPath(this.path)}: ${this.detail}`
   }
 }
+
+/**
+ * A schema that `Encoding.fromSchema` cannot turn into a binary encoding (an `unknown`, a recursive
+ * schema without an annotation, a declaration without an encoding, a union it cannot tag, ...).
+ * Thrown by `fromSchema` when it is called, never on a message: `path` names where inside the schema
+ * (struct fields, tuple indices, `[]` for array elements, union members by index or `_tag`).
+ *
+ * @example
+ * ```ts
+ * import { CodecError, Encoding } from "@effect-p2p/codec"
+ * import { Schema } from "effect"
+ * try {
+ *   Encoding.fromSchema(Schema.Struct({ a: Schema.Unknown }))
+ * } catch (e) {
+ *   if (CodecError.isUnsupportedSchema(e)) console.log(e.message) // cannot derive a binary encoding at a: ...
+ * }
+ * ```
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export class UnsupportedSchema extends Schema.TaggedError<UnsupportedSchema>()("UnsupportedSchema", {
+  path: Schema.Array(Schema.String),
+  detail: Schema.String
+}) {
+  /**
+   * @since 0.2.0
+   */
+  override get message(): string {
+    return `cannot derive a binary encoding${formatPath(this.path).replaceAll(".[]", "[]")}: ${this.detail}`
+  }
+}
+
+/**
+ * @example
+ * ```ts
+ * import { CodecError } from "@effect-p2p/codec"
+ * CodecError.isUnsupportedSchema(new Error("x")) // false
+ * ```
+ *
+ * @category guards
+ * @since 0.2.0
+ */
+export const isUnsupportedSchema = (u: unknown): u is UnsupportedSchema => Predicate.isTagged(u, "UnsupportedSchema")
 
 /**
  * Any failure of this package.

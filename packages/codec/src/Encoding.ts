@@ -1486,3 +1486,35 @@ export const json = <A, I>(schema: Schema.Codec<A, I>): Encoding<A> => {
     }
   })
 }
+
+// ---------------------------------------------------------------------------------------------
+// from Effect Schemas (the derivation lives in FromSchema.ts)
+
+export {
+  /**
+   * An annotation choosing a schema node's binary form (an `Encoding`, a union tag, a tag size, ...).
+   *
+   * @category annotations
+   * @since 0.2.0
+   */
+  binary,
+  /**
+   * The `Encoding` of an Effect Schema's `Type`, in Data_encoding's layout; see `FromSchema`.
+   *
+   * @category constructors
+   * @since 0.2.0
+   */
+  fromSchema,
+  /**
+   * @category models
+   * @since 0.2.0
+   */
+  type SchemaOrEncoding,
+  /**
+   * An `Encoding` as is, or the one derived from a schema.
+   *
+   * @category constructors
+   * @since 0.2.0
+   */
+  toEncoding
+} from "./FromSchema.ts"

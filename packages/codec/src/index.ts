@@ -22,6 +22,10 @@ export * as CodecError from "./CodecError.ts"
  */
 export * as Encoding from "./Encoding.ts"
 /**
+ * @since 0.2.0
+ */
+export * as FromSchema from "./FromSchema.ts"
+/**
  * @since 0.1.0
  */
 export * as NetworkVersion from "./NetworkVersion.ts"

@@ -5,6 +5,7 @@
  * for error handling; `Binary` and `StreamDecoder` catch them at the boundary and turn them into
  * `Result`s of tagged errors, so no exception ever leaves the public API.
  */
+import type { SchemaIssue } from "effect"
 import type { DecodeReason, EncodeReason } from "../CodecError.ts"
 
 /** Thrown by readers; `needed` is the total input length that would let the read go further, or -1. */
@@ -14,6 +15,8 @@ export class DecodeFailure {
   readonly detail: string
   readonly needed: number
   readonly path: Array<string> = []
+  /** The Effect Schema issue, when a schema's own check or transformation refused the value. */
+  issue: SchemaIssue.Issue | undefined = undefined
   constructor(reason: DecodeReason, offset: number, detail: string, needed = -1) {
     this.reason = reason
     this.offset = offset
@@ -27,6 +30,8 @@ export class EncodeFailure {
   readonly reason: EncodeReason
   readonly detail: string
   readonly path: Array<string> = []
+  /** The Effect Schema issue, when a schema's own check or transformation refused the value. */
+  issue: SchemaIssue.Issue | undefined = undefined
   constructor(reason: EncodeReason, detail: string) {
     this.reason = reason
     this.detail = detail

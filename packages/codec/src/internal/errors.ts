@@ -4,10 +4,12 @@ import { asDecodeFailure, asEncodeFailure } from "./cursor.ts"
 
 export const toDecodeError = (thrown: unknown, offset: number, base = 0): DecodeError => {
   const f = asDecodeFailure(thrown, offset)
-  return new DecodeError({ reason: f.reason, path: f.path, offset: base + f.offset, detail: f.detail })
+  const fields = { reason: f.reason, path: f.path, offset: base + f.offset, detail: f.detail }
+  return new DecodeError(f.issue === undefined ? fields : { ...fields, issue: f.issue })
 }
 
 export const toEncodeError = (thrown: unknown): EncodeError => {
   const f = asEncodeFailure(thrown)
-  return new EncodeError({ reason: f.reason, path: f.path, detail: f.detail })
+  const fields = { reason: f.reason, path: f.path, detail: f.detail }
+  return new EncodeError(f.issue === undefined ? fields : { ...fields, issue: f.issue })
 }
