@@ -84,6 +84,11 @@ export const connect = (options: ConnectOptions) =>
 export interface Connection extends Tcp.TcpSocket {
   /** The request's path and query, e.g. `/127.0.0.1:9732`. */
   readonly path: string
+  /**
+   * Closes with a close code and reason the client can read (a refusal): codes 4000–4999 are the
+   * application's; the reason is at most 123 bytes.
+   */
+  readonly closeWith: (code: number, reason: string) => Effect.Effect<void>
 }
 
 /**
@@ -176,7 +181,8 @@ export const listen = (options: ListenOptions): Effect.Effect<Server, TcpError, 
               path: req.url ?? "/",
               local: { host: tcp.localAddress ?? "", port: tcp.localPort ?? 0 },
               remote: { host: tcp.remoteAddress ?? "", port: tcp.remotePort ?? 0 },
-              abort: Effect.sync(() => ws.terminate())
+              abort: Effect.sync(() => ws.terminate()),
+              closeWith: (code, reason) => Effect.sync(() => ws.close(code, reason))
             })
           }).pipe(Effect.scoped)
         )

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 
+export * as Bridge from "./Bridge.ts"
 export * as Dialer from "./Dialer.ts"
 export * as IdentityStore from "./IdentityStore.ts"
 export * as IdentityStoreError from "./IdentityStoreError.ts"
