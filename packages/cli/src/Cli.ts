@@ -9,6 +9,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as NativeCrypto from "@effect-p2p/node/NativeCrypto"
 import { Effect, Layer } from "effect"
 import { Command } from "effect/cli"
+import * as BridgeCommand from "./BridgeCommand.ts"
 import * as ConnectCommand from "./ConnectCommand.ts"
 import * as DemoCommand from "./DemoCommand.ts"
 import * as IdentityCommand from "./IdentityCommand.ts"
@@ -26,8 +27,16 @@ import * as ListenCommand from "./ListenCommand.ts"
  * @since 0.1.0
  */
 export const command = Command.make("effect-p2p").pipe(
-  Command.withDescription("Authenticated, encrypted Tezos (Octez) p2p sessions: identities, listen, connect, demo"),
-  Command.withSubcommands([IdentityCommand.command, ListenCommand.command, ConnectCommand.command, DemoCommand.command])
+  Command.withDescription(
+    "Authenticated, encrypted Tezos (Octez) p2p sessions: identities, listen, connect, demo, bridge"
+  ),
+  Command.withSubcommands([
+    IdentityCommand.command,
+    ListenCommand.command,
+    ConnectCommand.command,
+    DemoCommand.command,
+    BridgeCommand.command
+  ])
 )
 
 /**
