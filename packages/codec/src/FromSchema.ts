@@ -308,7 +308,7 @@ const withChecks = (encoding: AnyEncoding, ast: SchemaAST.AST, checks: SchemaAST
       } else {
         const issue = check.run(value, ast, options)
         if (issue !== undefined) {
-          issues.push(issue)
+          issues.push(new SchemaIssue.Filter(check, issue, value, options))
           if (!all || check.aborted) return true
         }
       }
@@ -318,7 +318,8 @@ const withChecks = (encoding: AnyEncoding, ast: SchemaAST.AST, checks: SchemaAST
   const failing = (value: unknown): SchemaIssue.Issue | undefined => {
     const issues: Array<SchemaIssue.Issue> = []
     collect(checks, value, issues)
-    return issues.length === 0 ? undefined : issues.length === 1 ? issues[0] : issuesOf(ast, issues, value)
+    const [first, ...more] = issues
+    return first === undefined ? undefined : new SchemaIssue.Composite(ast, [first, ...more], value, options)
   }
   return E.make({
     size: encoding.size,
@@ -336,14 +337,6 @@ const withChecks = (encoding: AnyEncoding, ast: SchemaAST.AST, checks: SchemaAST
       return value
     }
   })
-}
-
-const issuesOf = (ast: SchemaAST.AST, issues: Array<SchemaIssue.Issue>, value: unknown): SchemaIssue.Issue => {
-  // the schema's own composite of several check failures
-  const r = SchemaParser.decodeUnknownResult(Schema.make<Schema.Codec<unknown, unknown>>(SchemaAST.toType(ast)), {
-    errors: "all"
-  })(value)
-  return Result.isFailure(r) ? r.failure : issues[0]!
 }
 
 const structural = (ast: SchemaAST.AST, annotation: Annotation | undefined, ctx: Context): AnyEncoding => {
