@@ -63,4 +63,4 @@ export const waitForLine = (child: ChildProcess, pattern: RegExp): Promise<RegEx
 
 export const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "effect-p2p-cli-"))
 
-export const vectorsDir = path.resolve(root, "..", "shared", "vectors", "identities")
+export const vectorsDir = path.resolve(root, "test", "vectors", "identities")

@@ -12,6 +12,8 @@ import * as Tcp from "@effect-p2p/node/Tcp"
 import { Effect, Option, Result } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as CliFailure from "./CliFailure.ts"
+import * as Flags from "./Flags.ts"
+import * as Host from "./Host.ts"
 import * as Output from "./Output.ts"
 import * as SessionFailure from "./SessionFailure.ts"
 import * as SessionFlags from "./SessionFlags.ts"
@@ -36,6 +38,9 @@ export const parseEnvelope = (text: string): Result.Result<P2pMessage.Envelope, 
   )
 }
 
+/** Longest `--wait`: a day, in seconds (beyond it the timer would be meaningless). */
+const maxWait = 86_400
+
 const describeEnvelope = (message: P2pMessage.Envelope) =>
   Output.hex(Result.getOrThrow(Binary.encode(P2pMessage.envelope, message)))
 
@@ -56,18 +61,15 @@ export const command = Command.make(
     ...SessionFlags.flags,
     address: Argument.String("address").pipe(Argument.withDescription("HOST:PORT or [IPV6]:PORT")),
     send: Flag.String("send").pipe(
-      Flag.withDescription("hex of one whole envelope to send (repeatable)"),
+      Flag.withDescription("hex of one whole envelope to send (repeatable; default: none)"),
       Flag.atLeast(0)
     ),
-    wait: Flag.Finite("wait").pipe(
-      Flag.withDescription("seconds to wait for each reply before giving up"),
-      Flag.withDefault(2)
-    )
+    wait: Flags.withDefault(Flags.number("wait", 0, maxWait), "seconds to wait for each reply before giving up", 2)
   },
   Effect.fn(function* (input) {
-    const endpoint = yield* Effect.fromResult(Tcp.parseEndpoint(input.address)).pipe(
-      Effect.mapError((reason) => new CliFailure.CliFailure({ reason, exitCode: CliFailure.ExitCode.input }))
-    )
+    const badInput = (reason: string) => new CliFailure.CliFailure({ reason, exitCode: CliFailure.ExitCode.input })
+    const endpoint = yield* Effect.fromResult(Tcp.parseEndpoint(input.address)).pipe(Effect.mapError(badInput))
+    yield* Effect.fromResult(Host.validate(endpoint.host)).pipe(Effect.mapError(badInput))
     const messages: Array<P2pMessage.Envelope> = []
     for (const text of input.send) {
       const parsed = parseEnvelope(text)
@@ -95,20 +97,33 @@ export const command = Command.make(
       const hex = describeEnvelope(message)
       yield* print({ event: "sent", hex }, `sent ${hex}`)
     }
-    // As many replies as messages sent, each within --wait seconds.
-    for (let i = 0; i < messages.length; i++) {
+    // As many replies as messages sent, each within --wait seconds; a missing one is a failure.
+    const waitMillis = input.wait * 1000
+    let missing: string | undefined
+    for (let received = 0; received < messages.length && missing === undefined; received++) {
       const next = yield* connection.read.pipe(
-        Effect.timeoutOption(`${Math.max(0, input.wait) * 1000} millis`),
-        Effect.catchTag("ConnectionClosed", () => Effect.succeed(Option.none())),
+        Effect.map(Option.some),
+        Effect.timeoutOption(`${waitMillis} millis`),
+        Effect.map(Option.flatten),
+        Effect.catchTag("ConnectionClosed", (closed) =>
+          Effect.sync(() => {
+            missing = `the peer closed the connection (${closed.message}) after ${received} of ${messages.length} replies`
+            return Option.none()
+          })
+        ),
         SessionFailure.orFail
       )
-      if (Option.isNone(next)) break
+      if (Option.isNone(next)) {
+        missing ??= `no reply within ${Output.duration(waitMillis)} (--wait): got ${received} of ${messages.length} replies`
+        break
+      }
       const [size, message] = next.value
       const hex = describeEnvelope(message)
       yield* print({ event: "received", size, tag: message.tag, hex }, `received ${hex}`)
     }
     const stat = yield* connection.stat
-    yield* connection.close({ wait: true, reason: "done" })
+    yield* connection.close({ wait: missing === undefined, reason: missing ?? "done" })
     yield* print({ event: "stats", stats: Output.statJson(stat) }, `stats: ${Output.stat(stat)}`)
+    if (missing !== undefined) return yield* CliFailure.fail(missing, CliFailure.ExitCode.network)
   }, Effect.scoped)
 ).pipe(Command.withDescription("Connect to a peer, send messages, print the replies and the stats"))

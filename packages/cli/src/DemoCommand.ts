@@ -15,16 +15,17 @@ import * as Listener from "@effect-p2p/node/Listener"
 import * as Tcp from "@effect-p2p/node/Tcp"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import { Clock, Console, Deferred, Effect } from "effect"
-import { Command, Flag } from "effect/cli"
+import { Command } from "effect/cli"
 import * as ChatProtocol from "./ChatProtocol.ts"
 import * as CliFailure from "./CliFailure.ts"
+import * as Flags from "./Flags.ts"
 import * as IdentityCommand from "./IdentityCommand.ts"
 import * as Output from "./Output.ts"
 import * as SessionFailure from "./SessionFailure.ts"
 
 const supported = { chainName: "EFFECT_P2P_DEMO", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] } as const
 
-const ms = (millis: number) => `${millis.toFixed(2)} ms`
+const ms = Output.duration
 
 /** Bob's side: answers pings with pongs and chats with a chat. */
 const bob = (connection: Connection<ChatProtocol.Message>) =>
@@ -147,11 +148,12 @@ export const run = Effect.fn("demo")(function* (options: { readonly difficulty: 
 export const command = Command.make(
   "demo",
   {
-    difficulty: Flag.Finite("difficulty").pipe(
-      Flag.withDescription("proof-of-work difficulty of the two identities"),
-      Flag.withDefault(10)
+    difficulty: Flags.withDefault(
+      Flags.number("difficulty", 0, 256),
+      "proof-of-work difficulty of the two identities",
+      10
     ),
-    pings: Flag.Int("pings").pipe(Flag.withDescription("ping round trips to time"), Flag.withDefault(5))
+    pings: Flags.withDefault(Flags.integer("pings", 0, 10_000), "ping round trips to time", 5)
   },
   (options) => Effect.scoped(run(options))
 ).pipe(Command.withDescription("Two peers over loopback TCP: handshake, typed messages, round trips, stats"))

@@ -4,6 +4,8 @@
  *
  * @since 0.1.0
  */
+
+import * as Path from "node:path"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
@@ -13,12 +15,27 @@ import { Console, Effect, FileSystem, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as CliFailure from "./CliFailure.ts"
 import { defaults } from "./Defaults.ts"
+import * as Flags from "./Flags.ts"
 import * as Progress from "./Progress.ts"
 
-const fileArgument = Argument.String("file").pipe(
-  Argument.withDescription("the identity file"),
-  Argument.withDefault(defaults.identityFile)
-)
+const fileArgument = Flags.argumentWithDefault(Argument.String("file"), "the identity file", defaults.identityFile)
+
+/** Worker threads at most (as many as `ProofOfWorkPool` starts). */
+const maxWorkers = 256
+
+/**
+ * A path as the user meant it: relative to the directory the command was run from (the process's
+ * working directory, which `pnpm effect-p2p` keeps), made absolute so messages say which file.
+ *
+ * @example
+ * ```ts
+ * import { IdentityCommand } from "@effect-p2p/cli"
+ * IdentityCommand.absolute("identity.json") // "/home/me/identity.json" when run from /home/me
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const absolute = (path: string): string => Path.resolve(path)
 
 /** Up to this difficulty (about 130,000 attempts expected) the search runs on the main thread. */
 const smallDifficulty = 17
@@ -39,7 +56,43 @@ const validDifficulty = (difficulty: number) =>
  * @since 0.1.0
  */
 export const load = (path: string, options?: Identity.ReadOptions) =>
-  IdentityStore.read(path, options).pipe(CliFailure.orFail(CliFailure.ExitCode.input, `${path}: `))
+  Effect.suspend(() => {
+    const file = absolute(path)
+    return IdentityStore.read(file, options).pipe(CliFailure.orFail(CliFailure.ExitCode.input, `${file}: `))
+  })
+
+/**
+ * Fails unless `file` can be created: its directory exists, is a directory and is writable, and
+ * nothing is at `file` yet. Run before a proof-of-work search that may take minutes, not after it.
+ *
+ * @example
+ * ```ts
+ * import { IdentityCommand } from "@effect-p2p/cli"
+ * IdentityCommand.checkWritable("/tmp/identity.json")
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const checkWritable = Effect.fn("checkWritable")(function* (file: string) {
+  const fs = yield* FileSystem.FileSystem
+  const directory = Path.dirname(file)
+  if (yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false))) {
+    return yield* CliFailure.fail(`an identity file already exists at ${file}; refusing to overwrite it`)
+  }
+  const info = yield* fs.stat(directory).pipe(Effect.option)
+  if (Option.isNone(info)) return yield* CliFailure.fail(`cannot write ${file}: no directory ${directory}`)
+  if (info.value.type !== "Directory")
+    return yield* CliFailure.fail(`cannot write ${file}: ${directory} is not a directory`)
+  yield* fs.access(directory, { writable: true }).pipe(
+    Effect.mapError(
+      () =>
+        new CliFailure.CliFailure({
+          reason: `cannot write ${file}: ${directory} is not writable`,
+          exitCode: CliFailure.ExitCode.input
+        })
+    )
+  )
+})
 
 /**
  * Generates an identity on this machine, with the live progress line on a terminal.
@@ -74,27 +127,27 @@ export const generateIdentity = Effect.fn("generateIdentity")(function* (options
 const generate = Command.make(
   "generate",
   {
-    difficulty: Argument.Finite("difficulty").pipe(
-      Argument.withDescription("proof-of-work difficulty, 0 to 256 (Octez expects 26)"),
-      Argument.withDefault(defaults.expectedPow)
+    difficulty: Flags.argumentWithDefault(
+      Argument.Finite("difficulty"),
+      "proof-of-work difficulty, 0 to 256 (Octez expects 26)",
+      defaults.expectedPow
     ),
-    workers: Flag.Int("workers").pipe(
-      Flag.withDescription("worker threads searching for the stamp (default: one per core)"),
-      Flag.optional
+    workers: Flags.optional(
+      Flags.integer("workers", 1, maxWorkers),
+      `worker threads searching for the stamp, 1 to ${maxWorkers}`,
+      "one per core above difficulty 17, else none"
     ),
-    output: Flag.String("output").pipe(
-      Flag.withAlias("o"),
-      Flag.withDescription("where to write the identity"),
-      Flag.withDefault(defaults.identityFile)
+    output: Flags.withDefault(
+      Flag.String("output").pipe(Flag.withAlias("o")),
+      "where to write the identity",
+      defaults.identityFile
     )
   },
-  Effect.fn(function* ({ difficulty, output, workers }) {
+  Effect.fn(function* ({ difficulty, output: relative, workers }) {
     yield* validDifficulty(difficulty)
-    const fs = yield* FileSystem.FileSystem
+    const output = absolute(relative)
     // Refuse before a search that may take minutes, not after it.
-    if (yield* fs.exists(output).pipe(Effect.orElseSucceed(() => false))) {
-      return yield* CliFailure.fail(`an identity file already exists at ${output}; refusing to overwrite it`)
-    }
+    yield* checkWritable(output)
     yield* Console.error(`Generating a new identity... (level: ${difficulty.toFixed(2)})`)
     const identity = yield* generateIdentity({ difficulty, workers: Option.getOrUndefined(workers) })
     yield* IdentityStore.write(output, identity).pipe(CliFailure.orFail(CliFailure.ExitCode.input))
@@ -106,7 +159,9 @@ const checkOne = (file: string, difficulty: number) =>
   Effect.gen(function* () {
     const identity = yield* load(file)
     const met = ProofOfWork.difficultyMet(identity.publicKey, identity.powStamp)
-    yield* Identity.check(identity, difficulty).pipe(CliFailure.orFail(CliFailure.ExitCode.input, `${file}: `))
+    yield* Identity.check(identity, difficulty).pipe(
+      CliFailure.orFail(CliFailure.ExitCode.input, `${absolute(file)}: `)
+    )
     return `Peer_id: ${PeerId.toBase58(identity.peerId)}. Proof of work is higher than ${difficulty.toFixed(2)} (the stamp meets difficulty ${met}).`
   })
 
@@ -114,13 +169,10 @@ const check = Command.make(
   "check",
   {
     files: Argument.String("file").pipe(
-      Argument.withDescription("identity files (default ./identity.json)"),
+      Argument.withDescription(`identity files (default: ${defaults.identityFile})`),
       Argument.variadic()
     ),
-    difficulty: Flag.Finite("difficulty").pipe(
-      Flag.withDescription("difficulty the stamp must meet"),
-      Flag.withDefault(defaults.expectedPow)
-    )
+    difficulty: Flags.withDefault(Flag.Finite("difficulty"), "difficulty the stamp must meet", defaults.expectedPow)
   },
   Effect.fn(function* ({ difficulty, files }) {
     yield* validDifficulty(difficulty)
@@ -129,7 +181,7 @@ const check = Command.make(
     let failed = 0
     for (const file of files) {
       const result = yield* Effect.result(checkOne(file, difficulty))
-      if (result._tag === "Success") yield* Console.log(`${file}: ${result.success}`)
+      if (result._tag === "Success") yield* Console.log(`${absolute(file)}: ${result.success}`)
       else {
         failed++
         yield* Console.error(result.failure.reason)
@@ -143,7 +195,7 @@ const show = Command.make(
   "show",
   {
     file: fileArgument,
-    json: Flag.Boolean("json").pipe(Flag.withDescription("print the public fields as JSON"), Flag.withDefault(false))
+    json: Flags.withDefault(Flag.Boolean("json"), "print the public fields as JSON", false, "off")
   },
   Effect.fn(function* ({ file, json }) {
     const identity = yield* load(file)

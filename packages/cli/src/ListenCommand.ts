@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import type * as P2pMessage from "@effect-p2p/codec/P2pMessage"
+import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
+import * as Connection from "@effect-p2p/connection/Connection"
 import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Listener from "@effect-p2p/node/Listener"
@@ -12,14 +13,46 @@ import * as Tcp from "@effect-p2p/node/Tcp"
 import type * as TcpSession from "@effect-p2p/node/TcpSession"
 import * as WebSocket from "@effect-p2p/node/WebSocket"
 import type * as Metadata from "@effect-p2p/session/Metadata"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as CliFailure from "./CliFailure.ts"
 import { defaults } from "./Defaults.ts"
+import * as Flags from "./Flags.ts"
+import * as Host from "./Host.ts"
 import * as Output from "./Output.ts"
 import * as SessionFlags from "./SessionFlags.ts"
+import * as Signals from "./Signals.ts"
+import * as Stopping from "./Stopping.ts"
 
-const portSchema = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
+/**
+ * Defaults of the listener's own flags.
+ *
+ * @example
+ * ```ts
+ * import { ListenCommand } from "@effect-p2p/cli"
+ * ListenCommand.listenDefaults.maxMessageSize // 4194304
+ * ```
+ * @category constants
+ * @since 0.1.0
+ */
+export const listenDefaults = {
+  /** Octez's default P2P port. */
+  port: 9732,
+  /**
+   * Largest message a peer may send: 4 MiB, a fifth of what one connection may hold, so that a
+   * message in reassembly plus one queued each way stay within the per-connection bound.
+   */
+  maxMessageSize: 4 * 1024 * 1024,
+  backlog: Listener.defaultBacklog,
+  /** Seconds from SIGINT or SIGTERM to the exit; what is not flushed by then is dropped. */
+  stopTimeout: Signals.defaultStopMillis / 1000
+} as const
+
+/** The smallest P2p envelope: a 4-byte length and a 2-byte tag. */
+const smallestEnvelope = 6
+
+/** Time kept at the end of a stop for closing without flushing and logging each close. */
+const settleMillis = 500
 
 /**
  * Text and JSON lines for the listener's lifecycle events.
@@ -63,20 +96,26 @@ export const reportEvent =
     }
   }
 
+/** Logs every message (its first 64 bytes at most) and, with `echo`, writes it back. */
 const serve =
-  (print: ReturnType<typeof Output.make>, echo: boolean) =>
+  (print: ReturnType<typeof Output.make>, echo: boolean, stopping: Stopping.Stopping) =>
   (peer: TcpSession.Peer<Metadata.OctezMetadata, P2pMessage.Envelope>) => {
     const peerId = PeerId.toBase58(peer.info.peerId)
     const one = Effect.gen(function* () {
       const [size, message] = yield* peer.connection.read
+      const body = Output.hexPrefix(message.body)
+      const truncated = message.body.length > Output.hexPrefixBytes
       yield* print(
-        { event: "message", peer_id: peerId, size, tag: message.tag, body: Output.hex(message.body) },
-        `${peerId} sent tag 0x${message.tag.toString(16).padStart(4, "0")}, ${size} bytes: ${Output.hex(message.body)}`
+        { event: "message", peer_id: peerId, size, tag: message.tag, body, truncated },
+        `${peerId} sent tag 0x${message.tag.toString(16).padStart(4, "0")}, ${size} bytes: ${body}`
       )
       if (echo) yield* peer.connection.write(message)
     })
     // The peer closing is the normal end; any other read error (garbled data) closes with its reason.
-    return Effect.forever(one).pipe(Effect.catchTag("ConnectionClosed", () => Effect.void))
+    return stopping.serve(
+      peer.connection,
+      Effect.forever(one).pipe(Effect.catchTag("ConnectionClosed", () => Effect.void))
+    )
   }
 
 /**
@@ -94,65 +133,106 @@ export const command = Command.make(
   "listen",
   {
     ...SessionFlags.flags,
-    port: Flag.Int("port").pipe(
-      Flag.withSchema(portSchema),
-      Flag.withDescription("TCP port (0 picks a free one; the bound port is printed)")
+    port: Flags.withDefault(
+      Flags.integer("port", 0, 65535),
+      "TCP port (0 picks a free one; the bound port is printed)",
+      listenDefaults.port
     ),
-    host: Flag.String("host").pipe(Flag.withDescription("address to bind (default: all)"), Flag.optional),
-    wsPort: Flag.Int("ws-port").pipe(
-      Flag.withSchema(portSchema),
-      Flag.withDescription("also accept WebSocket peers (browsers) on this port, beside TCP"),
-      Flag.optional
+    host: Flags.optional(Flag.String("host"), "address to bind", "every interface"),
+    wsPort: Flags.optional(
+      Flags.integer("ws-port", 0, 65535),
+      "also accept WebSocket peers (browsers) on this port, beside TCP",
+      "TCP only"
     ),
-    echo: Flag.Boolean("echo").pipe(Flag.withDescription("write every message back"), Flag.withDefault(false)),
-    maxConnections: Flag.Int("max-connections").pipe(
-      Flag.withDescription("connections in any state, handshakes included"),
-      Flag.withDefault(defaults.maxConnections)
+    echo: Flags.withDefault(Flag.Boolean("echo"), "write every message back", false, "off"),
+    maxConnections: Flags.withDefault(
+      Flags.integer("max-connections", 1),
+      "connections in any state, handshakes included",
+      defaults.maxConnections
     ),
-    maxDownloadSpeed: Flag.Int("max-download-speed").pipe(
-      Flag.withDescription("global download limit in KiB/s, shared fairly by all peers (as Octez's flag)"),
-      Flag.optional
+    maxMessageSize: Flags.withDefault(
+      Flags.integer("max-message-size", smallestEnvelope, P2pMessage.maxSize),
+      "largest message a peer may send, in bytes (length prefix, tag and body); a larger one closes its connection",
+      listenDefaults.maxMessageSize,
+      `${listenDefaults.maxMessageSize} = 4 MiB`
     ),
-    maxUploadSpeed: Flag.Int("max-upload-speed").pipe(
-      Flag.withDescription("global upload limit in KiB/s, shared fairly by all peers (as Octez's flag)"),
-      Flag.optional
+    backlog: Flags.withDefault(
+      Flags.integer("backlog", 1, 65535),
+      "connections the kernel queues before they are accepted (capped by net.core.somaxconn)",
+      listenDefaults.backlog
+    ),
+    maxDownloadSpeed: Flags.optional(
+      Flags.integer("max-download-speed", 1),
+      "global download limit in KiB/s, shared fairly by all peers (as Octez's flag)",
+      "unlimited"
+    ),
+    maxUploadSpeed: Flags.optional(
+      Flags.integer("max-upload-speed", 1),
+      "global upload limit in KiB/s, shared fairly by all peers (as Octez's flag)",
+      "unlimited"
+    ),
+    stopTimeout: Flags.withDefault(
+      Flags.number("stop-timeout", 0.5, 3600),
+      "seconds from SIGINT or SIGTERM to the exit; what peers have not read by then is dropped",
+      listenDefaults.stopTimeout
     )
   },
   Effect.fn(function* (input) {
+    const host = Option.getOrUndefined(input.host)
+    if (host !== undefined) {
+      yield* Effect.fromResult(Host.validate(host)).pipe(
+        Effect.mapError(
+          (reason) => new CliFailure.CliFailure({ reason: `--host: ${reason}`, exitCode: CliFailure.ExitCode.input })
+        )
+      )
+    }
     const session = yield* SessionFlags.sessionOptions(input)
-    if (input.maxConnections < 1) return yield* CliFailure.fail("--max-connections must be at least 1")
-    const kibPerSecond = (name: string, value: Option.Option<number>) =>
-      Option.isSome(value) && value.value < 1
-        ? CliFailure.fail(`--${name} must be at least 1 (KiB/s)`)
-        : Effect.succeed(Option.map(value, (kib) => kib * 1024))
-    const download = yield* kibPerSecond("max-download-speed", input.maxDownloadSpeed)
-    const upload = yield* kibPerSecond("max-upload-speed", input.maxUploadSpeed)
+    const stopMillis = input.stopTimeout * 1000
+    yield* Signals.setStopMillis(stopMillis)
     const print = Output.make(input.json)
+    const stopping = yield* Stopping.make
+    const onEvent = reportEvent(print)
     const options = {
       ...session,
+      connection: { maxMessageSize: input.maxMessageSize },
       port: input.port,
-      host: Option.getOrUndefined(input.host),
+      host,
+      backlog: input.backlog,
       maxConnections: input.maxConnections,
-      onEvent: reportEvent(print)
+      onEvent: (event: Listener.Event) =>
+        Effect.andThen(
+          onEvent(event),
+          event._tag === "Accepted" ? stopping.accepted : event._tag === "Closed" ? stopping.closed : Effect.void
+        )
     }
     // One scheduler for both transports, so the bandwidth limits are shared by every peer.
+    const kib = (value: Option.Option<number>) => Option.map(value, (k) => k * 1024)
     const scheduler = yield* IoScheduler.make({
-      ...(Option.isSome(download) ? { maxDownloadSpeed: download.value } : {}),
-      ...(Option.isSome(upload) ? { maxUploadSpeed: upload.value } : {})
+      ...Option.match(kib(input.maxDownloadSpeed), { onNone: () => ({}), onSome: (b) => ({ maxDownloadSpeed: b }) }),
+      ...Option.match(kib(input.maxUploadSpeed), { onNone: () => ({}), onSome: (b) => ({ maxUploadSpeed: b }) })
     })
-    const listener = yield* Listener.make(options, serve(print, input.echo)).pipe(
+    const handler = serve(print, input.echo, stopping)
+    const listener = yield* Listener.make(options, handler).pipe(
       Effect.provideService(IoScheduler.IoScheduler, scheduler),
       CliFailure.orFail(CliFailure.ExitCode.network)
     )
     const peerId = PeerId.toBase58(session.identity.peerId)
-    const { host, port } = listener.address
+    const address = listener.address
     yield* print(
-      { event: "listening", host, port, peer_id: peerId, chain_name: input.chainName, expected_pow: input.expectedPow },
-      `listening on ${Tcp.formatEndpoint(listener.address)} as ${peerId} (chain ${input.chainName}, expected proof of work ${input.expectedPow})`
+      {
+        event: "listening",
+        host: address.host,
+        port: address.port,
+        pid: process.pid,
+        peer_id: peerId,
+        chain_name: input.chainName,
+        expected_pow: input.expectedPow
+      },
+      `listening on ${Tcp.formatEndpoint(address)} as ${peerId} (chain ${input.chainName}, expected proof of work ${input.expectedPow}; pid ${process.pid})`
     )
     if (Option.isSome(input.wsPort)) {
-      const ws = yield* WebSocket.listen({ port: input.wsPort.value, host: options.host }).pipe(
-        Effect.flatMap((server) => Listener.fromServer(server, options, serve(print, input.echo))),
+      const ws = yield* WebSocket.listen({ port: input.wsPort.value, host, backlog: input.backlog }).pipe(
+        Effect.flatMap((server) => Listener.fromServer(server, options, handler)),
         Effect.provideService(IoScheduler.IoScheduler, scheduler),
         CliFailure.orFail(CliFailure.ExitCode.network)
       )
@@ -161,6 +241,54 @@ export const command = Command.make(
         `listening for WebSocket peers on ws://${Tcp.formatEndpoint(ws.address)}/ as ${peerId}`
       )
     }
+    const limits = memoryLimits(input.maxConnections)
+    yield* print(
+      {
+        event: "limits",
+        perConnectionBytes: limits.perConnectionBytes,
+        totalBytes: limits.totalBytes,
+        maxMessageSize: input.maxMessageSize,
+        maxConnections: input.maxConnections,
+        backlog: input.backlog
+      },
+      `limits: at most ${Output.bytes(limits.perConnectionBytes)} held per connection and ${Output.bytes(limits.totalBytes)} in all; messages up to ${Output.bytes(input.maxMessageSize)}; ${input.maxConnections} connections; backlog ${input.backlog}`
+    )
+    // Added last, so it runs first when the scope closes: while the listeners still serve.
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function* () {
+        const signal = yield* Signals.current
+        const why = Option.match(signal, { onNone: () => "listener stopped", onSome: (s) => `stopped by ${s}` })
+        const flushMillis = Math.max(0, stopMillis - settleMillis)
+        const result = yield* stopping.stop({
+          reason: why,
+          droppedReason: `${why}; what the peer had not read within ${Output.duration(flushMillis)} was dropped`,
+          flushMillis,
+          settleMillis
+        })
+        yield* print(
+          { event: "stopped", reason: why, connections: result.open, dropped: result.dropped },
+          result.dropped === 0
+            ? `${why}: ${result.open} connections closed`
+            : `${why}: ${result.open} connections closed; ${result.dropped} of them had not read everything within ${Output.duration(flushMillis)}, and the rest was dropped`
+        )
+      })
+    )
     return yield* Effect.never
   }, Effect.scoped)
-).pipe(Command.withDescription("Accept peers and log sessions and messages (Ctrl-C to stop)"))
+).pipe(Command.withDescription("Accept peers and log sessions and messages (SIGINT or SIGTERM to stop)"))
+
+/**
+ * What the listener may hold in memory at most: per connection (its two queues) and in all.
+ *
+ * @example
+ * ```ts
+ * import { ListenCommand } from "@effect-p2p/cli"
+ * ListenCommand.memoryLimits(1000).perConnectionBytes // 16777216
+ * ```
+ * @category constructors
+ * @since 0.1.0
+ */
+export const memoryLimits = (maxConnections: number) => {
+  const perConnectionBytes = 2 * Connection.defaultQueueSize
+  return { perConnectionBytes, totalBytes: perConnectionBytes * maxConnections }
+}

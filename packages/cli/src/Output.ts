@@ -82,6 +82,79 @@ export const stat = (s: Stat): string =>
   `sent ${s.totalSent} B, received ${s.totalRecv} B, inflow ${s.currentInflow} B/s, outflow ${s.currentOutflow} B/s`
 
 /**
+ * A duration as people write it: `230 µs`, `4.9 ms`, `49 ms`, `1.2 s`, `42 s`, `3 min 20 s`,
+ * `2 h 5 min` (two or three significant figures below a minute, whole units above).
+ *
+ * @example
+ * ```ts
+ * import { Output } from "@effect-p2p/cli"
+ * Output.duration(1234) // "1.2 s"
+ * ```
+ * @category encoding
+ * @since 0.1.0
+ */
+export const duration = (millis: number): string => {
+  if (!Number.isFinite(millis) || millis < 0) return "unknown"
+  const oneDecimal = (value: number) => String(Number(value.toFixed(1)))
+  if (Math.round(millis * 1000) < 1000) return `${Math.round(millis * 1000)} µs`
+  if (Number(millis.toFixed(1)) < 10) return `${oneDecimal(millis)} ms`
+  if (Math.round(millis) < 1000) return `${Math.round(millis)} ms`
+  const seconds = millis / 1000
+  if (Number(seconds.toFixed(1)) < 10) return `${oneDecimal(seconds)} s`
+  const whole = Math.round(seconds)
+  if (whole < 60) return `${whole} s`
+  if (whole < 3600) return whole % 60 === 0 ? `${whole / 60} min` : `${Math.floor(whole / 60)} min ${whole % 60} s`
+  const minutes = Math.round(seconds / 60)
+  return minutes % 60 === 0 ? `${minutes / 60} h` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+}
+
+/**
+ * How many bytes of a message body a log line shows at most.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const hexPrefixBytes = 64
+
+/**
+ * A byte count as people write it: `100 B`, `1.5 KiB`, `4 MiB`, `512 MiB`, `2 GiB` (binary units,
+ * at most one decimal).
+ *
+ * @example
+ * ```ts
+ * import { Output } from "@effect-p2p/cli"
+ * Output.bytes(20 * 1024 * 1024) // "20 MiB"
+ * ```
+ * @category encoding
+ * @since 0.1.0
+ */
+export const bytes = (count: number): string => {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"]
+  let value = count
+  let unit = 0
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${unit === 0 ? value : Number(value.toFixed(1))} ${units[unit]}`
+}
+
+/**
+ * The first bytes of a message body as hex, at most `limit` of them (64 by default), so a log line
+ * stays short whatever the peer sends; `…` marks a cut.
+ *
+ * @example
+ * ```ts
+ * import { Output } from "@effect-p2p/cli"
+ * Output.hexPrefix(new Uint8Array(100), 2) // "0000…"
+ * ```
+ * @category encoding
+ * @since 0.1.0
+ */
+export const hexPrefix = (bytes: Uint8Array, limit = hexPrefixBytes): string =>
+  bytes.length <= limit ? hex(bytes) : `${hex(bytes.subarray(0, limit))}…`
+
+/**
  * Lower-case hex.
  *
  * @example

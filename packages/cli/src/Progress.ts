@@ -5,9 +5,11 @@
  * @since 0.1.0
  */
 import { Clock, Effect } from "effect"
+import * as Output from "./Output.ts"
 
 /**
- * Formats a duration in seconds as `850 ms`, `42 s`, `3 min 20 s` or `2 h 5 min`.
+ * Formats a duration in seconds as `850 ms`, `1.2 s`, `42 s`, `3 min 20 s` or `2 h 5 min`
+ * (`Output.duration`; `unknown` when infinite).
  *
  * @example
  * ```ts
@@ -17,13 +19,7 @@ import { Clock, Effect } from "effect"
  * @category encoding
  * @since 0.1.0
  */
-export const formatSeconds = (seconds: number): string => {
-  if (!Number.isFinite(seconds)) return "unknown"
-  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`
-  if (seconds < 60) return `${Math.round(seconds)} s`
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`
-}
+export const formatSeconds = (seconds: number): string => Output.duration(seconds * 1000)
 
 /**
  * Formats a rate as `950 H/s`, `312.4 kH/s` or `1.21 MH/s`.

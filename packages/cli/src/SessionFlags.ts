@@ -13,6 +13,7 @@ import { Effect } from "effect"
 import { Flag } from "effect/cli"
 import * as CliFailure from "./CliFailure.ts"
 import { defaults } from "./Defaults.ts"
+import * as Flags from "./Flags.ts"
 import * as IdentityCommand from "./IdentityCommand.ts"
 
 /**
@@ -27,19 +28,18 @@ import * as IdentityCommand from "./IdentityCommand.ts"
  * @since 0.1.0
  */
 export const flags = {
-  identity: Flag.String("identity").pipe(
-    Flag.withDescription("identity file (see `identity generate`)"),
-    Flag.withDefault(defaults.identityFile)
+  identity: Flags.withDefault(
+    Flag.String("identity"),
+    "identity file (see `identity generate`)",
+    defaults.identityFile
   ),
-  expectedPow: Flag.Finite("expected-pow").pipe(
-    Flag.withDescription("difficulty every peer's stamp must meet"),
-    Flag.withDefault(defaults.expectedPow)
+  expectedPow: Flags.withDefault(
+    Flag.Finite("expected-pow"),
+    "difficulty every peer's stamp must meet",
+    defaults.expectedPow
   ),
-  chainName: Flag.String("chain-name").pipe(
-    Flag.withDescription("chain name to announce and require"),
-    Flag.withDefault(defaults.chainName)
-  ),
-  json: Flag.Boolean("json").pipe(Flag.withDescription("print events as JSON lines"), Flag.withDefault(false))
+  chainName: Flags.withDefault(Flag.String("chain-name"), "chain name to announce and require", defaults.chainName),
+  json: Flags.withDefault(Flag.Boolean("json"), "print events as JSON lines on standard output", false, "off")
 } as const
 
 /**

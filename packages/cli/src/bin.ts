@@ -4,12 +4,7 @@
  *
  * @since 0.1.0
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { main } from "./Cli.ts"
+import * as Signals from "./Signals.ts"
 
-// `pnpm effect-p2p ...` runs this package's script inside packages/cli; relative paths such as
-// `--output identity.json` must mean the directory the user typed the command in.
-const invokedFrom = process.env.INIT_CWD
-if (invokedFrom !== undefined && process.env.npm_package_name === "@effect-p2p/cli") process.chdir(invokedFrom)
-
-NodeRuntime.runMain(main)
+Signals.runMain(main)
