@@ -1,24 +1,27 @@
 /**
  * The `CryptoBackend` service: the few primitives the protocol needs (X25519, NaCl's
  * `crypto_box_beforenm`, XSalsa20-Poly1305 seal/open, BLAKE2b of any output length, random bytes),
- * behind one synchronous interface so a connection can call it per chunk. The default
- * implementation, {@link noble}, is pure JavaScript (`@noble/hashes` for BLAKE2b, and an X25519 and an
- * XSalsa20-Poly1305 of our own in plain numbers: 2–3× faster than `@noble/curves`' bigint ladder, and
- * without `@noble/ciphers`' per-call set-up) and runs in browsers;
- * `@effect-p2p/node` provides a native one.
+ * behind one synchronous interface so a connection can call it per chunk. Every implementation
+ * comes from an audited library: the default, {@link noble}, is pure JavaScript built only from
+ * `@noble/curves` (X25519), `@noble/ciphers` (XSalsa20-Poly1305 and HSalsa20) and `@noble/hashes`
+ * (BLAKE2b) and runs in browsers; `WasmCrypto` is libsodium compiled to WebAssembly, and
+ * `@effect-p2p/node` provides a native one (libsodium through `sodium-native`).
  *
  * Low-order peer keys: X25519 with a low-order point gives the all-zero shared secret, which would
  * make the channel key predictable; `x25519` and `precompute` return `undefined` for such keys and
- * `Box.precompute` turns that into `InvalidPublicKey` (libsodium's `crypto_scalarmult` refuses them
- * the same way).
+ * `Box.precompute` turns that into `InvalidPublicKey` (libsodium's `crypto_scalarmult` and
+ * `@noble/curves` both refuse them).
+ *
+ * Secret hygiene: no module-level buffer keeps key material, subkeys, keystream or plaintext after
+ * a call returns (the noble backend's reused open buffer is wiped before each call returns).
  *
  * @since 0.1.0
  */
+import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js"
+import { x25519 } from "@noble/curves/ed25519.js"
 import { blake2b } from "@noble/hashes/blake2.js"
 import { Context, Layer } from "effect"
-import * as SecretBox from "./internal/secretbox.ts"
-import * as X25519 from "./internal/x25519.ts"
-
+import { webRandomBytes } from "./internal/bytes.ts"
 /**
  * The operations of a backend. All are synchronous and none throws on well-sized input: failures
  * are `undefined` results.
@@ -128,9 +131,20 @@ export const openInPlace = (
   return true
 }
 
+// "expand 32-byte k" as the little-endian words HSalsa20 starts from.
+const sigma = new Uint8Array([..."expand 32-byte k"].map((c) => c.charCodeAt(0)))
+
+/** The bytes of `a` as 32-bit words in host order, the form `@noble/ciphers`' `hsalsa` reads. */
+const words = (a: Uint8Array, n: number): Uint32Array => {
+  const w = new Uint32Array(n)
+  new Uint8Array(w.buffer).set(a.subarray(0, 4 * n))
+  return w
+}
+
 /**
  * HSalsa20 with NaCl's `crypto_box_beforenm` parameters (16 zero input bytes, "expand 32-byte k"),
- * pure JS: the second half of `precompute`, for backends whose library lacks it.
+ * from `@noble/ciphers`: the second half of `precompute`, for backends whose library lacks
+ * `crypto_box_beforenm` (sodium-native exposes neither it nor `crypto_core_hsalsa20`).
  *
  * @example
  * ```ts
@@ -142,51 +156,86 @@ export const openInPlace = (
  * @category constructors
  * @since 0.1.0
  */
-export const hsalsa20: (sharedSecret: Uint8Array) => Uint8Array = SecretBox.hsalsa20
-
-const isAllZero = (a: Uint8Array): boolean => {
-  let acc = 0
-  for (let i = 0; i < a.length; i++) acc |= a[i]!
-  return acc === 0
+export const hsalsa20 = (sharedSecret: Uint8Array): Uint8Array => {
+  if (sharedSecret.length !== 32) throw new RangeError(`HSalsa20 takes a 32-byte key, got ${sharedSecret.length}`)
+  const key = words(sharedSecret, 8)
+  const out = new Uint32Array(8)
+  hsalsa(words(sigma, 4), key, new Uint32Array(4), out)
+  key.fill(0)
+  return new Uint8Array(out.buffer)
 }
 
 const nobleX25519 = (secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array | undefined => {
   if (secretKey.length !== 32 || publicKey.length !== 32) return undefined
-  const shared = X25519.scalarMult(secretKey, publicKey)
-  return isAllZero(shared) ? undefined : shared
+  try {
+    // @noble/curves refuses the low-order points (whose result is all zero) before its ladder.
+    return x25519.getSharedSecret(secretKey, publicKey)
+  } catch {
+    return undefined
+  }
 }
 
 const noblePublicKeyOf = (secretKey: Uint8Array): Uint8Array => {
   if (secretKey.length !== 32) throw new RangeError(`an X25519 secret key has 32 bytes, got ${secretKey.length}`)
-  return X25519.publicKeyOf(secretKey)
+  return x25519.getPublicKey(secretKey)
 }
 
-const nobleSeal = (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array => {
-  const box = new Uint8Array(tagLength + plaintext.length)
-  box.set(plaintext, tagLength)
-  SecretBox.sealInPlace(key, nonce, box)
-  return box
+const noblePrecompute = (secretKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array | undefined => {
+  const shared = nobleX25519(secretKey, peerPublicKey)
+  if (shared === undefined) return undefined
+  const key = hsalsa20(shared)
+  shared.fill(0)
+  return key
+}
+
+// @noble/ciphers' xsalsa20poly1305 writes into a caller-provided output of input + 32 bytes:
+// seal leaves `tag || ciphertext` at output[16..], open leaves the plaintext at output[48..]. A
+// chunk has only 16 spare bytes in front, so in place means through one reused output (up to a
+// full chunk; larger boxes get their own) and a copy back. After a seal it holds only the
+// ciphertext and tag; after an open it held plaintext, so it is wiped before returning.
+const maxReused = 65536 + 48
+let reused = new Uint8Array(0)
+const outputOf = (length: number): Uint8Array => {
+  if (length > maxReused) return new Uint8Array(length)
+  if (reused.length < length) reused = new Uint8Array(maxReused)
+  return reused.subarray(0, length)
+}
+
+const nobleSeal = (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array =>
+  xsalsa20poly1305(key, nonce).encrypt(plaintext)
+
+const nobleSealInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): void => {
+  if (buffer.length < tagLength) throw new RangeError(`a box has at least ${tagLength} bytes, got ${buffer.length}`)
+  const output = outputOf(buffer.length + 16)
+  buffer.set(xsalsa20poly1305(key, nonce).encrypt(buffer.subarray(tagLength), output))
 }
 
 const nobleOpen = (key: Uint8Array, nonce: Uint8Array, boxed: Uint8Array): Uint8Array | undefined => {
   if (boxed.length < tagLength) return undefined
-  const copy = boxed.slice()
-  return SecretBox.openInPlace(key, nonce, copy) ? copy.subarray(tagLength) : undefined
+  try {
+    return xsalsa20poly1305(key, nonce).decrypt(boxed)
+  } catch {
+    return undefined // a wrong tag (or a key or nonce of the wrong length)
+  }
 }
 
-const maxRandomChunk = 65536 // getRandomValues refuses more per call
-
-const webRandomBytes = (n: number): Uint8Array => {
-  const out = new Uint8Array(n)
-  for (let i = 0; i < n; i += maxRandomChunk) {
-    globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + maxRandomChunk)))
+const nobleOpenInPlace = (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array): boolean => {
+  if (buffer.length < tagLength) return false
+  const output = outputOf(buffer.length + 32)
+  try {
+    buffer.set(xsalsa20poly1305(key, nonce).decrypt(buffer, output), tagLength)
+    return true
+  } catch {
+    return false // @noble/ciphers has already wiped the output
+  } finally {
+    output.fill(0, 48)
   }
-  return out
 }
 
 /**
- * The pure-JavaScript backend (`@noble/hashes`, an X25519 and an XSalsa20-Poly1305 of our own, WebCrypto's
- * `getRandomValues`). Works in Node and browsers.
+ * The pure-JavaScript backend, built only from audited libraries: `@noble/curves` (X25519),
+ * `@noble/ciphers` (XSalsa20-Poly1305, HSalsa20), `@noble/hashes` (BLAKE2b) and WebCrypto's
+ * `getRandomValues`. Works in Node and browsers.
  *
  * @example
  * ```ts
@@ -200,14 +249,11 @@ export const noble: CryptoBackendShape = {
   name: "noble",
   x25519: nobleX25519,
   publicKeyOf: noblePublicKeyOf,
-  precompute: (secretKey, peerPublicKey) => {
-    const shared = nobleX25519(secretKey, peerPublicKey)
-    return shared === undefined ? undefined : SecretBox.hsalsa20(shared)
-  },
+  precompute: noblePrecompute,
   seal: nobleSeal,
-  sealInPlace: SecretBox.sealInPlace,
+  sealInPlace: nobleSealInPlace,
   open: nobleOpen,
-  openInPlace: SecretBox.openInPlace,
+  openInPlace: nobleOpenInPlace,
   blake2b: (data, outputLength) => blake2b(data, { dkLen: outputLength }),
   randomBytes: webRandomBytes
 }

@@ -189,6 +189,27 @@ export class InvalidIdentityFile extends Schema.TaggedError<InvalidIdentityFile>
 }
 
 /**
+ * The WebAssembly crypto backend could not start: `libsodium-wrappers` failed to load or to
+ * instantiate its module (no WebAssembly, no `globalThis.crypto.getRandomValues`, or a build without
+ * the functions the backend needs).
+ *
+ * @example
+ * ```ts
+ * import { CryptoError } from "@effect-p2p/crypto"
+ * new CryptoError.WasmUnavailable({ reason: "WebAssembly is not defined" }).message
+ * ```
+ * @category errors
+ * @since 0.1.0
+ */
+export class WasmUnavailable extends Schema.TaggedError<WasmUnavailable>()("WasmUnavailable", {
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `the WebAssembly crypto backend (libsodium-wrappers) failed to start: ${this.reason}`
+  }
+}
+
+/**
  * Every failure of this package.
  *
  * @category errors
@@ -204,6 +225,7 @@ export type CryptoError =
   | InsufficientProofOfWork
   | InvalidDifficulty
   | InvalidIdentityFile
+  | WasmUnavailable
 
 /**
  * The failures of reading an identity file.
@@ -228,7 +250,8 @@ const tags: ReadonlySet<string> = new Set([
   "KeysMismatch",
   "InsufficientProofOfWork",
   "InvalidDifficulty",
-  "InvalidIdentityFile"
+  "InvalidIdentityFile",
+  "WasmUnavailable"
 ])
 
 /**

@@ -23,3 +23,5 @@ export * as PeerId from "./PeerId.ts"
 export * as PowHash from "./PowHash.ts"
 /** @since 0.1.0 */
 export * as ProofOfWork from "./ProofOfWork.ts"
+/** @since 0.1.0 */
+export * as WasmCrypto from "./WasmCrypto.ts"

@@ -1,7 +1,8 @@
 /**
- * The vector suite every `CryptoBackend` must pass, written once and called with each backend's
- * layer (noble here, native from packages/node/test). Besides the shared vectors it cross-checks
- * the backend against noble on random inputs.
+ * The suite every `CryptoBackend` must pass, written once and called with each backend's layer
+ * (noble and WebAssembly here, native from packages/node/test) and an oracle that is not the backend
+ * itself (see oracles.ts): the Tezos vectors, RFC 7748, Wycheproof's 518 X25519 cases and NaCl's
+ * classic box and secretbox vectors, then properties on random inputs checked against the oracle.
  */
 
 import { readdirSync, readFileSync } from "node:fs"
@@ -9,7 +10,8 @@ import { expect, layer } from "@effect/vitest"
 import { Box, CryptoBackend, Identity, Keys, Nonce, PeerId, ProofOfWork } from "@effect-p2p/crypto"
 import { Effect, type Layer, Result } from "effect"
 import * as fc from "fast-check"
-import { hex, p2pVectors, toHex, vectorPath } from "../../../test/support/vectors.ts"
+import { hex, p2pVectors, readJsonVector, toHex, vectorPath } from "../../../test/support/vectors.ts"
+import type { Oracle } from "./oracles.ts"
 
 interface IdentityVector {
   readonly id: string
@@ -42,15 +44,165 @@ const vectors = p2pVectors() as {
   }
 }
 
+interface WycheproofX25519 {
+  readonly numberOfTests: number
+  readonly testGroups: ReadonlyArray<{
+    readonly curve: string
+    readonly tests: ReadonlyArray<{
+      readonly tcId: number
+      readonly comment: string
+      readonly flags: ReadonlyArray<string>
+      readonly public: string
+      readonly private: string
+      readonly shared: string
+      readonly result: "valid" | "acceptable" | "invalid"
+    }>
+  }>
+}
+const wycheproof = readJsonVector<WycheproofX25519>("wycheproof", "x25519_test.json")
+
+/** NaCl's classic vectors in their zero-padded form: `m` has 32 leading zero bytes, `c_from_16` is `tag || ciphertext`. */
+const nacl = readJsonVector<{
+  secretbox: { key: string; nonce: string; m: string; c_from_16: string }
+  box: {
+    alice_secret_key: string
+    bob_public_key: string
+    small_order_public_key: string
+    nonce: string
+    m: string
+    c_from_16: string
+  }
+}>("nacl-classic.json")
+
+/** Low-order u-coordinates (and non-canonical encodings of them): X25519 with any gives all zeros. */
+const lowOrderPoints = [
+  "00".repeat(32),
+  `01${"00".repeat(31)}`,
+  "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+  "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"
+]
+
+const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n })
+/** Lengths around every Poly1305 block and Salsa20 block boundary, and longer ones. */
+const textLength = fc.oneof(
+  fc.constantFrom(0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 95, 96, 97, 127, 128, 129),
+  fc.integer({ min: 0, max: 3000 })
+)
+const hexOrNone = (b: Uint8Array | undefined) => (b === undefined ? "refused" : toHex(b))
+/** Never gives a plaintext: returns `undefined`, `false`, or throws. */
+const refuses = (f: () => unknown): boolean => {
+  try {
+    const r = f()
+    return r === undefined || r === false
+  } catch {
+    return true
+  }
+}
+
 const pk = (s: string) => hex(s) as Keys.PublicKey
 const sk = (s: string) => hex(s) as Keys.SecretKey
 const ck = (s: string) => hex(s) as Keys.ChannelKey
 const nonce = (s: string) => hex(s) as Nonce.Nonce
 const stamp = (s: string) => hex(s) as Keys.PowStamp
 
-/** Runs the whole suite against one backend layer. */
-export const backendSuite = <E>(name: string, backendLayer: Layer.Layer<CryptoBackend.CryptoBackend, E>): void => {
+/** Runs the whole suite against one backend layer, checked against `oracle`, which must be another implementation. */
+export const backendSuite = <E>(
+  name: string,
+  backendLayer: Layer.Layer<CryptoBackend.CryptoBackend, E>,
+  oracle: Effect.Effect<Oracle>
+): void => {
   layer(backendLayer)(`CryptoBackend ${name}: vectors`, (it) => {
+    it.effect("the oracle is another implementation", () =>
+      Effect.gen(function* () {
+        const b = yield* CryptoBackend.CryptoBackend
+        const o = yield* oracle
+        for (const op of ["x25519", "publicKeyOf", "precompute", "seal", "open", "blake2b"] as const)
+          expect(o[op], op).not.toBe(b[op])
+      })
+    )
+
+    it.effect(
+      "RFC 7748: the scalar multiplication vectors (5.2), 1 and 1,000 iterations, the Diffie-Hellman example (6.1)",
+      () =>
+        CryptoBackend.CryptoBackend.useSync((b) => {
+          const x = (k: string, u: string) => hexOrNone(b.x25519(hex(k), hex(u)))
+          expect(
+            x(
+              "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+              "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c"
+            )
+          ).toBe("c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552")
+          // A u-coordinate with its top bit set, which X25519 masks.
+          expect(
+            x(
+              "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+              "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493"
+            )
+          ).toBe("95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957")
+          let k = hex(`09${"00".repeat(31)}`)
+          let u = k
+          for (let i = 1; i <= 1000; i++) {
+            const next = b.x25519(k, u)!
+            u = k
+            k = next
+            if (i === 1) expect(toHex(k)).toBe("422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079")
+          }
+          expect(toHex(k)).toBe("684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51")
+          const alice = hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
+          const bob = hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")
+          expect(toHex(b.publicKeyOf(alice))).toBe("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
+          expect(toHex(b.publicKeyOf(bob))).toBe("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")
+          const shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
+          expect(hexOrNone(b.x25519(alice, b.publicKeyOf(bob)))).toBe(shared)
+          expect(hexOrNone(b.x25519(bob, b.publicKeyOf(alice)))).toBe(shared)
+        })
+    )
+
+    it.effect("Wycheproof X25519: every case gives its shared secret, and every all-zero one is refused", () =>
+      Effect.gen(function* () {
+        const b = yield* CryptoBackend.CryptoBackend
+        const cases = wycheproof.testGroups.flatMap((g) => g.tests.map((t) => ({ ...t, curve: g.curve })))
+        expect(cases.length).toBe(518)
+        expect(wycheproof.numberOfTests).toBe(518)
+        let zero = 0
+        for (const t of cases) {
+          const what = `tcId ${t.tcId} (${t.comment}; ${t.flags.join(", ")})`
+          expect(t.curve, what).toBe("curve25519")
+          expect(["valid", "acceptable"], what).toContain(t.result)
+          if (t.shared === "00".repeat(32)) {
+            zero++
+            expect(b.x25519(hex(t.private), hex(t.public)), what).toBeUndefined()
+            const error = yield* Effect.flip(Box.precompute(sk(t.private), pk(t.public)))
+            expect(error._tag, what).toBe("InvalidPublicKey")
+          } else {
+            expect(hexOrNone(b.x25519(hex(t.private), hex(t.public))), what).toBe(t.shared)
+          }
+        }
+        expect(zero).toBe(31)
+      })
+    )
+
+    it.effect("NaCl classic vectors: crypto_secretbox, crypto_box, and the small-order key beforenm refuses", () =>
+      Effect.gen(function* () {
+        const b = yield* CryptoBackend.CryptoBackend
+        const s = nacl.secretbox
+        const m = hex(s.m).subarray(32)
+        expect(toHex(b.seal(hex(s.key), hex(s.nonce), m))).toBe(s.c_from_16)
+        expect(hexOrNone(b.open(hex(s.key), hex(s.nonce), hex(s.c_from_16)))).toBe(toHex(m))
+        const x = nacl.box
+        const key = yield* Box.precompute(sk(x.alice_secret_key), pk(x.bob_public_key))
+        const boxed = yield* Box.seal(key, nonce(x.nonce), hex(x.m).subarray(32))
+        expect(toHex(boxed)).toBe(x.c_from_16)
+        expect(toHex(yield* Box.open(key, nonce(x.nonce), hex(x.c_from_16)))).toBe(toHex(hex(x.m).subarray(32)))
+        expect(b.precompute(hex(x.alice_secret_key), hex(x.small_order_public_key))).toBeUndefined()
+        const error = yield* Effect.flip(Box.precompute(sk(x.alice_secret_key), pk(x.small_order_public_key)))
+        expect(error._tag).toBe("InvalidPublicKey")
+      })
+    )
+
     it.effect("blake2b with 16- and 32-byte outputs", () =>
       CryptoBackend.CryptoBackend.useSync((b) => {
         for (const v of vectors.blake2b) {
@@ -288,27 +440,167 @@ export const backendSuite = <E>(name: string, backendLayer: Layer.Layer<CryptoBa
       })
     )
 
-    it.effect("agrees with noble on random inputs (blake2b of every length, X25519, seal)", () =>
-      CryptoBackend.CryptoBackend.useSync((b) => {
-        const ref = CryptoBackend.noble
+    it.effect("agrees with the oracle on random inputs: blake2b of every length, X25519, precompute, seal, open", () =>
+      Effect.gen(function* () {
+        const b = yield* CryptoBackend.CryptoBackend
+        const o = yield* oracle
         fc.assert(
           fc.property(
             fc.uint8Array({ maxLength: 300 }),
             fc.integer({ min: 1, max: 64 }),
-            fc.uint8Array({ minLength: 32, maxLength: 32 }),
+            bytes(32),
             (data, outLen, secret) => {
-              expect(toHex(b.blake2b(data, outLen))).toBe(toHex(ref.blake2b(data, outLen)))
-              expect(toHex(b.publicKeyOf(secret))).toBe(toHex(ref.publicKeyOf(secret)))
-              const peer = ref.publicKeyOf(data.length >= 32 ? data.subarray(0, 32) : secret)
-              expect(toHex(b.precompute(secret, peer) ?? new Uint8Array(0))).toBe(
-                toHex(ref.precompute(secret, peer) ?? new Uint8Array(0))
-              )
-              const n = ref.blake2b(secret, 24)
-              expect(toHex(b.seal(secret, n, data))).toBe(toHex(ref.seal(secret, n, data)))
+              expect(toHex(b.blake2b(data, outLen))).toBe(toHex(o.blake2b(data, outLen)))
+              expect(toHex(b.publicKeyOf(secret))).toBe(toHex(o.publicKeyOf(secret)))
+              const peer = o.publicKeyOf(data.length >= 32 ? data.subarray(0, 32) : secret)
+              expect(hexOrNone(b.x25519(secret, peer))).toBe(hexOrNone(o.x25519(secret, peer)))
+              expect(hexOrNone(b.precompute(secret, peer))).toBe(hexOrNone(o.precompute(secret, peer)))
+              const n = o.blake2b(secret, 24)
+              const boxed = o.seal(secret, n, data)
+              expect(toHex(b.seal(secret, n, data))).toBe(toHex(boxed))
+              expect(hexOrNone(b.open(secret, n, boxed))).toBe(toHex(data))
             }
           ),
           { numRuns: 30 }
         )
+      })
+    )
+
+    it.effect(
+      "X25519 agrees with the oracle on any 32 bytes as u (non-canonical, top bit set, off the curve) and refuses low-order points",
+      () =>
+        Effect.gen(function* () {
+          const b = yield* CryptoBackend.CryptoBackend
+          const o = yield* oracle
+          fc.assert(
+            fc.property(bytes(32), bytes(32), (scalar, u) => {
+              const [s, p] = [toHex(scalar), toHex(u)]
+              expect(hexOrNone(b.x25519(scalar, u))).toBe(hexOrNone(o.x25519(scalar, u)))
+              expect([toHex(scalar), toHex(u)]).toEqual([s, p]) // inputs untouched
+            }),
+            { numRuns: 40 }
+          )
+          const scalar = hex("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4")
+          for (const low of lowOrderPoints) {
+            expect(b.x25519(scalar, hex(low)), low).toBeUndefined()
+            expect(b.precompute(scalar, hex(low)), low).toBeUndefined()
+            expect(o.x25519(scalar, hex(low)), low).toBeUndefined()
+          }
+        })
+    )
+
+    it.effect("seals in place and not to the oracle's bytes at every block boundary, and opens them back", () =>
+      Effect.gen(function* () {
+        const b = yield* CryptoBackend.CryptoBackend
+        const o = yield* oracle
+        fc.assert(
+          fc.property(bytes(32), bytes(24), textLength, fc.integer({ min: 0, max: 255 }), (key, n, length, seed) => {
+            const text = Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff)
+            const expected = toHex(o.seal(key, n, text))
+            expect(toHex(b.seal(key, n, text))).toBe(expected)
+            const box = new Uint8Array(16 + length)
+            box.set(text, 16)
+            CryptoBackend.sealInPlace(b, key, n, box)
+            expect(toHex(box)).toBe(expected)
+            expect(CryptoBackend.openInPlace(b, key, n, box)).toBe(true)
+            expect(toHex(box.subarray(16))).toBe(toHex(text))
+          }),
+          { numRuns: 200 }
+        )
+      })
+    )
+
+    it.effect("gives the oracle's boxes on extreme inputs (all-zero and all-ones keys, nonces and texts)", () =>
+      Effect.gen(function* () {
+        const b = yield* CryptoBackend.CryptoBackend
+        const o = yield* oracle
+        for (const fill of [0x00, 0xff]) {
+          for (const n of [0, 16, 17, 64, 1000, 4096, 65519]) {
+            const key = new Uint8Array(32).fill(fill)
+            const nonce24 = new Uint8Array(24).fill(fill)
+            const text = new Uint8Array(n).fill(0xff)
+            const box = new Uint8Array(16 + n).fill(0xff)
+            CryptoBackend.sealInPlace(b, key, nonce24, box)
+            expect(toHex(box)).toBe(toHex(o.seal(key, nonce24, text)))
+          }
+        }
+      })
+    )
+
+    it.effect("opens the oracle's boxes at any offset in a larger buffer, leaving the bytes around untouched", () =>
+      Effect.gen(function* () {
+        const b = yield* CryptoBackend.CryptoBackend
+        const o = yield* oracle
+        fc.assert(
+          fc.property(bytes(32), bytes(24), fc.uint8Array({ maxLength: 2000 }), fc.nat(7), (key, n, text, offset) => {
+            const box = o.seal(key, n, text)
+            const outer = new Uint8Array(offset + box.length + 3).fill(0xa5)
+            outer.set(box, offset)
+            expect(CryptoBackend.openInPlace(b, key, n, outer.subarray(offset, offset + box.length))).toBe(true)
+            expect(toHex(outer.subarray(offset + 16, offset + box.length))).toBe(toHex(text))
+            expect([...outer.subarray(0, offset), ...outer.subarray(offset + box.length)]).toEqual(
+              Array(offset + 3).fill(0xa5)
+            )
+          }),
+          { numRuns: 100 }
+        )
+      })
+    )
+
+    it.effect(
+      "seals and opens in place boxes of any size (up to 200,000 bytes) in any order, as seal and open do",
+      () =>
+        CryptoBackend.CryptoBackend.useSync((b) => {
+          const key = new Uint8Array(32).fill(3)
+          fc.assert(
+            fc.property(
+              fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 5 }),
+              fc.integer({ min: 0, max: 255 }),
+              (sizes, fill) => {
+                const n = Nonce.zero()
+                const boxes = sizes.map((size, i) => {
+                  const box = new Uint8Array(size + 16)
+                  box.fill((fill + i) & 0xff, 16)
+                  const plaintext = box.slice(16)
+                  CryptoBackend.sealInPlace(b, key, n, box)
+                  expect(toHex(box)).toBe(toHex(b.seal(key, n, plaintext)))
+                  return [box, plaintext] as const
+                })
+                for (const [box, plaintext] of boxes.reverse()) {
+                  expect(CryptoBackend.openInPlace(b, key, n, box)).toBe(true)
+                  expect(toHex(box.subarray(16))).toBe(toHex(plaintext))
+                }
+              }
+            ),
+            { numRuns: 10 }
+          )
+        })
+    )
+
+    it.effect("refuses a wrong key or nonce, and never uses a key or nonce of the wrong length", () =>
+      CryptoBackend.CryptoBackend.useSync((b) => {
+        const key = new Uint8Array(32).fill(1)
+        const n = new Uint8Array(24).fill(2)
+        const box = b.seal(key, n, new Uint8Array([1, 2, 3]))
+        expect(b.open(new Uint8Array(32).fill(3), n, box)).toBeUndefined()
+        expect(b.open(key, new Uint8Array(24), box)).toBeUndefined()
+        expect(CryptoBackend.openInPlace(b, new Uint8Array(32).fill(3), n, box.slice())).toBe(false)
+        for (const [k, v] of [
+          [new Uint8Array(31), n],
+          [new Uint8Array(33), n],
+          [key, new Uint8Array(23)],
+          [key, new Uint8Array(25)]
+        ] as const) {
+          // A key or nonce read zero-padded or truncated would open this box made with the padded one.
+          const padded = b.seal(
+            Uint8Array.from({ length: 32 }, (_, i) => k[i] ?? 0),
+            Uint8Array.from({ length: 24 }, (_, i) => v[i] ?? 0),
+            new Uint8Array([7])
+          )
+          expect(() => b.seal(k, v, new Uint8Array([1]))).toThrow()
+          expect(refuses(() => b.open(k, v, padded))).toBe(true)
+          expect(refuses(() => CryptoBackend.openInPlace(b, k, v, padded.slice()))).toBe(true)
+        }
       })
     )
 

@@ -1,11 +1,12 @@
 /**
  * The native `CryptoBackend` for Node: libsodium through `sodium-native` (an optional dependency)
- * for XSalsa20-Poly1305, BLAKE2b and random bytes, and X25519 from whichever of libsodium and
- * `node:crypto` is faster here (see docs/benchmarks.md).
+ * for XSalsa20-Poly1305, BLAKE2b and random bytes, and X25519 from libsodium (default) or
+ * `node:crypto` (see docs/benchmarks.md). No primitive here is our own.
  *
  * libsodium's `crypto_box_beforenm` is not exposed by sodium-native 5.1 (nor is
- * `crypto_core_hsalsa20`), so `precompute` is X25519 followed by the pure-JS HSalsa20 core, which
- * costs about a microsecond next to the scalar multiplication.
+ * `crypto_core_hsalsa20`), so `precompute` is X25519 followed by `@noble/ciphers`' HSalsa20
+ * (`CryptoBackend.hsalsa20`), which costs about a microsecond next to the scalar multiplication.
+ * BLAKE2b outputs shorter than 16 bytes, which sodium-native refuses, use `@noble/hashes`.
  *
  * @since 0.1.0
  */
@@ -141,7 +142,10 @@ const fromSodium = (sodium: Sodium, options?: Options): CryptoBackend.CryptoBack
     publicKeyOf,
     precompute: (secretKey, peerPublicKey) => {
       const shared = x25519(secretKey, peerPublicKey)
-      return shared === undefined ? undefined : CryptoBackend.hsalsa20(shared)
+      if (shared === undefined) return undefined
+      const key = CryptoBackend.hsalsa20(shared)
+      shared.fill(0)
+      return key
     },
     seal: (key, nonce, plaintext) => {
       const out = new Uint8Array(plaintext.length + 16)

@@ -57,3 +57,14 @@ export const incrementInPlace = (bytes: Uint8Array): void => {
     if (v !== 0) return
   }
 }
+
+const maxRandomChunk = 65536 // getRandomValues refuses more per call
+
+/** Secure random bytes from WebCrypto's `getRandomValues` (Node ≥ 19, every browser), 64 KiB at a time. */
+export const webRandomBytes = (n: number): Uint8Array => {
+  const out = new Uint8Array(n)
+  for (let i = 0; i < n; i += maxRandomChunk) {
+    globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + maxRandomChunk)))
+  }
+  return out
+}
