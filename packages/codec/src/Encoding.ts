@@ -15,7 +15,8 @@
  * @since 0.1.0
  */
 import { Option, Result, Schema } from "effect"
-import { DecodeFailure, decodePath, EncodeFailure, encodePath, type Reader, type Writer } from "./internal/cursor.ts"
+import type { Reader, Writer } from "./Cursor.ts"
+import { DecodeFailure, decodePath, EncodeFailure, encodePath } from "./internal/cursor.ts"
 import { structCode } from "./internal/structCode.ts"
 import { readUtf8, utf8Length, writeUtf8 } from "./internal/utf8.ts"
 import { nSize, readN, readZ, writeN, writeZ, zSize } from "./internal/zarith.ts"
@@ -52,10 +53,10 @@ export type Size =
 
 /**
  * How values of type `A` are written to and read from bytes. Build encodings with the combinators of
- * this module; run them with `Binary` and `StreamDecoder`. The members are the engine's internals:
- * `sizeOf` computes the exact encoded size (and checks the value), `write` writes into a buffer of
- * that size, `read` reads from a cursor; they throw internal failures that the runners turn into
- * `EncodeError`/`DecodeError` results.
+ * this module (or derive them from an Effect Schema with {@link fromSchema}); run them with `Binary` and
+ * `StreamDecoder`. The members are the low-level API (see `Cursor`): `sizeOf` computes the exact encoded
+ * size (and checks the value), `write` writes into a `Cursor.Writer` of that size, `read` reads from a
+ * `Cursor.Reader`; they throw failures that the runners turn into `EncodeError`/`DecodeError` results.
  *
  * @example
  * ```ts
@@ -97,8 +98,8 @@ export type Type<E> = E extends Encoding<infer A> ? A : never
 type Simplify<A> = { [K in keyof A]: A[K] } & {}
 
 /**
- * Builds an encoding from its parts. Prefer the combinators; this is for encodings they cannot
- * express.
+ * Builds an encoding from its parts, written against the low-level `Cursor.Reader` and
+ * `Cursor.Writer`. Prefer the combinators; this is for encodings they cannot express.
  *
  * @example
  * ```ts

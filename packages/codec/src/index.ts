@@ -18,6 +18,10 @@ export * as Binary from "./Binary.ts"
  */
 export * as CodecError from "./CodecError.ts"
 /**
+ * @since 0.2.0
+ */
+export * as Cursor from "./Cursor.ts"
+/**
  * @since 0.1.0
  */
 export * as Encoding from "./Encoding.ts"

@@ -1,7 +1,7 @@
 /**
  * The decoder's fast paths against their slow equivalents: the hand-built ASCII strings and Node's
  * Buffer slicers against TextDecoder (and the fallback where there is no Buffer), `list(Fixed.bytes(n))` against a list of the same bytes behind `conv`, the generated
- * struct code's failure paths, and the independence of decoded byte fields from the input, from each
+ * struct code and the generic struct loops (each forced, and against each other), and the independence of decoded byte fields from the input, from each
  * other and from a stream decoder's reused buffer.
  */
 import { Result } from "effect"
@@ -10,6 +10,7 @@ import { describe, expect, it, vi } from "vitest"
 import { Binary, Encoding, StreamDecoder } from "../src/index.ts"
 import type { DecodeFailure } from "../src/internal/cursor.ts"
 import { readUtf8, readUtf8Node, readUtf8Portable } from "../src/internal/utf8.ts"
+import { withStructCodegen } from "../src/testing.ts"
 
 const runs = { numRuns: 500 }
 const utf8 = new TextEncoder()
@@ -224,10 +225,24 @@ describe("lists of fixed-size bytes", () => {
   })
 })
 
-describe("generated struct code", () => {
+// Both implementations of `struct` (generated code, and the generic loops that run where `new Function`
+// is not allowed), each forced by the testing hook, behave the same.
+describe.each([
+  ["generated struct code", true],
+  ["generic struct loops", false]
+])("%s", (_, codegen) => {
   const hash = Encoding.Fixed.bytes(4)
-  const Inner = Encoding.struct({ id: Encoding.uint16, hashes: Encoding.list(hash, { maxLength: 3 }) })
-  const Outer = Encoding.struct({ level: Encoding.int32, inner: Inner, name: Encoding.string, tail: Encoding.bytes })
+  const { Inner, Outer } = withStructCodegen(codegen, () => {
+    const Inner = Encoding.struct({ id: Encoding.uint16, hashes: Encoding.list(hash, { maxLength: 3 }) })
+    const Outer = Encoding.struct({ level: Encoding.int32, inner: Inner, name: Encoding.string, tail: Encoding.bytes })
+    return { Inner, Outer }
+  })
+
+  it("is the path that was asked for", () => {
+    // the generated read names each part's call site (p0.read, ...); the generic loop does not
+    expect(Outer.read.toString().includes("p0.read(r)")).toBe(codegen)
+    expect(Inner.read.toString().includes("p0.read(r)")).toBe(codegen)
+  })
   const value = {
     level: -7,
     inner: { id: 9, hashes: [new Uint8Array([1, 2, 3, 4]), new Uint8Array([5, 6, 7, 8])] },
@@ -278,7 +293,55 @@ describe("generated struct code", () => {
     const t = Binary.encode(Outer, { ...value, level: 2 ** 40 })
     expect(Result.isFailure(t) && [t.failure.reason, t.failure.path]).toEqual(["InvalidValue", ["level"]])
   })
+
+  it("agrees with the other path on generated structs, values and arbitrary bytes", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...leafParts), { minLength: 0, maxLength: 5 }),
+        fc.boolean(),
+        fc.uint8Array({ maxLength: 40 }),
+        (parts, variableTail, junk) => {
+          const fields = (): Record<string, Encoding.Encoding<unknown>> => {
+            const f: Record<string, Encoding.Encoding<unknown>> = {}
+            parts.forEach((p, i) => {
+              f[`k${i}`] = p.enc
+            })
+            // a variable part followed by a fixed one exercises the suffix logic
+            if (variableTail) {
+              f.rest = Encoding.Variable.bytes as Encoding.Encoding<unknown>
+              f.last = Encoding.uint16 as Encoding.Encoding<unknown>
+            }
+            return f
+          }
+          const mine = withStructCodegen(codegen, () => Encoding.struct(fields()))
+          const other = withStructCodegen(!codegen, () => Encoding.struct(fields()))
+          const value: Record<string, unknown> = {}
+          parts.forEach((p, i) => {
+            value[`k${i}`] = p.sample
+          })
+          if (variableTail) Object.assign(value, { rest: junk, last: 7 })
+          const a = Binary.encode(mine, value)
+          expect(a).toEqual(Binary.encode(other, value))
+          const bytes = Result.getOrThrow(a)
+          expect(Binary.decode(mine, bytes)).toEqual(Binary.decode(other, bytes))
+          expect(Binary.decode(mine, junk)).toEqual(Binary.decode(other, junk))
+          const broken = { ...value, k0: "not what it should be" }
+          expect(Binary.encode(mine, broken)).toEqual(Binary.encode(other, broken))
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
 })
+
+const leafParts: ReadonlyArray<{ readonly enc: Encoding.Encoding<unknown>; readonly sample: unknown }> = [
+  { enc: Encoding.uint8 as Encoding.Encoding<unknown>, sample: 7 },
+  { enc: Encoding.int32 as Encoding.Encoding<unknown>, sample: -5 },
+  { enc: Encoding.string as Encoding.Encoding<unknown>, sample: "hé" },
+  { enc: Encoding.bytes as Encoding.Encoding<unknown>, sample: new Uint8Array([1, 2]) },
+  { enc: Encoding.Fixed.bytes(3) as Encoding.Encoding<unknown>, sample: new Uint8Array([3, 4, 5]) },
+  { enc: Encoding.list(Encoding.uint16) as Encoding.Encoding<unknown>, sample: [1, 2, 3] }
+]
 
 describe("decoded byte fields", () => {
   const Msg = Encoding.struct({ a: Encoding.Fixed.bytes(32), b: Encoding.bytes, c: Encoding.list(Encoding.bytes) })

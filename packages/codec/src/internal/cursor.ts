@@ -7,6 +7,7 @@
  */
 import type { SchemaIssue } from "effect"
 import type { DecodeReason, EncodeReason } from "../CodecError.ts"
+import type * as Cursor from "../Cursor.ts"
 
 /** Thrown by readers; `needed` is the total input length that would let the read go further, or -1. */
 export class DecodeFailure {
@@ -100,7 +101,7 @@ const scratchView = new DataView(scratch.buffer)
  * `nested` counts the enclosing blocks whose length is already known. When it is zero, running out of
  * input only means "more bytes may come", which the stream decoder uses to wait instead of failing.
  */
-export class Reader {
+export class Reader implements Cursor.Reader {
   bytes: Uint8Array
   pos: number
   end: number
@@ -402,7 +403,7 @@ export const allocUnfilled: (size: number) => Uint8Array =
       }
 
 /** A write position over a buffer preallocated to the exact encoded size. */
-export class Writer {
+export class Writer implements Cursor.Writer {
   readonly bytes: Uint8Array
   pos: number
   private dataView: DataView | undefined

@@ -12,7 +12,7 @@
  * edge runtimes) or for keys an object literal would treat specially (`__proto__`), `structCode`
  * returns `undefined` and the struct keeps its generic loops, with the same behaviour.
  */
-import type { Reader, Writer } from "./cursor.ts"
+import type { Reader, Writer } from "../Cursor.ts"
 import { DecodeFailure, decodePath, EncodeFailure, encodePath } from "./cursor.ts"
 
 interface Part {
@@ -28,8 +28,16 @@ export interface StructCode {
 }
 
 let allowed: boolean | undefined
+// set by the testing entry (`withStructCodegen`) to build structs on one path or the other
+let forced: boolean | undefined
+
+/** Forces code generation off (`false`), on where allowed (`true`), or back to the default (`undefined`). */
+export const forceCodegen = (on: boolean | undefined): void => {
+  forced = on
+}
 
 const canGenerate = (): boolean => {
+  if (forced === false) return false
   if (allowed === undefined) {
     try {
       allowed = new Function("return 1")() === 1

@@ -4,7 +4,8 @@
  * follows". For `z` the first byte carries the sign in bit 6 and only 6 bits of magnitude. A final
  * zero byte after the first is refused (it would make encodings non-canonical), as Data_encoding does.
  */
-import { DecodeFailure, EncodeFailure, type Reader, type Writer } from "./cursor.ts"
+import type { Reader, Writer } from "../Cursor.ts"
+import { DecodeFailure, EncodeFailure } from "./cursor.ts"
 
 const groupsOf7 = (v: bigint): number => {
   let size = 1
