@@ -2,10 +2,17 @@ import { describe, expect, it } from "@effect/vitest"
 import { CryptoBackend, PowHash } from "@effect-p2p/crypto"
 import * as fc from "fast-check"
 import { toHex } from "../../../test/support/vectors.ts"
+import * as Generator from "../../../tools/gen-powhash.ts"
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n })
 
 describe("PowHash (specialised blake2b-32 of 56 bytes)", () => {
+  it("its unrolled compression is what tools/gen-powhash.ts generates", () => {
+    const region = Generator.committed()
+    expect(region, "PowHash.ts lost its generated-region markers").toBeDefined()
+    expect(region).toBe(Generator.generate())
+  })
+
   it("equals the generic blake2b on random inputs", () => {
     fc.assert(
       fc.property(bytes(56), (input) => {
