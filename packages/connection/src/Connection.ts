@@ -20,7 +20,7 @@
  */
 import * as Binary from "@effect-p2p/codec/Binary"
 import type { DecodeError, EncodeError } from "@effect-p2p/codec/CodecError"
-import type { Encoding } from "@effect-p2p/codec/Encoding"
+import { type Encoding, type SchemaOrEncoding, toEncoding } from "@effect-p2p/codec/Encoding"
 import * as StreamDecoder from "@effect-p2p/codec/StreamDecoder"
 import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import { DecipherError } from "@effect-p2p/crypto/CryptoError"
@@ -141,7 +141,8 @@ export interface MakeOptions<Msg> extends Options {
   readonly channelKey: Uint8Array
   readonly localNonce: Nonce.Nonce
   readonly remoteNonce: Nonce.Nonce
-  readonly encoding: Encoding<Msg>
+  /** The messages: an Effect Schema (see `Encoding.fromSchema`) or an `Encoding`. */
+  readonly encoding: SchemaOrEncoding<Msg>
   /** Wire bytes the handshake already moved on this socket, so `stat` counts them as Octez does. */
   readonly handshakeBytes?: { readonly sent: number; readonly received: number }
 }
@@ -200,7 +201,8 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
       scheduled.count("download", options.handshakeBytes.received)
     }
 
-    const { reader, encoding } = options
+    const { reader } = options
+    const encoding = toEncoding(options.encoding)
     const socket = reader.socket
     const key = options.channelKey
     const localNonce: Chunk.NonceCounter = { current: options.localNonce }

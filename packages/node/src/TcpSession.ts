@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Encoding } from "@effect-p2p/codec/Encoding"
+import type { SchemaOrEncoding } from "@effect-p2p/codec/Encoding"
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
 import type * as Connection from "@effect-p2p/connection/Connection"
 import type { Identity } from "@effect-p2p/crypto/Identity"
@@ -36,9 +36,13 @@ export interface SessionOptions<Meta, Msg> {
   /** Our chain name and supported versions; the greatest of each is announced. */
   readonly supported: Negotiation.Supported
   readonly metadata: Meta
-  readonly metadataEncoding: Encoding<Meta>
-  /** The application messages; must delimit itself in a stream (e.g. `P2pMessage.envelope`). */
-  readonly messageEncoding: Encoding<Msg>
+  /** The metadata: an Effect Schema (`Schema.Struct(...)`) or an `Encoding` (`Metadata.octez`). */
+  readonly metadataEncoding: SchemaOrEncoding<Meta>
+  /**
+   * The application messages: an Effect Schema (a `Schema.Union` of `TaggedStruct`s, derived by
+   * `Encoding.fromSchema`) or an `Encoding`; must delimit itself in a stream (e.g. `P2pMessage.envelope`).
+   */
+  readonly messageEncoding: SchemaOrEncoding<Msg>
   /** Queue sizes and chunk size of the message connection. */
   readonly connection?: Connection.Options | undefined
   /** Budget of the handshake (default 5 s incoming, 10 s outgoing, as Octez). */

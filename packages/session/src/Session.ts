@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import type { Encoding } from "@effect-p2p/codec/Encoding"
+import { type SchemaOrEncoding, toEncoding } from "@effect-p2p/codec/Encoding"
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
 import * as ByteReader from "@effect-p2p/connection/ByteReader"
 import type { ByteSocket } from "@effect-p2p/connection/ByteSocket"
@@ -94,8 +94,8 @@ export interface AuthenticateOptions<Meta> {
   readonly version: NetworkVersion
   /** Our metadata, sent in step 2. */
   readonly metadata: Meta
-  /** How metadata is encoded on both sides (`Metadata.octez` for an Octez node). */
-  readonly metadataEncoding: Encoding<Meta>
+  /** How metadata is encoded on both sides: an Effect Schema, or an `Encoding` (`Metadata.octez` for an Octez node). */
+  readonly metadataEncoding: SchemaOrEncoding<Meta>
   /** Budget of the whole handshake, Ack included. Default 5 s if incoming, 10 s if outgoing. */
   readonly timeout?: Duration.Input | undefined
 }
@@ -291,11 +291,11 @@ export const authenticate = <Meta>(options: AuthenticateOptions<Meta>) =>
 
       // Step 2: one metadata chunk each way.
       const metadataChunk = yield* Effect.fromResult(
-        Metadata.seal(backend, channelKey, localNonce, options.metadataEncoding, options.metadata)
+        Metadata.seal(backend, channelKey, localNonce, toEncoding(options.metadataEncoding), options.metadata)
       )
       yield* socket.write(metadataChunk)
       sentBytes += metadataChunk.length
-      const remoteMetadata = yield* Metadata.read(backend, channelKey, remoteNonce, reader, options.metadataEncoding)
+      const remoteMetadata = yield* Metadata.read(backend, channelKey, remoteNonce, reader, toEncoding(options.metadataEncoding))
 
       const remotePoint: Point = {
         address: remote.address,
@@ -360,8 +360,8 @@ const claim = <Meta>(auth: AuthenticatedConnection<Meta>, operation: "accept" | 
  * @since 0.1.0
  */
 export interface AcceptOptions<Msg> extends Connection.Options {
-  /** How application messages are encoded (e.g. the P2p envelope, or `Encoding.bytes`). */
-  readonly messageEncoding: Encoding<Msg>
+  /** The application messages: an Effect Schema, or an `Encoding` (e.g. the P2p envelope, or `Encoding.bytes`). */
+  readonly messageEncoding: SchemaOrEncoding<Msg>
   /** Budget of the Ack exchange. Default: what is left of the authentication's budget. */
   readonly timeout?: Duration.Input | undefined
 }
@@ -435,7 +435,7 @@ export const accept = <Meta, Msg>(auth: AuthenticatedConnection<Meta>, options: 
       channelKey: state.channelKey,
       localNonce: state.localNonce.current,
       remoteNonce: state.remoteNonce.current,
-      encoding: options.messageEncoding,
+      encoding: toEncoding(options.messageEncoding),
       handshakeBytes: { sent: state.sentBytes, received: state.reader.consumed() },
       ...(options.incomingQueueSize === undefined ? {} : { incomingQueueSize: options.incomingQueueSize }),
       ...(options.outgoingQueueSize === undefined ? {} : { outgoingQueueSize: options.outgoingQueueSize }),
