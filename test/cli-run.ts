@@ -1,14 +1,16 @@
 /**
- * Runs the `effect-p2p` command as a user would: a child process through tsx with the `source`
- * condition, from the repository root.
+ * Runs the `effect-p2p` command as a user would: one Node process (tsx's loader imported into it,
+ * with the `source` condition, so no build is needed and signals reach the command itself), from
+ * the repository root unless told otherwise.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 
 export const root = path.resolve(import.meta.dirname, "..")
-const tsx = path.join(root, "node_modules", ".bin", "tsx")
+const tsxLoader = pathToFileURL(path.join(root, "node_modules", "tsx", "dist", "loader.mjs")).href
 const bin = path.join(root, "packages", "cli", "src", "bin.ts")
 
 export interface Result {
@@ -17,8 +19,14 @@ export interface Result {
   readonly stderr: string
 }
 
-export const start = (args: ReadonlyArray<string>, options: { readonly cwd?: string } = {}): ChildProcess =>
-  spawn(tsx, ["--conditions=source", bin, ...args], {
+export interface StartOptions {
+  readonly cwd?: string
+  /** Flags for Node itself (`--expose-gc`, ...). */
+  readonly node?: ReadonlyArray<string>
+}
+
+export const start = (args: ReadonlyArray<string>, options: StartOptions = {}): ChildProcess =>
+  spawn(process.execPath, [...(options.node ?? []), "--conditions=source", "--import", tsxLoader, bin, ...args], {
     cwd: options.cwd ?? root,
     env: { ...process.env, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"]
@@ -38,7 +46,7 @@ export const collect = (child: ChildProcess): Promise<Result> =>
     child.on("close", (code) => resolve({ code, stdout, stderr }))
   })
 
-export const run = (args: ReadonlyArray<string>, options: { readonly cwd?: string } = {}): Promise<Result> =>
+export const run = (args: ReadonlyArray<string>, options: StartOptions = {}): Promise<Result> =>
   collect(start(args, options))
 
 /** Resolves with the first stdout line matching `pattern` (the child keeps running). */
@@ -64,3 +72,36 @@ export const waitForLine = (child: ChildProcess, pattern: RegExp): Promise<RegEx
 export const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "effect-p2p-cli-"))
 
 export const vectorsDir = path.resolve(root, "test", "vectors", "identities")
+
+/** Every stdout line of a `--json` child, parsed as it arrives (a line that is not JSON fails the parse). */
+export const jsonLines = (child: ChildProcess): Array<Record<string, unknown>> => {
+  const lines: Array<Record<string, unknown>> = []
+  let partial = ""
+  child.stdout?.on("data", (d: Buffer) => {
+    const text = partial + d.toString()
+    const complete = text.split("\n")
+    partial = complete.pop() ?? ""
+    for (const line of complete) if (line.trim() !== "") lines.push(JSON.parse(line))
+  })
+  return lines
+}
+
+/** Polls `predicate` every 20 ms; rejects with `what` after `deadlineMs` (a generous bound, not a timing assertion). */
+export const until = async (predicate: () => boolean, what: string, deadlineMs = 60_000): Promise<void> => {
+  const start = Date.now()
+  while (!predicate()) {
+    if (Date.now() - start > deadlineMs) throw new Error(`gave up waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Resolves with the child's exit code and signal once it has exited. */
+export const exited = (
+  child: ChildProcess
+): Promise<{ readonly code: number | null; readonly signal: string | null }> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return resolve({ code: child.exitCode, signal: child.signalCode })
+    }
+    child.once("exit", (code, signal) => resolve({ code, signal }))
+  })

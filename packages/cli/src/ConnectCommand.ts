@@ -61,7 +61,7 @@ export const command = Command.make(
     ...SessionFlags.flags,
     address: Argument.String("address").pipe(Argument.withDescription("HOST:PORT or [IPV6]:PORT")),
     send: Flag.String("send").pipe(
-      Flag.withDescription("hex of one whole envelope to send (repeatable; default: none)"),
+      Flag.withDescription("hex of one whole envelope to send, repeatable (default: none)"),
       Flag.atLeast(0)
     ),
     wait: Flags.withDefault(Flags.number("wait", 0, maxWait), "seconds to wait for each reply before giving up", 2)

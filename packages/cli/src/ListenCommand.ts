@@ -253,6 +253,15 @@ export const command = Command.make(
       },
       `limits: at most ${Output.bytes(limits.perConnectionBytes)} held per connection and ${Output.bytes(limits.totalBytes)} in all; messages up to ${Output.bytes(input.maxMessageSize)}; ${input.maxConnections} connections; backlog ${input.backlog}`
     )
+    // `kill -USR2 <pid>` prints what the process holds, after a full collection when Node runs with --expose-gc.
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const onSignal = () => Effect.runFork(print(...memoryEvent()))
+        process.on("SIGUSR2", onSignal)
+        return onSignal
+      }),
+      (onSignal) => Effect.sync(() => process.off("SIGUSR2", onSignal))
+    )
     // Added last, so it runs first when the scope closes: while the listeners still serve.
     yield* Effect.addFinalizer(() =>
       Effect.gen(function* () {
@@ -276,6 +285,25 @@ export const command = Command.make(
     return yield* Effect.never
   }, Effect.scoped)
 ).pipe(Command.withDescription("Accept peers and log sessions and messages (SIGINT or SIGTERM to stop)"))
+
+/** The `memory` event: heap and array buffers (where socket data and queued messages live). */
+const memoryEvent = (): [Output.Event, string] => {
+  const gc = (globalThis as { readonly gc?: () => void }).gc
+  gc?.()
+  const usage = process.memoryUsage()
+  const held = usage.heapUsed + usage.arrayBuffers
+  return [
+    {
+      event: "memory",
+      held_bytes: held,
+      heap_used: usage.heapUsed,
+      array_buffers: usage.arrayBuffers,
+      rss: usage.rss,
+      after_gc: gc !== undefined
+    },
+    `memory: ${Output.bytes(held)} held (heap ${Output.bytes(usage.heapUsed)}, array buffers ${Output.bytes(usage.arrayBuffers)}), rss ${Output.bytes(usage.rss)}${gc === undefined ? "" : ", after a full collection"}`
+  ]
+}
 
 /**
  * What the listener may hold in memory at most: per connection (its two queues) and in all.
