@@ -113,3 +113,62 @@ describe("effect-p2p listen --ws-port", { timeout: 90_000 }, () => {
     expect(lines.filter((l) => l.event === "message")).toHaveLength(2)
   })
 })
+
+/** An identity whose stamp does not meet `difficulty`. */
+const weakIdentity = (difficulty: number) => {
+  while (true) {
+    const identity = generate(0)
+    const met = ProofOfWork.checkWith(
+      CryptoBackend.noble,
+      identity.publicKey,
+      identity.powStamp,
+      ProofOfWork.target(difficulty)
+    )
+    if (!met) return identity
+  }
+}
+
+describe("effect-p2p bridge", { timeout: 90_000 }, () => {
+  const serverIdentity = generate(8)
+  const server = writeIdentity("bridge-target.json", serverIdentity)
+
+  it("relays a WebSocket peer to a TCP listener, and refuses a weak proof of work without dialling", async () => {
+    const tcp = await startJson(
+      ["listen", "--port", "0", "--host", "127.0.0.1", "--json", "--echo", "--identity", server, "--expected-pow", "8"],
+      /"event":"listening","host":"[^"]+","port":(\d+)/
+    )
+    const bridge = await startJson(
+      [
+        "bridge",
+        "--ws-port",
+        "0",
+        "--host",
+        "127.0.0.1",
+        "--to",
+        `127.0.0.1:${tcp.match[1]}`,
+        "--expected-pow",
+        "8",
+        "--json"
+      ],
+      /"event":"bridging","host":"[^"]+","port":(\d+)/
+    )
+    const url = `ws://127.0.0.1:${bridge.match[1]}/`
+    const serverId = PeerId.toBase58(serverIdentity.peerId)
+    const client = generate(8)
+    expect(await echoOver(url, client, serverId, [1, 65536])).toBe(serverId)
+    await until(() => bridge.lines.some((l) => l.event === "closed"))
+    expect(bridge.lines.find((l) => l.event === "relaying")?.peer_id).toBe(PeerId.toBase58(client.peerId))
+    expect(tcp.lines.find((l) => l.event === "accepted")?.peer_id).toBe(PeerId.toBase58(client.peerId))
+
+    await expect(echoOver(url, weakIdentity(8), serverId, [1])).rejects.toThrow(/code 4003: proof of work too low/)
+    await until(() => bridge.lines.some((l) => l.event === "refused"))
+    expect(bridge.lines.find((l) => l.event === "refused")?.code).toBe(4003)
+    // The listener saw one session only: the weak peer never reached it.
+    expect(tcp.lines.filter((l) => l.event === "accepted" || l.event === "handshake_failed")).toHaveLength(1)
+  })
+
+  it("refuses a malformed --to", async () => {
+    const result = await startJson(["bridge", "--ws-port", "0", "--to", "nowhere"], /never/).catch((e: Error) => e)
+    expect(String(result)).toMatch(/--to: expected HOST:PORT/)
+  })
+})
