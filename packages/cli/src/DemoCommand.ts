@@ -15,7 +15,8 @@ import * as Listener from "@effect-p2p/node/Listener"
 import * as Tcp from "@effect-p2p/node/Tcp"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import { Clock, Console, Deferred, Effect } from "effect"
-import { Command } from "effect/cli"
+import { Command, Flag } from "effect/cli"
+import * as BrowserDemo from "./BrowserDemo.ts"
 import * as ChatProtocol from "./ChatProtocol.ts"
 import * as CliFailure from "./CliFailure.ts"
 import * as Flags from "./Flags.ts"
@@ -140,7 +141,7 @@ export const run = Effect.fn("demo")(function* (options: { readonly difficulty: 
  * @example
  * ```ts
  * import { DemoCommand } from "@effect-p2p/cli"
- * DemoCommand.command // effect-p2p demo [--difficulty 10] [--pings 5]
+ * DemoCommand.command // effect-p2p demo [--difficulty 10] [--pings 5] [--browser [--page DIR] [--http-port 8080]]
  * ```
  * @category constructors
  * @since 0.1.0
@@ -153,7 +154,23 @@ export const command = Command.make(
       "proof-of-work difficulty of the two identities",
       10
     ),
-    pings: Flags.withDefault(Flags.integer("pings", 0, 10_000), "ping round trips to time", 5)
+    pings: Flags.withDefault(Flags.integer("pings", 0, 10_000), "ping round trips to time", 5),
+    browser: Flags.withDefault(
+      Flag.Boolean("browser"),
+      "serve the browser page with a WebSocket echo peer and a bridge to a TCP one",
+      false
+    ),
+    page: Flags.withDefault(
+      Flag.String("page"),
+      "with --browser: the built page",
+      BrowserDemo.defaultPageDir,
+      "examples/browser/dist"
+    ),
+    httpPort: Flags.withDefault(
+      Flags.integer("http-port", 0, 65535),
+      "with --browser: HTTP port of the page (0 picks a free one)",
+      8080
+    )
   },
-  (options) => Effect.scoped(run(options))
+  (options) => Effect.scoped(options.browser ? BrowserDemo.run(options) : run(options))
 ).pipe(Command.withDescription("Two peers over loopback TCP: handshake, typed messages, round trips, stats"))

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 export * as BridgeCommand from "./BridgeCommand.ts"
+export * as BrowserDemo from "./BrowserDemo.ts"
 export * as ChatProtocol from "./ChatProtocol.ts"
 export * as Cli from "./Cli.ts"
 export * as CliFailure from "./CliFailure.ts"
