@@ -14,7 +14,7 @@
  *   (`ws`'s `pause()`/`resume()`) stops reading from the network at half the bound, so a reader
  *   that is merely slower than its peer waits instead of failing.
  *
- * A text frame, or any frame that is not binary, fails the socket ("unexpected text frame").
+ * A text frame fails the socket ("unexpected text frame").
  *
  * @since 0.1.0
  */
@@ -164,7 +164,10 @@ export const make = (ws: WebSocketLike, options: Options = {}): Effect.Effect<By
     const maxRead = options.maxReadBuffer ?? defaultMaxReadBuffer
     const poll = Duration.fromInputUnsafe(options.pollInterval ?? "5 millis")
     const pausable = typeof ws.pause === "function" && typeof ws.resume === "function"
-    ws.binaryType = "arraybuffer"
+    // Binary frames arrive as `ArrayBuffer`s (set here: a browser's default is `Blob`), or as
+    // `Uint8Array` views when the socket is `ws`'s with `binaryType` "nodebuffer" (left as is: ws
+    // would otherwise copy each frame into a new ArrayBuffer).
+    if (ws.binaryType !== "nodebuffer") ws.binaryType = "arraybuffer"
     // A `ws` server pauses each new socket until someone reads it: that is now.
     if (pausable) ws.resume!()
 
@@ -211,11 +214,13 @@ export const make = (ws: WebSocketLike, options: Options = {}): Effect.Effect<By
     const onMessage = (event: { readonly data: unknown }) => {
       if (ended !== undefined) return
       const data = event.data
-      if (!(data instanceof ArrayBuffer)) return fail("unexpected text frame")
-      if (data.byteLength === 0) return
-      if (buffered + data.byteLength > maxRead) return fail("read buffer overflow")
-      pending.push(new Uint8Array(data))
-      buffered += data.byteLength
+      const bytes =
+        data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : undefined
+      if (bytes === undefined) return fail("unexpected text frame")
+      if (bytes.length === 0) return
+      if (buffered + bytes.length > maxRead) return fail("read buffer overflow")
+      pending.push(bytes)
+      buffered += bytes.length
       if (pausable && !paused && buffered > maxRead / 2) {
         paused = true
         ws.pause!()
@@ -349,7 +354,7 @@ export const connect = (options: ConnectOptions): Effect.Effect<ByteSocket, WebS
           Effect.fail(new WebSocketError({ url, reason: error instanceof Error ? error.message : String(error) }))
         )
       }
-      ws.binaryType = "arraybuffer"
+      if (ws.binaryType !== "nodebuffer") ws.binaryType = "arraybuffer"
       const millis = Duration.toMillis(Duration.fromInputUnsafe(options.openTimeout ?? "10 seconds"))
       const cleanup = () => {
         clearTimeout(timer)

@@ -39,8 +39,21 @@ export const makeConstructor = (
   maxReadBuffer: number = WebSocketByteSocket.defaultMaxReadBuffer
 ): WebSocketByteSocket.Constructor =>
   function NodeWebSocket(url: string, protocols?: string | Array<string>) {
-    return asLike(new WS.WebSocket(url, protocols, { perMessageDeflate: false, maxPayload: maxReadBuffer }))
+    const ws = new WS.WebSocket(url, protocols, {
+      perMessageDeflate: false,
+      maxPayload: maxReadBuffer,
+      // A zero masking key: ws then skips masking (and the server unmasking), a byte-by-byte loop
+      // in JS on each side without `bufferutil`. Masking protects proxies from script-chosen bytes
+      // in browsers; a session's bytes after the connection message are ciphertext.
+      generateMask: zeroMask
+    })
+    ws.binaryType = "nodebuffer"
+    return asLike(ws)
   } as unknown as WebSocketByteSocket.Constructor
+
+const zeroMask = (mask: Uint8Array) => {
+  mask.fill(0)
+}
 
 /**
  * Options of {@link connect}.
@@ -173,6 +186,7 @@ export const listen = (options: ListenOptions): Effect.Effect<Server, TcpError, 
               return yield* Effect.die("NodeSocketServer gave no WebSocket or IncomingMessage")
             }
             const ws = wsOption.value as unknown as WS.WebSocket
+            ws.binaryType = "nodebuffer"
             const req: Http.IncomingMessage = reqOption.value
             const socket = yield* WebSocketByteSocket.make(asLike(ws), options)
             const tcp = req.socket
