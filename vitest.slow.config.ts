@@ -10,6 +10,9 @@ export default defineConfig({
     include: ["**/*.slow.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
     reporters: ["default", "./tools/summary-reporter.ts"],
+    // One file at a time: these cases measure a listener's memory and a good peer's progress while
+    // they flood it, and two floods sharing the machine's cores would measure each other.
+    fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 60_000
   }
