@@ -175,7 +175,7 @@ export const make = <Meta, Msg, E, R>(
  *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
  *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
  *     messageEncoding: P2pMessage.envelope
- *   }
+ *   } as const
  *   const server = yield* WebSocket.listen({ port: 9733 })
  *   yield* Listener.fromServer(server, options, ({ connection }) =>
  *     Effect.forever(Effect.flatMap(connection.read, ([, m]) => connection.write(m))))
