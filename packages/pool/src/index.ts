@@ -1,4 +1,9 @@
 /**
- * @effect-p2p/pool: many peers at once, as Octez's P2P layer does it (issue 20, being built).
+ * @effect-p2p/pool: many peers at once, as Octez's P2P layer does it: limits, the P2P messages, the
+ * transport service and an in-memory network, ACLs, point and peer state machines, the connect
+ * handler and the pool.
+ *
+ * @since 0.1.0
  */
-export {}
+export * as Limits from "./Limits.ts"
+export * as PoolMessage from "./PoolMessage.ts"
