@@ -13,24 +13,48 @@
  *   (`hexSlice`, `Buffer.from(hex, "hex")`, left as Buffers, a Uint8Array subclass), and a hybrid.
  */
 import { Binary, Encoding } from "@effect-p2p/codec"
-import { Result } from "effect"
+import { withStructCodegen } from "@effect-p2p/codec/testing"
+import { Result, Schema } from "effect"
 
 const hash = Encoding.Fixed.bytes(32)
-const Message = Encoding.struct({
-  level: Encoding.int32,
-  proto: Encoding.uint8,
-  predecessor: hash,
-  timestamp: Encoding.int64,
-  validationPass: Encoding.uint8,
-  operationsHash: hash,
-  fitness: Encoding.list(Encoding.bytes),
-  context: hash,
-  chainName: Encoding.string,
-  operations: Encoding.list(hash, { maxLength: 1000 }),
-  peers: Encoding.list(Encoding.string, { maxLength: 100 }),
-  protocolData: Encoding.bytes
-})
+const message = () =>
+  Encoding.struct({
+    level: Encoding.int32,
+    proto: Encoding.uint8,
+    predecessor: hash,
+    timestamp: Encoding.int64,
+    validationPass: Encoding.uint8,
+    operationsHash: hash,
+    fitness: Encoding.list(Encoding.bytes),
+    context: hash,
+    chainName: Encoding.string,
+    operations: Encoding.list(hash, { maxLength: 1000 }),
+    peers: Encoding.list(Encoding.string, { maxLength: 100 }),
+    protocolData: Encoding.bytes
+  })
+const Message = message()
 type Message = Encoding.Type<typeof Message>
+// the same struct built on the generic loops (what runs where `new Function` is not allowed)
+const MessageGeneric = withStructCodegen(false, message)
+
+// The same message as an Effect Schema, derived by Encoding.fromSchema: no transformation, and the
+// checks a user would write (Int, isMaxLength), which the derived encoding runs on every value.
+const Hash = Schema.Uint8Array.annotate(Encoding.binary(hash))
+const MessageSchema = Schema.Struct({
+  level: Schema.Int,
+  proto: Schema.Number.annotate(Encoding.binary(Encoding.uint8)),
+  predecessor: Hash,
+  timestamp: Schema.BigInt.annotate(Encoding.binary(Encoding.int64)),
+  validationPass: Schema.Number.annotate(Encoding.binary(Encoding.uint8)),
+  operationsHash: Hash,
+  fitness: Schema.Array(Schema.Uint8Array),
+  context: Hash,
+  chainName: Schema.String,
+  operations: Schema.Array(Hash).check(Schema.isMaxLength(1000)),
+  peers: Schema.Array(Schema.String).check(Schema.isMaxLength(100)),
+  protocolData: Schema.Uint8Array
+})
+const FromSchema: Encoding.Encoding<Message> = Encoding.fromSchema(MessageSchema)
 
 const bytes32 = (seed: number) => Uint8Array.from({ length: 32 }, (_, i) => (seed * 31 + i * 7) & 0xff)
 const value: Message = {
@@ -185,10 +209,15 @@ const sameMessage = (a: Message, b: Message): boolean => {
   )
 }
 
-/** Calls `f` in batches of 64 for about `ms`; returns ops/s. */
+// CPU time (user + system, this process) per call of the last `rate`, in ns: steadier than ops/s
+// on this shared machine, where other jobs take the cores away for whole rounds
+let lastCpuNs = 0
+
+/** Calls `f` in batches of 64 for about `ms`; returns ops/s (and sets `lastCpuNs`). */
 const rate = (f: () => unknown, ms: number): number => {
   const batch = 64
   let ops = 0
+  const cpu = process.cpuUsage()
   const start = performance.now()
   const until = start + ms
   let now = start
@@ -197,6 +226,8 @@ const rate = (f: () => unknown, ms: number): number => {
     ops += batch
     now = performance.now()
   }
+  const used = process.cpuUsage(cpu)
+  lastCpuNs = ((used.user + used.system) * 1000) / ops
   return (ops * 1000) / (now - start)
 }
 
@@ -213,19 +244,31 @@ const compare = (fns: ReadonlyArray<() => unknown>, { quick }: { quick: boolean 
   const round = quick ? 100 : 700
   const rates = fns.map(() => [] as Array<number>)
   const ratios = fns.map(() => [] as Array<number>)
+  const cpus = fns.map(() => [] as Array<number>)
+  const cpuRatios = fns.map(() => [] as Array<number>)
   const rounds = quick ? 3 : 9
   for (let i = 0; i < rounds; i++) {
     const got = new Array<number>(fns.length)
+    const cpu = new Array<number>(fns.length)
     for (let k = 0; k < fns.length; k++) {
       const at = (k + i) % fns.length
       got[at] = rate(fns[at]!, round)
+      cpu[at] = lastCpuNs
     }
     got.forEach((r, k) => {
       rates[k]!.push(r)
       ratios[k]!.push(got[0]! / r)
+      cpus[k]!.push(cpu[k]!)
+      cpuRatios[k]!.push(cpu[k]! / cpu[0]!)
     })
   }
-  return { rates: rates.map(median), ratios: ratios.map(median) }
+  return {
+    rates: rates.map(median),
+    ratios: ratios.map(median),
+    cpuNs: cpus.map(median),
+    cpuRatios: cpuRatios.map(median),
+    cpuRatioRounds: cpuRatios
+  }
 }
 
 /** The fastest of `ways` for `use` (a short rotating race), so that JSON gets its best conversion. */
@@ -255,6 +298,13 @@ export const run = ({ quick }: { quick: boolean }) => {
     }
   }
   check(stringifySame(toHexWays["table loop"]!)(value) === text, "JSON same value gives the raw JSON text")
+  for (const [name, other] of [
+    ["fromSchema", FromSchema],
+    ["generic struct", MessageGeneric]
+  ] as const) {
+    check(toHex(Result.getOrThrow(Binary.encode(other, value))) === toHex(encoded), `${name} encodes the same bytes`)
+    check(sameMessage(value, Result.getOrThrow(Binary.decode(other, encoded))), `${name} decoded value`)
+  }
   console.log(`message: ${encoded.length} bytes binary, ${text.length} bytes JSON; node ${process.version}`)
 
   let sink = 0
@@ -294,5 +344,31 @@ export const run = ({ quick }: { quick: boolean }) => {
       `| ${name} | ${ops(r.rates[0]!)} | ${ops(r.rates[1]!)} | ${r.ratios[1]!.toFixed(2)}× | ${ops(r.rates[2]!)} | ${r.ratios[2]!.toFixed(2)}× |`
     )
   }
+  const vsHand = (title: string, other: Encoding.Encoding<Message>) => {
+    console.log(
+      `\n| ${title} | hand-written (CPU ns/msg) | ${title} (CPU ns/msg) | ${title} / hand-written CPU time: median (min–max of ${quick ? 3 : 9} rounds) | same, wall-clock |`
+    )
+    console.log("| --- | ---: | ---: | ---: | ---: |")
+    for (const [name, hand, them] of [
+      [
+        "encode",
+        () => (sink += Result.getOrThrow(Binary.encode(Message, value)).length),
+        () => (sink += Result.getOrThrow(Binary.encode(other, value)).length)
+      ],
+      [
+        "decode",
+        () => (sink += Result.getOrThrow(Binary.decode(Message, encoded)).level),
+        () => (sink += Result.getOrThrow(Binary.decode(other, encoded)).level)
+      ]
+    ] as const) {
+      const r = compare([hand, them], { quick })
+      const rounds = r.cpuRatioRounds[1]!
+      console.log(
+        `| ${name} | ${r.cpuNs[0]!.toFixed(0)} | ${r.cpuNs[1]!.toFixed(0)} | ${r.cpuRatios[1]!.toFixed(2)}× (${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)}) | ${r.ratios[1]!.toFixed(2)}× |`
+      )
+    }
+  }
+  vsHand("fromSchema", FromSchema)
+  vsHand("generic struct", MessageGeneric)
   if (sink === 0) console.log("")
 }

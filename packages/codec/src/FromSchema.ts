@@ -130,7 +130,7 @@ const cache = new WeakMap<object, Encoding<unknown>>()
  *   Schema.TaggedStruct("Say", { text: Schema.String, at: Schema.Int })
  * ])
  * const encoding = Encoding.fromSchema(Chat) // Encoding<{ _tag: "Hello"; name: string } | { _tag: "Say"; ... }>
- * Binary.encode(encoding, { _tag: "Hello", name: "ann" }) // Success(01 00000003 616e6e)... tag 0x00 first
+ * Binary.encode(encoding, { _tag: "Hello", name: "ann" }) // Success(00 00000003 616e6e): tag 0, then the name
  * ```
  *
  * @category constructors
@@ -315,7 +315,20 @@ const withChecks = (encoding: AnyEncoding, ast: SchemaAST.AST, checks: SchemaAST
     }
     return false
   }
+  // the common case (every check passes) allocates nothing: one pass over the filters, and the
+  // schema's own way of collecting issues only when one fails
+  const filters: Array<SchemaAST.Filter<unknown>> = []
+  const flatten = (list: ReadonlyArray<SchemaAST.Check<unknown>>) => {
+    for (const check of list) {
+      if (check._tag === "FilterGroup") flatten(check.checks)
+      else filters.push(check)
+    }
+  }
+  flatten(checks)
   const failing = (value: unknown): SchemaIssue.Issue | undefined => {
+    let ok = true
+    for (let i = 0; i < filters.length && ok; i++) ok = filters[i]!.run(value, ast, options) === undefined
+    if (ok) return undefined
     const issues: Array<SchemaIssue.Issue> = []
     collect(checks, value, issues)
     const [first, ...more] = issues
