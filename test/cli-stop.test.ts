@@ -5,50 +5,30 @@
  * stdout holds only the command's JSON lines, and a signal to the PID pnpm gave stops it. Exit
  * deadlines here are generous bounds against a hang, not timing assertions.
  */
-import { spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
-import * as Identity from "@effect-p2p/crypto/Identity"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import * as Attacker from "./adversarial/support/attacker.ts"
+import * as CliListener from "./adversarial/support/cliListener.ts"
 import { floodUntilStalled } from "./adversarial/support/flood.ts"
 import * as AdversarialListener from "./adversarial/support/listener.ts"
 import * as Raw from "./adversarial/support/raw.ts"
-import { exited, jsonLines, root, start, tempDir, until, waitForLine } from "./cli-run.ts"
+import { exited, root, until, waitForLine } from "./cli-run.ts"
 
-const dir = tempDir()
 const scope = Effect.runSync(Scope.make())
+const children: Array<ChildProcess> = []
 afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL")
   await Effect.runPromise(Scope.close(scope, Exit.void))
-  fs.rmSync(dir, { recursive: true, force: true })
 })
 
-const identityFile = (name: string) => {
-  const identity = Effect.runSync(
-    Identity.generate({ difficulty: AdversarialListener.difficulty }).pipe(Effect.provide(CryptoBackend.layerNoble))
-  )
-  const file = path.join(dir, name)
-  fs.writeFileSync(file, Identity.toJson(identity), { mode: 0o600 })
-  return file
+const listen = async () => {
+  const listener = await CliListener.start()
+  children.push(listener.child)
+  return listener
 }
-
-const listenArgs = (identity: string) => [
-  "listen",
-  "--port",
-  "0",
-  "--host",
-  "127.0.0.1",
-  "--json",
-  "--echo",
-  "--identity",
-  identity,
-  "--expected-pow",
-  String(AdversarialListener.difficulty),
-  "--chain-name",
-  AdversarialListener.chainName
-]
 
 /**
  * A peer that completes the handshake, stops reading, and sends 16 KiB messages until TCP stops
@@ -84,13 +64,9 @@ const isRunning = (pid: number): boolean => {
 }
 
 describe("effect-p2p listen: stopping", { timeout: 120_000 }, () => {
-  const server = identityFile("server.json")
-
   it("SIGTERM with five peers that never read: every connection logs its close, then exit 143", async () => {
-    const child = start(listenArgs(server))
-    const events = jsonLines(child)
-    const [, port] = await waitForLine(child, /"port":(\d+)/)
-    const stalled = await Promise.all(Array.from({ length: 5 }, () => nonReadingPeer(Number(port))))
+    const { child, events, port } = await listen()
+    const stalled = await Promise.all(Array.from({ length: 5 }, () => nonReadingPeer(port)))
     expect(stalled).toEqual([true, true, true, true, true])
     await until(() => events.filter((e) => e.event === "accepted").length === 5, "five accepted events")
     child.kill("SIGTERM")
@@ -111,12 +87,10 @@ describe("effect-p2p listen: stopping", { timeout: 120_000 }, () => {
   })
 
   it("SIGINT exits 130 after logging the close of an idle connection", async () => {
-    const child = start(listenArgs(server))
-    const events = jsonLines(child)
-    const [, port] = await waitForLine(child, /"port":(\d+)/)
+    const { child, events, port } = await listen()
     await Effect.runPromise(
       Effect.gen(function* () {
-        const raw = yield* Raw.connect(Number(port))
+        const raw = yield* Raw.connect(port)
         yield* Attacker.handshake(raw, yield* AdversarialListener.makeIdentity)
       }).pipe(Scope.provide(scope))
     )
@@ -131,12 +105,13 @@ describe("effect-p2p listen: stopping", { timeout: 120_000 }, () => {
     // From a directory inside the repository (pnpm finds the workspace's bin from there), relative paths included.
     const cwd = fs.mkdtempSync(path.join(root, "build-cli-"))
     try {
-      fs.copyFileSync(server, path.join(cwd, "id.json"))
-      const pnpm = spawn("pnpm", ["effect-p2p", ...listenArgs("id.json")], {
+      CliListener.writeIdentity(cwd, "id.json")
+      const pnpm = spawn("pnpm", ["effect-p2p", ...CliListener.listenArgs("id.json")], {
         cwd,
         env: { ...process.env, NO_COLOR: "1" },
         stdio: ["ignore", "pipe", "pipe"]
       })
+      children.push(pnpm)
       let stdout = ""
       pnpm.stdout.on("data", (d: Buffer) => {
         stdout += d.toString()
