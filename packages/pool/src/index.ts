@@ -6,4 +6,6 @@
  * @since 0.1.0
  */
 export * as Limits from "./Limits.ts"
+export * as MemoryNetwork from "./MemoryNetwork.ts"
 export * as PoolMessage from "./PoolMessage.ts"
+export * as Transport from "./Transport.ts"
