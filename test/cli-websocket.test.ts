@@ -14,7 +14,7 @@ import * as WebSocketDialer from "@effect-p2p/node/WebSocketDialer"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { start, tempDir, waitForLine } from "./cli-run.ts"
+import { jsonLines, start, tempDir, until, waitForLine } from "./cli-run.ts"
 
 const dir = tempDir()
 const children: Array<ChildProcess> = []
@@ -35,20 +35,9 @@ const writeIdentity = (name: string, identity: Identity.Identity) => {
 const startJson = async (args: ReadonlyArray<string>, ready: RegExp) => {
   const child = start(args)
   children.push(child)
-  const lines: Array<Record<string, unknown>> = []
-  let partial = ""
-  child.stdout?.on("data", (d: Buffer) => {
-    partial += d.toString()
-    const parts = partial.split("\n")
-    partial = parts.pop() ?? ""
-    for (const line of parts) if (line.trim() !== "") lines.push(JSON.parse(line))
-  })
+  const lines = jsonLines(child)
   const match = await waitForLine(child, ready)
-  return { child, match, lines }
-}
-
-const until = async (predicate: () => boolean) => {
-  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 20))
+  return { child, match, port: Number(match[1]), lines }
 }
 
 const session = (url: string, identity: Identity.Identity, expectedPeerId: string) =>
@@ -107,7 +96,7 @@ describe("effect-p2p listen --ws-port", { timeout: 90_000 }, () => {
     const url = `ws://127.0.0.1:${match[1]}/`
     const serverId = PeerId.toBase58(serverIdentity.peerId)
     expect(await echoOver(url, client, serverId, [1, 65536])).toBe(serverId)
-    await until(() => lines.some((l) => l.event === "closed"))
+    await until(() => lines.some((l) => l.event === "closed"), "the event")
     const accepted = lines.find((l) => l.event === "accepted")
     expect(accepted?.peer_id).toBe(PeerId.toBase58(client.peerId))
     expect(lines.filter((l) => l.event === "message")).toHaveLength(2)
@@ -156,12 +145,12 @@ describe("effect-p2p bridge", { timeout: 90_000 }, () => {
     const serverId = PeerId.toBase58(serverIdentity.peerId)
     const client = generate(8)
     expect(await echoOver(url, client, serverId, [1, 65536])).toBe(serverId)
-    await until(() => bridge.lines.some((l) => l.event === "closed"))
+    await until(() => bridge.lines.some((l) => l.event === "closed"), "the event")
     expect(bridge.lines.find((l) => l.event === "relaying")?.peer_id).toBe(PeerId.toBase58(client.peerId))
     expect(tcp.lines.find((l) => l.event === "accepted")?.peer_id).toBe(PeerId.toBase58(client.peerId))
 
     await expect(echoOver(url, weakIdentity(8), serverId, [1])).rejects.toThrow(/code 4003: proof of work too low/)
-    await until(() => bridge.lines.some((l) => l.event === "refused"))
+    await until(() => bridge.lines.some((l) => l.event === "refused"), "the event")
     expect(bridge.lines.find((l) => l.event === "refused")?.code).toBe(4003)
     // The listener saw one session only: the weak peer never reached it.
     expect(tcp.lines.filter((l) => l.event === "accepted" || l.event === "handshake_failed")).toHaveLength(1)

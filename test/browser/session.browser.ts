@@ -17,7 +17,7 @@ import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import { Effect, Exit, Scope } from "effect"
 import { type BrowserContext, chromium, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { root, start, waitForLine } from "../cli-run.ts"
+import { jsonLines, root, start, until, waitForLine } from "../cli-run.ts"
 
 /** What the page's `p2p.run` returns (examples/browser/src/session.ts `Report`). */
 interface Report {
@@ -57,20 +57,9 @@ const writeIdentity = (name: string, identity: Identity.Identity) => {
 const startJson = async (args: ReadonlyArray<string>, ready: RegExp) => {
   const child = start(args)
   children.push(child)
-  const lines: Array<Record<string, unknown>> = []
-  let partial = ""
-  child.stdout?.on("data", (d: Buffer) => {
-    partial += d.toString()
-    const parts = partial.split("\n")
-    partial = parts.pop() ?? ""
-    for (const line of parts) if (line.trim().startsWith("{")) lines.push(JSON.parse(line))
-  })
+  const lines = jsonLines(child)
   const match = await waitForLine(child, ready)
   return { lines, port: Number(match[1]) }
-}
-
-const until = async (predicate: () => boolean) => {
-  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 20))
 }
 
 const direct = generate(difficulty)
@@ -190,7 +179,7 @@ describe("the browser page in Chromium", { timeout: 120_000 }, () => {
       [65536, true],
       [1048576, true]
     ])
-    await until(() => directListener.lines.some((l) => l.event === "closed"))
+    await until(() => directListener.lines.some((l) => l.event === "closed"), "the event")
     expect(directListener.lines.find((l) => l.event === "accepted")?.peer_id).toBe(browserId)
     // The envelope's size: 4 bytes of length, 2 of tag, the body.
     expect(directListener.lines.filter((l) => l.event === "message").map((l) => l.size)).toEqual([
@@ -210,7 +199,7 @@ describe("the browser page in Chromium", { timeout: 120_000 }, () => {
     expect(report.peerId).toBe(bridgedId)
     expect(report.echoed.every((e) => e.same)).toBe(true)
     expect(report.echoed.map((e) => e.size)).toEqual([1, 65536, 1048576])
-    await until(() => tcpListener.lines.some((l) => l.event === "closed"))
+    await until(() => tcpListener.lines.some((l) => l.event === "closed"), "the event")
     expect(tcpListener.lines.find((l) => l.event === "accepted")?.peer_id).toBe(browserId)
     expect(bridge.lines.find((l) => l.event === "relaying")?.peer_id).toBe(browserId)
     expect(await page.textContent("#received")).toBe("3")
@@ -223,7 +212,7 @@ describe("the browser page in Chromium", { timeout: 120_000 }, () => {
     expect(report.ok).toBe(false)
     expect(report.error).toBe("UnexpectedPeerId")
     expect(report.message).toBe(`expected peer ${directId}, got ${bridgedId}`)
-    await until(() => tcpListener.lines.some((l) => l.event === "handshake_failed"))
+    await until(() => tcpListener.lines.some((l) => l.event === "handshake_failed"), "the event")
     expect(tcpListener.lines.find((l) => l.event === "handshake_failed")?.error).toBe("RejectedByNack")
   })
 
@@ -242,7 +231,7 @@ describe("the browser page in Chromium", { timeout: 120_000 }, () => {
     expect(report.ok).toBe(false)
     expect(report.error).toBe("ConnectionClosed")
     expect(report.message).toMatch(/code 4003: proof of work too low/)
-    await until(() => bridge.lines.some((l) => l.event === "refused"))
+    await until(() => bridge.lines.some((l) => l.event === "refused"), "the event")
     const refused = bridge.lines.find((l) => l.event === "refused")
     expect(refused?.code).toBe(4003)
     expect(bridge.lines.filter((l) => l.event === "relaying")).toHaveLength(2)
