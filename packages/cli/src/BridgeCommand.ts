@@ -10,13 +10,13 @@
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Bridge from "@effect-p2p/node/Bridge"
 import * as Tcp from "@effect-p2p/node/Tcp"
-import { Effect, Option, Result, Schema } from "effect"
+import { Effect, Option, Result } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as CliFailure from "./CliFailure.ts"
 import { defaults } from "./Defaults.ts"
+import * as Flags from "./Flags.ts"
+import * as Host from "./Host.ts"
 import * as Output from "./Output.ts"
-
-const portSchema = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
 
 /**
  * Text and JSON lines for the bridge's events.
@@ -78,30 +78,35 @@ export const reportEvent =
 export const command = Command.make(
   "bridge",
   {
-    wsPort: Flag.Int("ws-port").pipe(
-      Flag.withSchema(portSchema),
+    wsPort: Flags.integer("ws-port", 0, 65535).pipe(
       Flag.withDescription("WebSocket port browsers connect to (0 picks a free one; the bound port is printed)")
     ),
-    host: Flag.String("host").pipe(Flag.withDescription("address to bind (default: all)"), Flag.optional),
+    host: Flags.optional(Flag.String("host"), "address to bind", "every interface"),
     to: Flag.String("to").pipe(
       Flag.atLeast(1),
       Flag.withDescription("a TCP peer browsers may reach, HOST:PORT (repeat for several; the URL path picks one)")
     ),
-    expectedPow: Flag.Finite("expected-pow").pipe(
-      Flag.withDescription("the targets' proof-of-work difficulty: browsers below it are refused before any dial"),
-      Flag.withDefault(defaults.expectedPow)
+    expectedPow: Flags.withDefault(
+      Flags.number("expected-pow", 0, 256),
+      "the targets' proof-of-work difficulty: browsers below it are refused before any dial",
+      defaults.expectedPow
     ),
-    maxSessions: Flag.Int("max-sessions").pipe(
-      Flag.withDescription("browsers per target at once"),
-      Flag.withDefault(Bridge.defaultMaxSessionsPerTarget)
+    maxSessions: Flags.withDefault(
+      Flags.integer("max-sessions", 1),
+      "browsers per target at once, waiting ones included",
+      Bridge.defaultMaxSessionsPerTarget
     ),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("print events as JSON lines"), Flag.withDefault(false))
+    json: Flags.withDefault(Flag.Boolean("json"), "print events as JSON lines", false, "off")
   },
   Effect.fn(function* (input) {
     const powTarget = yield* Effect.fromResult(ProofOfWork.fromDifficulty(input.expectedPow)).pipe(
       CliFailure.orFail(CliFailure.ExitCode.input, "--expected-pow: ")
     )
-    if (input.maxSessions < 1) return yield* CliFailure.fail("--max-sessions must be at least 1")
+    const host = Option.getOrUndefined(input.host)
+    if (host !== undefined) {
+      const valid = Host.validate(host)
+      if (Result.isFailure(valid)) return yield* CliFailure.fail(`--host: ${valid.failure}`)
+    }
     const targets: Array<Tcp.Endpoint> = []
     for (const text of input.to) {
       const parsed = Tcp.parseEndpoint(text)
@@ -111,16 +116,21 @@ export const command = Command.make(
     const print = Output.make(input.json)
     const bridge = yield* Bridge.make({
       port: input.wsPort,
-      host: Option.getOrUndefined(input.host),
+      host,
       targets,
       powTarget,
       maxSessionsPerTarget: input.maxSessions,
       onEvent: reportEvent(print)
     }).pipe(CliFailure.orFail(CliFailure.ExitCode.network))
     const listed = targets.map(Tcp.formatEndpoint)
-    const { host, port } = bridge.address
     yield* print(
-      { event: "bridging", host, port, targets: listed, expected_pow: input.expectedPow },
+      {
+        event: "bridging",
+        host: bridge.address.host,
+        port: bridge.address.port,
+        targets: listed,
+        expected_pow: input.expectedPow
+      },
       `bridging ws://${Tcp.formatEndpoint(bridge.address)}/ to ${listed.join(", ")}` +
         `${listed.length > 1 ? " (path /HOST:PORT picks one)" : ""}, expected proof of work ${input.expectedPow}`
     )
