@@ -29,7 +29,7 @@ import type * as WebSocketByteSocket from "@effect-p2p/connection/WebSocketByteS
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as ConnectionMessage from "@effect-p2p/session/ConnectionMessage"
-import { type Duration, Effect } from "effect"
+import { type Duration, Effect, Metric } from "effect"
 import * as Tcp from "./Tcp.ts"
 import type { TcpError } from "./TcpError.ts"
 import * as WebSocket from "./WebSocket.ts"
@@ -52,6 +52,27 @@ export const CloseCode = {
   /** The target could not be reached. */
   targetUnreachable: 4502
 } as const
+
+/**
+ * The bridge's counters: `p2p_bridge_refused_total` (attribute `code`: the close code),
+ * `p2p_bridge_sessions_total` (relayed sessions), `p2p_bridge_up_bytes_total` and
+ * `p2p_bridge_down_bytes_total` (relayed bytes, counted when a session ends).
+ *
+ * @example
+ * ```ts
+ * import { Bridge } from "@effect-p2p/node"
+ * import { Effect, Metric } from "effect"
+ * const refused = Effect.map(Metric.value(Bridge.Metrics.refused), (state) => state.count)
+ * ```
+ * @category metrics
+ * @since 0.1.0
+ */
+export const Metrics = {
+  refused: Metric.counter("p2p_bridge_refused_total", { description: "browsers refused (by close code)" }),
+  sessions: Metric.counter("p2p_bridge_sessions_total", { description: "sessions relayed to a target" }),
+  upBytes: Metric.counter("p2p_bridge_up_bytes_total", { description: "bytes relayed from browsers to targets" }),
+  downBytes: Metric.counter("p2p_bridge_down_bytes_total", { description: "bytes relayed from targets to browsers" })
+}
 
 /**
  * Options of {@link make}.
@@ -196,9 +217,13 @@ export const make = (options: Options) =>
     const sessions = new Map<string, number>()
 
     const refuse = (connection: WebSocket.Connection, code: number, reason: string) =>
-      Effect.andThen(
-        connection.closeWith(code, reason),
-        emit({ _tag: "Refused", remote: connection.remote, path: connection.path, code, reason })
+      Effect.all(
+        [
+          connection.closeWith(code, reason),
+          Metric.update(Metric.withAttributes(Metrics.refused, { code: String(code) }), 1),
+          emit({ _tag: "Refused", remote: connection.remote, path: connection.path, code, reason })
+        ],
+        { discard: true }
       )
 
     const relay = Effect.fnUntraced(function* (connection: WebSocket.Connection, target: Tcp.Endpoint) {
@@ -238,6 +263,7 @@ export const make = (options: Options) =>
         Effect.catchTag("TcpError", (error: TcpError) => Effect.succeed({ failed: error.message }))
       )
       if ("failed" in tcp) return yield* refuse(connection, CloseCode.targetUnreachable, "target unreachable")
+      yield* Metric.update(Metrics.sessions, 1)
       yield* emit({ _tag: "Relaying", remote: connection.remote, target, peerId })
       let up = 0
       let down = 0
@@ -260,6 +286,8 @@ export const make = (options: Options) =>
       // still sends what each was already given.
       const ended = yield* Effect.raceFirst(Effect.flip(upstream), Effect.flip(downstream))
       yield* Effect.all([tcp.socket.close, connection.socket.close], { discard: true })
+      yield* Metric.update(Metrics.upBytes, up)
+      yield* Metric.update(Metrics.downBytes, down)
       yield* emit({ _tag: "Closed", remote: connection.remote, target, peerId, up, down, reason: ended.reason })
     })
 

@@ -11,7 +11,7 @@ import * as Listener from "@effect-p2p/node/Listener"
 import * as WebSocketDialer from "@effect-p2p/node/WebSocketDialer"
 import * as ConnectionMessage from "@effect-p2p/session/ConnectionMessage"
 import * as Metadata from "@effect-p2p/session/Metadata"
-import { Effect, Option, Queue } from "effect"
+import { Effect, Metric, Option, Queue } from "effect"
 import * as WS from "ws"
 
 const host = "127.0.0.1"
@@ -166,6 +166,8 @@ describe("Bridge", () => {
       const refused = yield* Queue.take(events)
       assert.strictEqual(refused._tag === "Refused" && refused.code, Bridge.CloseCode.notEnoughProofOfWork)
       assert.strictEqual(target.count(), 0)
+      const counted = yield* Metric.value(Metric.withAttributes(Bridge.Metrics.refused, { code: "4003" }))
+      assert.isTrue(counted.count >= 1)
     }).pipe(Effect.provide(CryptoBackend.layerNoble))
   )
 
