@@ -5,7 +5,11 @@
  *
  * @since 0.1.0
  */
+
+export * as Acl from "./Acl.ts"
 export * as Limits from "./Limits.ts"
 export * as MemoryNetwork from "./MemoryNetwork.ts"
+export * as PeerState from "./PeerState.ts"
+export * as PointState from "./PointState.ts"
 export * as PoolMessage from "./PoolMessage.ts"
 export * as Transport from "./Transport.ts"
