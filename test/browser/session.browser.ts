@@ -9,12 +9,14 @@ import { type ChildProcess, execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as WS from "@effect/platform-node/NodeWS"
 import { BrowserDemo } from "@effect-p2p/cli"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import { Effect, Exit, Scope } from "effect"
+import * as esbuild from "esbuild"
 import { type BrowserContext, chromium, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { jsonLines, root, start, until, waitForLine } from "../cli-run.ts"
@@ -27,6 +29,12 @@ interface Report {
   readonly echoed: ReadonlyArray<{ readonly size: number; readonly rttMs: number; readonly same: boolean }>
   readonly error?: string
   readonly message?: string
+}
+type Probe = {
+  readonly probe: {
+    readonly open: (url: string, maxReadBuffer: number) => Promise<void>
+    readonly read: () => Promise<{ readonly bytes?: number; readonly reason?: string }>
+  }
 }
 type PageApi = {
   readonly p2p: {
@@ -236,5 +244,70 @@ describe("the browser page in Chromium", { timeout: 120_000 }, () => {
     expect(refused?.code).toBe(4003)
     expect(bridge.lines.filter((l) => l.event === "relaying")).toHaveLength(2)
     expect(tcpListener.lines.length).toBe(before)
+  })
+})
+
+describe("WebSocketByteSocket in Chromium (no pause: the read bound fails the socket)", { timeout: 120_000 }, () => {
+  /** A raw ws server that runs `onConnection` for each client; resolves with its port and the close codes it saw. */
+  const rawServer = async (onConnection: (ws: WS.WebSocket) => void) => {
+    const server = new WS.WebSocketServer({ host: "127.0.0.1", port: 0 })
+    await new Promise<void>((resolve) => server.once("listening", () => resolve()))
+    const codes: Array<number> = []
+    server.on("connection", (ws) => {
+      ws.on("close", (code) => codes.push(code))
+      onConnection(ws)
+    })
+    const port = (server.address() as { port: number }).port
+    return { url: `ws://127.0.0.1:${port}/`, codes, close: () => server.close() }
+  }
+
+  const loadProbe = async () => {
+    const bundle = path.join(dir, "probe.js")
+    await esbuild.build({
+      entryPoints: [path.join(import.meta.dirname, "probe.ts")],
+      outfile: bundle,
+      bundle: true,
+      format: "iife",
+      platform: "browser",
+      conditions: ["source"],
+      logLevel: "warning"
+    })
+    await page.goto(pageUrl)
+    await page.addScriptTag({ path: bundle })
+  }
+
+  it("a peer flooding past maxReadBuffer fails the socket with read buffer overflow (close 4002)", async () => {
+    await loadProbe()
+    const frame = new Uint8Array(65536).fill(7)
+    const server = await rawServer((ws) => {
+      for (let i = 0; i < 16; i++) ws.send(frame)
+    })
+    try {
+      await page.evaluate((url) => (globalThis as unknown as Probe).probe.open(url, 256 * 1024), server.url)
+      // Nobody reads in the page: the socket overflows and closes itself.
+      await until(() => server.codes.length > 0, "the page's close")
+      expect(server.codes).toEqual([4002])
+      const read = await page.evaluate(() => (globalThis as unknown as Probe).probe.read())
+      expect(read).toEqual({ reason: "read buffer overflow" })
+    } finally {
+      server.close()
+    }
+  })
+
+  it("a text frame fails the socket (close 4002); what was buffered is dropped", async () => {
+    await loadProbe()
+    const server = await rawServer((ws) => {
+      ws.send(new Uint8Array([1, 2, 3]))
+      ws.send("not binary")
+    })
+    try {
+      await page.evaluate((url) => (globalThis as unknown as Probe).probe.open(url, 256 * 1024), server.url)
+      await until(() => server.codes.length > 0, "the page's close")
+      expect(server.codes).toEqual([4002])
+      const read = await page.evaluate(() => (globalThis as unknown as Probe).probe.read())
+      expect(read).toEqual({ reason: "unexpected text frame" })
+    } finally {
+      server.close()
+    }
   })
 })
