@@ -73,15 +73,21 @@ export const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "effe
 
 export const vectorsDir = path.resolve(root, "test", "vectors", "identities")
 
-/** Every stdout line of a `--json` child, parsed as it arrives (a line that is not JSON fails the parse). */
-export const jsonLines = (child: ChildProcess): Array<Record<string, unknown>> => {
+/**
+ * Every stdout line of a `--json` child, parsed as it arrives (a line that is not JSON fails the
+ * parse); lines for which `skip` says true are left out unparsed (a flood's message events).
+ */
+export const jsonLines = (
+  child: ChildProcess,
+  skip: (line: string) => boolean = () => false
+): Array<Record<string, unknown>> => {
   const lines: Array<Record<string, unknown>> = []
   let partial = ""
   child.stdout?.on("data", (d: Buffer) => {
     const text = partial + d.toString()
     const complete = text.split("\n")
     partial = complete.pop() ?? ""
-    for (const line of complete) if (line.trim() !== "") lines.push(JSON.parse(line))
+    for (const line of complete) if (line.trim() !== "" && !skip(line)) lines.push(JSON.parse(line))
   })
   return lines
 }

@@ -57,7 +57,8 @@ export const start = async (extraArgs: ReadonlyArray<string> = []): Promise<CliL
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-p2p-flood-"))
   const child = startCommand([...listenArgs(writeIdentity(dir)), ...extraArgs], { node: ["--expose-gc"] })
   child.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }))
-  const events = jsonLines(child)
+  // A flood makes hundreds of thousands of message events: they are not kept.
+  const events = jsonLines(child, (line) => line.startsWith('{"event":"message"'))
   const [, port] = await waitForLine(child, /"port":(\d+)/)
   await until(() => events.some((e) => e.event === "limits"), "the limits event")
   const limits = events.find((e) => e.event === "limits") as { perConnectionBytes: number; totalBytes: number }
