@@ -11,6 +11,10 @@
  * Code generation uses `new Function`; where it is not allowed (a CSP without 'unsafe-eval', some
  * edge runtimes) or for keys an object literal would treat specially (`__proto__`), `structCode`
  * returns `undefined` and the struct keeps its generic loops, with the same behaviour.
+ *
+ * Why two paths: the generic loops take 1.10-1.17x the generated code's CPU time to decode the codec
+ * benchmark's message (docs/benchmarks.md, "Encoding.struct: generated code against the generic
+ * loops"). Both are tested, each forced by `forceCodegen` (the testing entry's `withStructCodegen`).
  */
 import type { Reader, Writer } from "../Cursor.ts"
 import { DecodeFailure, decodePath, EncodeFailure, encodePath } from "./cursor.ts"
