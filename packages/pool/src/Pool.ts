@@ -1,0 +1,1023 @@
+/**
+ * Many peers at once, as Octez's P2P layer (`P2p_pool`, `P2p_connect_handler`, `P2p_conn`,
+ * `P2p_protocol`): tables of known points and peers with their state machines, the ACL, the connect
+ * handler for both directions, one answerer per connection for the P2P messages, and the program's
+ * API (send, broadcast, a `Stream` of messages, connections and their stats, connect / disconnect /
+ * ban / trust, a `Stream` of events named as Octez names them, `Metric`s).
+ *
+ * **Connect handler, in Octez's order** (`pool.md` A.5):
+ * - `accept(connection)`: more than `maxIncomingConnections` authenticating ⇒ closed at once; a
+ *   banned address ⇒ closed without a byte; else authenticated within `authenticationTimeout`.
+ * - `connect(point)`: banned point ⇒ `PointBanned`; more than `maxConnections` ⇒
+ *   `TooManyConnections`; then under `connectionTimeout`: register the point, private mode ⇒ only
+ *   trusted points (`PrivateMode`), the point must be `Disconnected` and out of its back-off
+ *   (`PointNotDisconnected`, `ReconnectionDelay`), dial (`ConnectionFailed`), authenticate.
+ * - After authentication (either way): a failed handshake greylists the address (proof of work,
+ *   decryption, decoding, sizes); `Myself` records our own point; a banned peer is closed
+ *   (`PeerBanned`); the remote point is registered if it announced a port; a wrong expected peer id
+ *   is refused (`IdentityCheckFailure`); the peer is registered; chain and versions are selected;
+ *   the slot threshold is checked; private mode and "already connected" are checked; then the
+ *   application's **policy hook** decides; only then the Ack. Every Nack carries the motive and up
+ *   to 50 known public points.
+ *
+ * **Per connection** one fiber reads: application messages go to {@link Pool.messages}; `Bootstrap`
+ * is answered with an `Advertise` of known public points (never those of private nodes);
+ * `Advertise`d points are registered; each P2P kind is throttled as Octez does (a repeat within
+ * its cooldown waits the cooldown; nothing is dropped); a decoding or decryption failure greylists
+ * the peer and its address. Swap requests and acks are recorded as events and not acted on (swap
+ * belongs with maintenance).
+ *
+ * All time comes from `Clock`, all choice from `Random`: a whole network runs under `TestClock`.
+ *
+ * @since 0.1.0
+ */
+import type { SchemaOrEncoding } from "@effect-p2p/codec/Encoding"
+import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
+import * as CodecPoint from "@effect-p2p/codec/Point"
+import type * as Connection from "@effect-p2p/connection/Connection"
+import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
+import type { Stat } from "@effect-p2p/connection/Stat"
+import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
+import type { Identity } from "@effect-p2p/crypto/Identity"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
+import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
+import * as Metadata from "@effect-p2p/session/Metadata"
+import * as Negotiation from "@effect-p2p/session/Negotiation"
+import * as Rejection from "@effect-p2p/session/Rejection"
+import * as Session from "@effect-p2p/session/Session"
+import type { AcceptError, AuthenticateError } from "@effect-p2p/session/SessionError"
+import {
+  Cause,
+  Clock,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  FiberSet,
+  Metric,
+  Option,
+  PubSub,
+  Queue,
+  Random,
+  Result,
+  type Scope,
+  Stream
+} from "effect"
+import * as Acl from "./Acl.ts"
+import * as Limits from "./Limits.ts"
+import * as PeerState from "./PeerState.ts"
+import * as PointState from "./PointState.ts"
+import {
+  ConnectionFailed,
+  ConnectTimeout,
+  IdentityCheckFailure,
+  InvalidPoint,
+  PeerBanned,
+  PeerNotConnected,
+  PointBanned,
+  PointNotDisconnected,
+  PrivateMode,
+  ReconnectionDelay,
+  Rejected,
+  TooManyConnections
+} from "./PoolError.ts"
+import * as PoolMessage from "./PoolMessage.ts"
+import { type Address, type Connected, format, type Listening, Transport } from "./Transport.ts"
+
+/**
+ * The application's say between metadata and Ack (js-libp2p's connection gater, Octez's "the
+ * calling module will make additional checks"): accept, or refuse with a Nack motive.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Decision = { readonly _tag: "Accept" } | { readonly _tag: "Reject"; readonly motive: Rejection.Motive }
+
+/**
+ * @category models
+ * @since 0.1.0
+ */
+export type Policy = (info: Session.ConnectionInfo<Metadata.OctezMetadata>) => Effect.Effect<Decision>
+
+/**
+ * A trusted point, optionally with the peer id expected there (`--peer host:port#id`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface TrustedPoint {
+  readonly point: string
+  readonly expectedPeerId?: string | undefined
+}
+
+/**
+ * What a pool is made of.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options<Msg> {
+  readonly identity: Identity
+  /** Chain name and supported versions; the greatest of each is announced. */
+  readonly supported: Negotiation.Supported
+  /** Peers' proof of work must meet this difficulty. Default 0 (Octez's node default is 26). */
+  readonly expectedPow?: number | undefined
+  /** The application's messages (tags from 0x10): an Effect Schema or an `Encoding`. */
+  readonly messages: SchemaOrEncoding<Msg>
+  /** Default `Limits.defaults`. */
+  readonly limits?: Limits.Limits | undefined
+  /** Where to listen; absent: outgoing connections only. */
+  readonly listen?: Address | undefined
+  /** Port announced to peers. Default: the bound port (none if not listening). */
+  readonly advertisedPort?: number | undefined
+  /** Only trusted points and peers connect, and our points are never advertised. */
+  readonly privateMode?: boolean | undefined
+  readonly disableMempool?: boolean | undefined
+  /** Trusted points (bootstrap peers are passed as trusted points, as Octez does). */
+  readonly trustedPoints?: ReadonlyArray<TrustedPoint> | undefined
+  /** Points known from a previous run (peers file); registered, not trusted. */
+  readonly knownPoints?: ReadonlyArray<string> | undefined
+  /** The application's accept / refuse decision after the metadata, before the Ack. */
+  readonly policy?: Policy | undefined
+  readonly reconnection?: PointState.ReconnectionConfig | undefined
+}
+
+/**
+ * Octez's pool event names (`P2p_connection.P2p_event`), plus `incoming_connection_refused` and
+ * `greylisted`, which Octez only logs.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type EventName =
+  | "new_point"
+  | "new_peer"
+  | "incoming_connection"
+  | "outgoing_connection"
+  | "incoming_connection_refused"
+  | "authentication_failed"
+  | "accepting_request"
+  | "rejecting_request"
+  | "request_rejected"
+  | "connection_established"
+  | "disconnection"
+  | "external_disconnection"
+  | "bootstrap_received"
+  | "bootstrap_sent"
+  | "advertise_received"
+  | "advertise_sent"
+  | "swap_request_received"
+  | "swap_ack_received"
+  | "swap_request_ignored"
+  | "gc_points"
+  | "gc_peer_ids"
+  | "greylisted"
+
+/**
+ * One pool event: the Octez name and what it is about.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Event {
+  readonly event: EventName
+  readonly point?: string | undefined
+  readonly peerId?: string | undefined
+  readonly incoming?: boolean | undefined
+  /** Why (an error tag, a rejection motive's Octez name, ...). */
+  readonly reason?: string | undefined
+  /** How many (points advertised, entries collected). */
+  readonly count?: number | undefined
+}
+
+/**
+ * A live connection as the API shows it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ConnectionSummary {
+  readonly peerId: string
+  /** The peer's point: its address and listening port (or its socket port when it announced none). */
+  readonly point: string
+  readonly incoming: boolean
+  readonly privateNode: boolean
+  /** Our chain name with the selected versions. */
+  readonly version: NetworkVersion
+  /** Clock ms. */
+  readonly established: number
+}
+
+/**
+ * What {@link Pool.connect} can fail with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type ConnectError =
+  | InvalidPoint
+  | PointBanned
+  | TooManyConnections
+  | PrivateMode
+  | PointNotDisconnected
+  | ReconnectionDelay
+  | ConnectionFailed
+  | ConnectTimeout
+  | PeerBanned
+  | IdentityCheckFailure
+  | Rejected
+  | AuthenticateError
+  | AcceptError
+
+/**
+ * A running pool.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Pool<Msg> {
+  readonly peerId: string
+  /** The listening address, if listening. */
+  readonly address: Option.Option<Address>
+  readonly limits: Limits.Limits
+  /** Dials a point and runs the handshake; the connection then lives in the pool until closed. */
+  readonly connect: (
+    point: string,
+    options?: { readonly trusted?: boolean; readonly expectedPeerId?: string | undefined }
+  ) => Effect.Effect<ConnectionSummary, ConnectError>
+  /** Runs the connect handler on an incoming connection (what the listener does with each). */
+  readonly accept: (connection: Connected) => Effect.Effect<void>
+  /** Closes the connection to a peer (Octez `Disconnection`, flushing what is queued). */
+  readonly disconnect: (peerId: string) => Effect.Effect<void, PeerNotConnected>
+  /** Queues a message to one peer; waits while its queue is full. */
+  readonly send: (peerId: string, message: Msg) => Effect.Effect<void, PeerNotConnected | Connection.WriteError>
+  /** Queues a message to every connected peer without waiting (dropped where a queue is full); returns how many took it. */
+  readonly broadcast: (message: Msg) => Effect.Effect<number>
+  /** Every application message from every peer, with the sender's peer id. One consumer. */
+  readonly messages: Stream.Stream<readonly [peerId: string, message: Msg]>
+  /** Pool events from now on (a slow subscriber loses the oldest beyond 4,096). */
+  readonly events: Stream.Stream<Event>
+  /** Subscribes now, so that no event after this call is missed; read the stream later. */
+  readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
+  readonly connections: Effect.Effect<ReadonlyArray<ConnectionSummary>>
+  readonly stat: (peerId: string) => Effect.Effect<Stat, PeerNotConnected>
+  /** Wire traffic of every connection together. */
+  readonly globalStat: Effect.Effect<Stat>
+  readonly knownPoints: Effect.Effect<ReadonlyArray<PointState.Info>>
+  readonly knownPeers: Effect.Effect<ReadonlyArray<PeerState.Info>>
+  /** Authenticating incoming connections. */
+  readonly pendingIncoming: Effect.Effect<number>
+  /** Sends a Bootstrap to every connected public peer; returns how many. */
+  readonly bootstrap: Effect.Effect<number>
+  /** Blacklists an IP address and disconnects the peers there (Octez `Points.ban` with `ban_peers`). */
+  readonly banAddress: (ip: string) => Effect.Effect<void>
+  readonly unbanAddress: (ip: string) => Effect.Effect<void>
+  /** Blacklists a peer id and disconnects it. */
+  readonly banPeer: (peerId: string) => Effect.Effect<void>
+  readonly unbanPeer: (peerId: string) => Effect.Effect<void>
+  /** Greylists a peer and its address (what the shell does to a misbehaving peer). */
+  readonly greylistPeer: (peerId: string) => Effect.Effect<void>
+  /** Marks a point trusted (never collected) and unbans its address. */
+  readonly trustPoint: (point: string) => Effect.Effect<void>
+  readonly untrustPoint: (point: string) => Effect.Effect<void>
+  readonly trustPeer: (peerId: string) => Effect.Effect<void>
+  readonly acl: Acl.Acl
+}
+
+/**
+ * Octez's per-connection throttle cooldowns (`P2p_protocol.throttler`), ms.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const cooldowns: Readonly<Record<PoolMessage.P2p["_tag"], number>> = {
+  Disconnect: 0,
+  Bootstrap: 100,
+  Advertise: 100,
+  SwapRequest: 60_000,
+  SwapAck: 60_000
+}
+
+/**
+ * Points in a Nack and in an Advertise answering a Bootstrap (Octez `~size:50`).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const sharedPoints = 50
+
+/**
+ * Pool metrics, named `p2p_pool_*` (conventions.md).
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const metrics = {
+  connections: Metric.gauge("p2p_pool_connections", { description: "open connections of the pool" }),
+  knownPoints: Metric.gauge("p2p_pool_known_points", { description: "points in the known-points table" }),
+  knownPeers: Metric.gauge("p2p_pool_known_peers", { description: "peers in the known-peers table" }),
+  greylisted: Metric.gauge("p2p_pool_greylisted_addresses", { description: "IP addresses greylisted now" }),
+  greylistings: Metric.counter("p2p_pool_greylistings_total", { description: "greylistings, IP or peer" }),
+  bytesSent: Metric.gauge("p2p_pool_bytes_sent", { description: "wire bytes sent by the pool's connections" }),
+  bytesReceived: Metric.gauge("p2p_pool_bytes_received", { description: "wire bytes received by them" }),
+  established: Metric.counter("p2p_pool_connections_established_total", { description: "connections established" })
+}
+
+interface Live<Msg> {
+  readonly summary: ConnectionSummary
+  readonly pointKey: string | undefined
+  readonly connection: Connection.Connection<PoolMessage.PoolMessage<Msg>>
+  /** Set when we close it (Octez `Disconnection` rather than `External_disconnection`). */
+  requested: boolean
+}
+
+/** Handshake failures that greylist the address (Octez `raw_authenticate`). */
+const greylistingAuthErrors: ReadonlySet<string> = new Set([
+  "NotEnoughProofOfWork",
+  "InvalidAuth",
+  "DecipherError",
+  "InvalidMessageSize",
+  "DecodeError",
+  "InvalidIncomingCiphertextSize",
+  "InvalidChunksSize",
+  "InvalidPublicKey"
+])
+
+/** Read failures after authentication that greylist the peer and its address. */
+const greylistingReadErrors: ReadonlySet<string> = new Set([
+  "DecodeError",
+  "DecipherError",
+  "InvalidIncomingCiphertextSize"
+])
+
+const tagOf = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  return typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+    ? error._tag
+    : "Defect"
+}
+
+const hostOf = (point: string): string => {
+  const parsed = CodecPoint.parse(point)
+  return Result.isSuccess(parsed) ? parsed.success.host : point
+}
+
+const orDie = <A, E>(r: Result.Result<A, E>): A => {
+  if (Result.isFailure(r)) throw r.failure
+  return r.success
+}
+
+/**
+ * Starts a pool: listens if asked (on the `Transport` in the context), registers the trusted and
+ * known points, and runs until the scope closes, which closes every connection.
+ *
+ * Can fail with `TransportError` (the listen address is taken) and `InvalidLimits`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ * @example
+ * ```ts
+ * import { CryptoBackend, Identity } from "@effect-p2p/crypto"
+ * import { MemoryNetwork, Pool, Transport } from "@effect-p2p/pool"
+ * import { Effect, Schema } from "effect"
+ *
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const network = yield* MemoryNetwork.make()
+ *   const identity = yield* Identity.generate({ difficulty: 0 })
+ *   const pool = yield* Pool.make({
+ *     identity,
+ *     supported: { chainName: "SANDBOX", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
+ *     messages: Schema.String,
+ *     listen: { host: "10.0.0.1", port: 9732 }
+ *   }).pipe(Effect.provideService(Transport.Transport, network.transport("10.0.0.1")))
+ *   return yield* pool.connections
+ * })).pipe(Effect.provide(CryptoBackend.layerNoble))
+ * ```
+ */
+export const make = <Msg>(options: Options<Msg>) =>
+  Effect.gen(function* () {
+    const limits = yield* Effect.fromResult(Limits.validate(options.limits ?? Limits.defaults))
+    const transport = yield* Transport
+    const backend = yield* CryptoBackend
+    const reconnection = options.reconnection ?? PointState.defaultReconnection
+    const privateMode = options.privateMode ?? false
+    const ownPeerId = PeerId.toBase58(options.identity.peerId)
+    const powTarget = ProofOfWork.target(options.expectedPow ?? 0)
+    const wire = PoolMessage.encoding(options.messages)
+    const threshold = Limits.connectionsThreshold(limits)
+    const [maxPoints, targetPoints] = limits.maxKnownPoints
+    const [maxPeers, targetPeers] = limits.maxKnownPeerIds
+    const connectionOptions: Connection.Options = {
+      incomingQueueSize: limits.incomingMessageQueueSize,
+      outgoingQueueSize: limits.outgoingMessageQueueSize,
+      ...(limits.binaryChunksSize === null
+        ? {}
+        : { binaryChunksSize: Math.min(65_535, limits.binaryChunksSize * 1024) })
+    }
+    const metadata: Metadata.OctezMetadata = {
+      disableMempool: options.disableMempool ?? false,
+      privateNode: privateMode
+    }
+
+    const acl = Acl.make({
+      ipGreylistSize: limits.ipGreylistSizeInKilobytes,
+      ipGreylistDelayMillis: limits.ipGreylistCleanupDelay * 1000,
+      peerGreylistSize: limits.peerGreylistSize
+    })
+    const points = new Map<string, PointState.Info>()
+    const peers = new Map<string, PeerState.Info>()
+    const live = new Map<string, Live<Msg>>()
+    /** Our own points seen through `Myself` (Octez keeps the last 7). */
+    const myPoints: Array<string> = []
+    let pendingIncoming = 0
+
+    const scheduler = yield* IoScheduler.make({
+      ...(limits.maxDownloadSpeed === null ? {} : { maxDownloadSpeed: limits.maxDownloadSpeed * 1024 }),
+      ...(limits.maxUploadSpeed === null ? {} : { maxUploadSpeed: limits.maxUploadSpeed * 1024 })
+    })
+    const fibers = yield* FiberSet.make<unknown, unknown>()
+    const events = yield* PubSub.sliding<Event>(4096)
+    const inbox = yield* Queue.bounded<readonly [string, Msg]>(
+      Math.max(1, limits.incomingAppMessageQueueSize * limits.maxConnections)
+    )
+    const now = Clock.currentTimeMillis
+
+    const updateMetrics = Effect.gen(function* () {
+      const t = yield* now
+      const stat = scheduler.globalStat()
+      yield* Metric.update(metrics.connections, live.size)
+      yield* Metric.update(metrics.knownPoints, points.size)
+      yield* Metric.update(metrics.knownPeers, peers.size)
+      yield* Metric.update(metrics.greylisted, acl.greylistedAddresses(t).length)
+      yield* Metric.update(metrics.bytesSent, stat.totalSent)
+      yield* Metric.update(metrics.bytesReceived, stat.totalRecv)
+    })
+    const emit = (event: Event) => Effect.andThen(PubSub.publish(events, event), updateMetrics)
+
+    // ---- tables ------------------------------------------------------------------------------
+
+    /** Octez `gc_points`: drop disconnected, untrusted points, oldest `last_miss` first (never missed = now). */
+    const gcPoints = (t: number) => {
+      const candidates = [...points.values()]
+        .filter((p) => p.state._tag === "Disconnected" && !p.trusted)
+        .sort((a, b) => (PointState.lastMiss(a) ?? t) - (PointState.lastMiss(b) ?? t))
+      const excess = points.size - targetPoints
+      const removed = candidates.slice(0, Math.max(0, excess))
+      for (const p of removed) points.delete(p.point)
+      return removed.length
+    }
+
+    /** Octez `gc_peer_ids`: disconnected, untrusted peers, lowest score (all equal) then newest first. */
+    const gcPeers = () => {
+      const candidates = [...peers.values()]
+        .filter((p) => p.state._tag === "Disconnected" && !p.trusted)
+        .sort((a, b) => b.created - a.created)
+      const removed = candidates.slice(0, Math.max(0, peers.size - targetPeers))
+      for (const p of removed) peers.delete(p.peerId)
+      return removed.length
+    }
+
+    const isOwnPoint = (point: string) =>
+      myPoints.includes(point) ||
+      (listening !== undefined && point === format({ ...listening.address, port: announcedPort ?? 0 }))
+
+    /** Octez `register_point`: collect first if full, then add (events `gc_points`, `new_point`). */
+    const registerPoint = (
+      point: string,
+      extra: { readonly trusted?: boolean; readonly expectedPeerId?: string | undefined } = {}
+    ): Effect.Effect<PointState.Info | undefined> =>
+      Effect.gen(function* () {
+        const existing = points.get(point)
+        if (existing !== undefined) {
+          const updated: PointState.Info = {
+            ...existing,
+            trusted: existing.trusted || (extra.trusted ?? false),
+            expectedPeerId: extra.expectedPeerId ?? existing.expectedPeerId
+          }
+          points.set(point, updated)
+          return updated
+        }
+        if (isOwnPoint(point) || Result.isFailure(CodecPoint.parse(point))) return undefined
+        if (points.size >= maxPoints) {
+          const removed = gcPoints(yield* now)
+          if (removed > 0) yield* emit({ event: "gc_points", count: removed })
+        }
+        const info = PointState.make(point, extra)
+        points.set(point, info)
+        yield* emit({ event: "new_point", point })
+        return info
+      })
+
+    const registerPeer = (peerId: string) =>
+      Effect.gen(function* () {
+        const existing = peers.get(peerId)
+        if (existing !== undefined) return existing
+        if (peers.size >= maxPeers) {
+          const removed = gcPeers()
+          if (removed > 0) yield* emit({ event: "gc_peer_ids", count: removed })
+        }
+        const info = PeerState.make(peerId, yield* now)
+        peers.set(peerId, info)
+        yield* emit({ event: "new_peer", peerId })
+        return info
+      })
+
+    const setPoint = (
+      point: string | undefined,
+      f: (info: PointState.Info, t: number) => Result.Result<PointState.Info, PointState.InvalidTransition>
+    ) =>
+      Effect.flatMap(now, (t) =>
+        Effect.sync(() => {
+          if (point === undefined) return
+          const info = points.get(point)
+          if (info !== undefined) points.set(point, orDie(f(info, t)))
+        })
+      )
+
+    const setPeer = (
+      peerId: string,
+      f: (info: PeerState.Info, t: number) => Result.Result<PeerState.Info, PeerState.InvalidTransition>
+    ) =>
+      Effect.flatMap(now, (t) =>
+        Effect.sync(() => {
+          const info = peers.get(peerId)
+          if (info !== undefined) peers.set(peerId, orDie(f(info, t)))
+        })
+      )
+
+    /**
+     * Octez `list_known_points ~ignore_private:true`: public, unbanned points; connected ones first
+     * (longest-standing first), then the others (most recently seen first); the first 3/5 of `size`
+     * in that order and the rest drawn at random from what remains.
+     */
+    const listKnownPoints = (size: number) =>
+      Effect.gen(function* () {
+        const t = yield* now
+        const eligible = [...points.values()].filter((p) => p.knownPublic && !acl.isAddressBanned(hostOf(p.point), t))
+        const connected = eligible
+          .filter((p) => p.state._tag === "Running")
+          .sort((a, b) => (a.lastEstablishedConnection ?? 0) - (b.lastEstablishedConnection ?? 0))
+        const others = eligible
+          .filter((p) => p.state._tag !== "Running")
+          .sort((a, b) => (PointState.lastSeen(b) ?? 0) - (PointState.lastSeen(a) ?? 0))
+        const ordered = [...connected, ...others]
+        const best = size - Math.floor((size * 2) / 5)
+        const rest = yield* Random.shuffle(ordered.slice(best))
+        return [...ordered.slice(0, best), ...rest.slice(0, size - best)].map((p) => p.point)
+      })
+
+    const greylistAddress = (ip: string, reason: string, peerId?: string) =>
+      Effect.gen(function* () {
+        acl.greylistAddress(ip, yield* now)
+        yield* Metric.update(metrics.greylistings, 1)
+        yield* emit({ event: "greylisted", point: ip, peerId, reason })
+      })
+
+    const greylistPeerAndAddress = (peerId: string, ip: string, reason: string) =>
+      Effect.andThen(
+        Effect.sync(() => acl.greylistPeer(peerId)),
+        greylistAddress(ip, reason, peerId)
+      )
+
+    // ---- the connection's life ---------------------------------------------------------------
+
+    const throttled = (lastHandled: Map<string, number>, kind: PoolMessage.P2p["_tag"]) =>
+      Effect.gen(function* () {
+        const cooldown = cooldowns[kind]
+        const last = lastHandled.get(kind)
+        // A repeat within the cooldown waits the cooldown (Octez `throttle_callbacks`): rate-limited, not dropped.
+        if (cooldown > 0 && last !== undefined && (yield* now) - last < cooldown) yield* Effect.sleep(cooldown)
+        lastHandled.set(kind, yield* now)
+      })
+
+    const answer = (entry: Live<Msg>, message: PoolMessage.P2p, lastHandled: Map<string, number>) =>
+      Effect.gen(function* () {
+        const peerId = entry.summary.peerId
+        yield* throttled(lastHandled, message._tag)
+        switch (message._tag) {
+          case "Bootstrap": {
+            yield* emit({ event: "bootstrap_received", peerId })
+            if (entry.summary.privateNode || privateMode) return
+            const list = yield* listKnownPoints(sharedPoints)
+            if (list.length === 0) return
+            const sent = yield* entry.connection
+              .writeNow({ _tag: "Advertise", points: list })
+              .pipe(Effect.orElseSucceed(() => false))
+            if (sent) yield* emit({ event: "advertise_sent", peerId, count: list.length })
+            return
+          }
+          case "Advertise": {
+            yield* emit({ event: "advertise_received", peerId, count: message.points.length })
+            if (privateMode) return
+            for (const point of message.points) yield* registerPoint(point)
+            return
+          }
+          case "SwapRequest":
+            yield* emit({ event: "swap_request_received", peerId, point: message.point })
+            yield* emit({ event: "swap_request_ignored", peerId, point: message.point, reason: "swap not implemented" })
+            return
+          case "SwapAck":
+            yield* emit({ event: "swap_ack_received", peerId, point: message.point })
+            return
+          case "Disconnect":
+            return
+        }
+      })
+
+    /** Reads until the connection ends; returns why it ended. */
+    const readLoop = (entry: Live<Msg>) =>
+      Effect.gen(function* () {
+        const lastHandled = new Map<string, number>()
+        while (true) {
+          const [, message] = yield* entry.connection.read
+          if (message._tag === "Message") yield* Queue.offer(inbox, [entry.summary.peerId, message.message] as const)
+          else if (message._tag === "Disconnect") return "Disconnect"
+          else yield* answer(entry, message, lastHandled)
+        }
+      })
+
+    const run = (entry: Live<Msg>, remoteHost: string) =>
+      Effect.gen(function* () {
+        const exit = yield* Effect.exit(readLoop(entry))
+        const reason = Exit.isSuccess(exit) ? exit.value : tagOf(exit.cause)
+        if (Exit.isFailure(exit) && greylistingReadErrors.has(reason)) {
+          yield* greylistPeerAndAddress(entry.summary.peerId, remoteHost, reason)
+        }
+        yield* entry.connection.close({ wait: false })
+        return reason
+      })
+
+    const teardown = (entry: Live<Msg>, reason: string) =>
+      Effect.gen(function* () {
+        if (live.get(entry.summary.peerId) !== entry) return
+        live.delete(entry.summary.peerId)
+        const requested = entry.requested
+        yield* setPoint(entry.pointKey, (info, t) =>
+          PointState.setDisconnected(info, t, { requested, config: reconnection })
+        )
+        yield* setPeer(entry.summary.peerId, (info, t) => PeerState.setDisconnected(info, t, { requested }))
+        yield* emit({
+          event: requested ? "disconnection" : "external_disconnection",
+          peerId: entry.summary.peerId,
+          point: entry.summary.point,
+          reason
+        })
+      })
+
+    // ---- the connect handler -----------------------------------------------------------------
+
+    let listening: Listening | undefined
+    let announcedPort: number | undefined = options.advertisedPort
+
+    /**
+     * Authentication and the checks after it, in Octez's order; on success the connection is
+     * registered as running and handed to `onEstablished`, then read until it ends.
+     */
+    const handshake = (
+      connected: Connected,
+      incoming: boolean,
+      dialled: string | undefined,
+      onEstablished: (summary: ConnectionSummary) => Effect.Effect<void>
+    ) =>
+      Effect.gen(function* () {
+        const remoteHost = connected.remote.host
+        const [info, auth] = yield* Session.authenticate({
+          socket: connected.socket,
+          identity: options.identity,
+          incoming,
+          remote: { address: remoteHost, port: connected.remote.port },
+          listeningPort: announcedPort,
+          powTarget,
+          version: Negotiation.announced(options.supported),
+          metadata,
+          metadataEncoding: Metadata.octez,
+          timeout: Duration.seconds(incoming ? limits.authenticationTimeout : limits.connectionTimeout)
+        }).pipe(
+          Effect.tapCause((cause) =>
+            Effect.gen(function* () {
+              const tag = tagOf(cause)
+              if (tag === "Myself") {
+                const own = dialled ?? format(connected.remote)
+                myPoints.push(own)
+                if (myPoints.length > 7) myPoints.shift()
+                points.delete(own)
+              }
+              if (!Cause.hasInterruptsOnly(cause)) {
+                yield* emit({ event: "authentication_failed", point: format(connected.remote), incoming, reason: tag })
+              }
+              if (greylistingAuthErrors.has(tag)) yield* greylistAddress(remoteHost, tag)
+            })
+          )
+        )
+        const peerId = PeerId.toBase58(info.peerId)
+        const remotePoint = Option.isSome(info.remotePoint.port)
+          ? CodecPoint.format(info.remotePoint.address, info.remotePoint.port.value)
+          : undefined
+        const shownPoint = remotePoint ?? format(connected.remote)
+        const nack = (motive: Rejection.Motive, event: Event["event"] = "rejecting_request") =>
+          Effect.gen(function* () {
+            const alternatives = yield* listKnownPoints(sharedPoints)
+            yield* Session.nack(auth, { motive, alternativePoints: alternatives })
+            yield* emit({ event, point: shownPoint, peerId, incoming, reason: Rejection.name(motive) })
+            return yield* new Rejected({ peerId, motive: Rejection.name(motive) })
+          })
+
+        // (2) banned peer: closed without a Nack.
+        if (acl.isPeerBanned(peerId)) {
+          yield* connected.abort
+          return yield* new PeerBanned({ peerId })
+        }
+        // (3) the remote point, if it announced a port; public unless the peer says it is private.
+        const registered = remotePoint === undefined ? undefined : yield* registerPoint(remotePoint)
+        const pointInfo =
+          registered === undefined ? undefined : { ...registered, knownPublic: !info.remoteMetadata.privateNode }
+        if (pointInfo !== undefined) points.set(pointInfo.point, pointInfo)
+        // (4) expected peer id.
+        const expected = pointInfo?.expectedPeerId
+        if (expected !== undefined && expected !== peerId) {
+          yield* Session.nack(auth, {})
+          return yield* new IdentityCheckFailure({ point: shownPoint, expected, actual: peerId })
+        }
+        // (5) the peer.
+        const peerInfo = yield* registerPeer(peerId)
+        // (6) chain and versions: a mismatch unregisters the point, it does not greylist.
+        const selected = Negotiation.select(options.supported, info.announcedVersion)
+        if (Result.isFailure(selected)) {
+          const p = remotePoint === undefined ? undefined : points.get(remotePoint)
+          if (p !== undefined && p.state._tag === "Disconnected" && !p.trusted) points.delete(p.point)
+          return yield* nack(selected.failure)
+        }
+        // (7) slots.
+        if (live.size >= threshold) return yield* nack(Rejection.TooManyConnections)
+        // (8) private mode (closed without a Nack), then "already connected".
+        const trustedPoint = pointInfo?.trusted ?? false
+        if (privateMode && !trustedPoint && !peerInfo.trusted) {
+          yield* connected.abort
+          return yield* new PrivateMode({ point: shownPoint })
+        }
+        const pointState = remotePoint === undefined ? undefined : points.get(remotePoint)?.state._tag
+        const ownAttempt = !incoming && dialled === remotePoint
+        if (
+          pointState === "Accepted" ||
+          pointState === "Running" ||
+          (pointState === "Requested" && !ownAttempt) ||
+          peers.get(peerId)?.state._tag !== "Disconnected" ||
+          live.has(peerId)
+        ) {
+          return yield* nack(Rejection.AlreadyConnected)
+        }
+        // The application's policy, between metadata and Ack.
+        if (options.policy !== undefined) {
+          const decision = yield* options.policy(info)
+          if (decision._tag === "Reject") return yield* nack(decision.motive)
+        }
+
+        yield* setPoint(remotePoint, (p, t) => PointState.setAccepted(p, peerId, t))
+        yield* setPeer(peerId, (p, t) => PeerState.setAccepted(p, shownPoint, t))
+        yield* emit({ event: "accepting_request", point: shownPoint, peerId, incoming })
+
+        const connection = yield* Session.accept(auth, { messageEncoding: wire, ...connectionOptions }).pipe(
+          Effect.provideService(IoScheduler.IoScheduler, scheduler),
+          Effect.tapError((error) =>
+            Effect.gen(function* () {
+              if (error._tag === "RejectedByNack" && Option.isSome(error.alternativePoints)) {
+                for (const point of error.alternativePoints.value) yield* registerPoint(point)
+              }
+              yield* setPoint(remotePoint, (p, t) => PointState.setDisconnected(p, t, { config: reconnection }))
+              yield* setPeer(peerId, (p, t) => PeerState.setDisconnected(p, t))
+              yield* emit({
+                event: "request_rejected",
+                point: shownPoint,
+                peerId,
+                incoming,
+                reason: error._tag === "RejectedByNack" ? Rejection.name(error.motive) : error._tag
+              })
+            })
+          )
+        )
+
+        const t = yield* now
+        const summary: ConnectionSummary = {
+          peerId,
+          point: shownPoint,
+          incoming,
+          privateNode: info.remoteMetadata.privateNode,
+          version: selected.success,
+          established: t
+        }
+        const entry: Live<Msg> = { summary, pointKey: remotePoint, connection, requested: false }
+        live.set(peerId, entry)
+        yield* setPoint(remotePoint, (p, t) => PointState.setRunning(p, peerId, t))
+        yield* setPeer(peerId, (p, t) => PeerState.setRunning(p, shownPoint, t))
+        yield* Metric.update(metrics.established, 1)
+        yield* emit({ event: "connection_established", point: shownPoint, peerId, incoming })
+        yield* onEstablished(summary)
+        const reason = yield* run(entry, remoteHost).pipe(Effect.onInterrupt(() => teardown(entry, "interrupted")))
+        yield* teardown(entry, reason)
+      }).pipe(Effect.provideService(CryptoBackend, backend))
+
+    const accept = (connected: Connected): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const address = format(connected.remote)
+        if (pendingIncoming >= limits.maxIncomingConnections) {
+          yield* connected.abort
+          return yield* emit({ event: "incoming_connection_refused", point: address, reason: "too many incoming" })
+        }
+        if (acl.isAddressBanned(connected.remote.host, yield* now)) {
+          yield* connected.abort
+          return yield* emit({ event: "incoming_connection_refused", point: address, reason: "banned" })
+        }
+        pendingIncoming++
+        let counted = true
+        const release = Effect.sync(() => {
+          if (counted) pendingIncoming--
+          counted = false
+        })
+        yield* emit({ event: "incoming_connection", point: address, incoming: true })
+        yield* handshake(connected, true, undefined, () => release).pipe(
+          Effect.ensuring(release),
+          Effect.ignore,
+          Effect.scoped
+        )
+      })
+
+    const dial = (point: string, address: Address) =>
+      Effect.gen(function* () {
+        const established = yield* Deferred.make<ConnectionSummary, ConnectError>()
+        const attempt = Effect.gen(function* () {
+          const connected = yield* transport
+            .dial(address, { timeout: Duration.seconds(limits.connectionTimeout) })
+            .pipe(Effect.mapError((error) => new ConnectionFailed({ point, reason: error.reason })))
+          yield* handshake(connected, false, point, (summary) =>
+            Deferred.succeed(established, summary).pipe(Effect.asVoid)
+          )
+        }).pipe(
+          Effect.scoped,
+          Effect.onExit((exit) =>
+            Effect.gen(function* () {
+              // Still Requested or Accepted here: this attempt failed before running.
+              const info = points.get(point)
+              if (info !== undefined && (info.state._tag === "Requested" || info.state._tag === "Accepted")) {
+                const peerId = info.state._tag === "Accepted" ? info.state.peerId : undefined
+                yield* setPoint(point, (p, t) => PointState.setDisconnected(p, t, { config: reconnection }))
+                if (peerId !== undefined && peers.get(peerId)?.state._tag === "Accepted") {
+                  yield* setPeer(peerId, (p, t) => PeerState.setDisconnected(p, t))
+                }
+              }
+              if (Exit.isFailure(exit)) {
+                const error = Cause.findErrorOption(exit.cause)
+                if (Option.isSome(error)) yield* Deferred.fail(established, error.value as ConnectError)
+                else yield* Deferred.failCause(established, exit.cause as Cause.Cause<ConnectError>)
+              }
+            })
+          )
+        )
+        yield* FiberSet.run(fibers, Effect.exit(attempt))
+        return yield* Deferred.await(established).pipe(
+          Effect.timeoutOrElse({
+            duration: Duration.seconds(limits.connectionTimeout),
+            orElse: () => Effect.fail(new ConnectTimeout({ point, timeoutMillis: limits.connectionTimeout * 1000 }))
+          })
+        )
+      })
+
+    const connect: Pool<Msg>["connect"] = (point, extra = {}) =>
+      Effect.gen(function* () {
+        const parsed = CodecPoint.parse(point)
+        if (Result.isFailure(parsed)) return yield* new InvalidPoint({ point, reason: parsed.failure })
+        const address: Address = { host: parsed.success.host, port: parsed.success.port }
+        const t = yield* now
+        if (acl.isAddressBanned(address.host, t)) return yield* new PointBanned({ point })
+        if (live.size > limits.maxConnections) {
+          return yield* new TooManyConnections({ active: live.size, limit: limits.maxConnections })
+        }
+        const info = yield* registerPoint(point, extra)
+        if (info === undefined) return yield* new InvalidPoint({ point, reason: "one of our own points" })
+        if (privateMode && !info.trusted) return yield* new PrivateMode({ point })
+        if (info.state._tag !== "Disconnected") {
+          return yield* new PointNotDisconnected({ point, state: info.state._tag })
+        }
+        if (PointState.inBackOff(info, t)) {
+          return yield* new ReconnectionDelay({ point, endTime: info.reconnection.endTime ?? t })
+        }
+        yield* setPoint(point, (p, t) => PointState.setRequested(p, t))
+        yield* emit({ event: "outgoing_connection", point })
+        return yield* dial(point, address)
+      })
+
+    // ---- start -------------------------------------------------------------------------------
+
+    if (options.listen !== undefined) {
+      listening = yield* transport.listen(options.listen)
+      announcedPort = options.advertisedPort ?? listening.address.port
+      yield* FiberSet.run(fibers, listening.run(accept))
+    }
+    for (const trusted of options.trustedPoints ?? []) {
+      yield* registerPoint(trusted.point, { trusted: true, expectedPeerId: trusted.expectedPeerId })
+    }
+    for (const point of options.knownPoints ?? []) yield* registerPoint(point)
+
+    const withPeer = <A, E>(peerId: string, f: (entry: Live<Msg>) => Effect.Effect<A, E>) =>
+      Effect.suspend((): Effect.Effect<A, E | PeerNotConnected> => {
+        const entry = live.get(peerId)
+        return entry === undefined ? Effect.fail(new PeerNotConnected({ peerId })) : f(entry)
+      })
+
+    const closeFor = (entry: Live<Msg>) =>
+      Effect.suspend(() => {
+        entry.requested = true
+        return entry.connection.close({ wait: true })
+      })
+
+    const disconnectWhere = (predicate: (entry: Live<Msg>) => boolean) =>
+      Effect.forEach([...live.values()].filter(predicate), (entry) => closeFor(entry), { discard: true })
+
+    const pool: Pool<Msg> = {
+      peerId: ownPeerId,
+      address: Option.fromUndefinedOr(listening?.address),
+      limits,
+      connect,
+      accept,
+      disconnect: (peerId) => withPeer(peerId, closeFor),
+      send: (peerId, message) => withPeer(peerId, (entry) => entry.connection.write(PoolMessage.message(message))),
+      broadcast: (message) =>
+        Effect.gen(function* () {
+          let count = 0
+          for (const entry of [...live.values()]) {
+            const ok = yield* entry.connection
+              .writeNow(PoolMessage.message(message))
+              .pipe(Effect.orElseSucceed(() => false))
+            if (ok) count++
+          }
+          return count
+        }),
+      messages: Stream.fromQueue(inbox),
+      events: Stream.fromPubSub(events),
+      subscribe: Effect.map(PubSub.subscribe(events), Stream.fromSubscription),
+      connections: Effect.sync(() => [...live.values()].map((entry) => entry.summary)),
+      stat: (peerId) => withPeer(peerId, (entry) => entry.connection.stat),
+      globalStat: Effect.sync(() => scheduler.globalStat()),
+      knownPoints: Effect.sync(() => [...points.values()]),
+      knownPeers: Effect.sync(() => [...peers.values()]),
+      pendingIncoming: Effect.sync(() => pendingIncoming),
+      bootstrap: Effect.gen(function* () {
+        let count = 0
+        for (const entry of [...live.values()]) {
+          if (entry.summary.privateNode) continue
+          const ok = yield* entry.connection.writeNow({ _tag: "Bootstrap" }).pipe(Effect.orElseSucceed(() => false))
+          if (ok) {
+            count++
+            yield* emit({ event: "bootstrap_sent", peerId: entry.summary.peerId })
+          }
+        }
+        return count
+      }),
+      banAddress: (ip) =>
+        Effect.andThen(
+          Effect.sync(() => acl.banAddress(ip)),
+          disconnectWhere((entry) => hostOf(entry.summary.point) === ip)
+        ),
+      unbanAddress: (ip) => Effect.sync(() => acl.unbanAddress(ip)),
+      banPeer: (peerId) =>
+        Effect.andThen(
+          Effect.sync(() => acl.banPeer(peerId)),
+          disconnectWhere((entry) => entry.summary.peerId === peerId)
+        ),
+      unbanPeer: (peerId) => Effect.sync(() => acl.unbanPeer(peerId)),
+      greylistPeer: (peerId) =>
+        Effect.gen(function* () {
+          const entry = live.get(peerId)
+          const ip = entry === undefined ? undefined : hostOf(entry.summary.point)
+          acl.greylistPeer(peerId)
+          if (ip !== undefined) yield* greylistAddress(ip, "greylisted by the application", peerId)
+          if (entry !== undefined) yield* closeFor(entry)
+        }),
+      trustPoint: (point) =>
+        Effect.gen(function* () {
+          yield* registerPoint(point, { trusted: true })
+          acl.unbanAddress(hostOf(point))
+        }),
+      untrustPoint: (point) =>
+        Effect.sync(() => {
+          const info = points.get(point)
+          if (info !== undefined) points.set(point, { ...info, trusted: false })
+        }),
+      trustPeer: (peerId) =>
+        Effect.gen(function* () {
+          const info = yield* registerPeer(peerId)
+          peers.set(peerId, { ...info, trusted: true })
+          acl.unbanPeer(peerId)
+        }),
+      acl
+    }
+    yield* updateMetrics
+    return pool
+  })
+
+/**
+ * The crypto backend the pool's sessions need, named for signatures.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Requirements = CryptoBackend | Transport | Scope.Scope
