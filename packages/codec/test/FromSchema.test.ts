@@ -3,33 +3,12 @@ import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { hex, p2pVectors, toHex } from "../../../test/support/vectors.ts"
 import { AckMessage, Binary, CodecError, Encoding, P2pMessage, Point, StreamDecoder } from "../src/index.ts"
+import { concat, split } from "./bytes.ts"
 import { leaves, Person, schemaShape, schemaWithValue } from "./schemaArbitraries.ts"
 
 const runs = { numRuns: 200 }
 
 const encodeHex = <A>(e: Encoding.Encoding<A>, v: A): string => toHex(Result.getOrThrow(Binary.encode(e, v)))
-
-const split = (bytes: Uint8Array, points: ReadonlyArray<number>): Array<Uint8Array> => {
-  const cuts = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b)
-  const pieces: Array<Uint8Array> = []
-  let from = 0
-  for (const c of cuts) {
-    pieces.push(bytes.subarray(from, c))
-    from = c
-  }
-  pieces.push(bytes.subarray(from))
-  return pieces
-}
-
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 describe("fromSchema over generated schema shapes", () => {
   it("round-trips every value byte for byte, with the hand-written encoding's bytes", () => {

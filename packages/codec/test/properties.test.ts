@@ -3,31 +3,9 @@ import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Binary, CodecError, StreamDecoder } from "../src/index.ts"
 import { anyEncoding, sized, withValue } from "./arbitraries.ts"
+import { concat, split } from "./bytes.ts"
 
 const runs = { numRuns: 300 }
-
-/** Cuts `bytes` at the given (sorted, deduplicated) points. */
-const split = (bytes: Uint8Array, points: ReadonlyArray<number>): Array<Uint8Array> => {
-  const cuts = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b)
-  const pieces: Array<Uint8Array> = []
-  let from = 0
-  for (const c of cuts) {
-    pieces.push(bytes.subarray(from, c))
-    from = c
-  }
-  pieces.push(bytes.subarray(from))
-  return pieces
-}
-
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 describe("properties over generated encodings", () => {
   it("decode(encode(x)) = x, and the encoded length is the predicted size", () => {
