@@ -355,9 +355,7 @@ export const connect = (options: ConnectOptions): Effect.Effect<ByteSocket, WebS
         )
       }
       if (ws.binaryType !== "nodebuffer") ws.binaryType = "arraybuffer"
-      const millis = Duration.toMillis(Duration.fromInputUnsafe(options.openTimeout ?? "10 seconds"))
       const cleanup = () => {
-        clearTimeout(timer)
         ws.removeEventListener("open", onOpen as Listener)
         ws.removeEventListener("close", onClose as Listener)
         ws.removeEventListener("error", onError as Listener)
@@ -380,19 +378,20 @@ export const connect = (options: ConnectOptions): Effect.Effect<ByteSocket, WebS
           resume(Effect.fail(new WebSocketError({ url, reason: event.message })))
         }
       }
-      const timer = setTimeout(() => {
-        cleanup()
-        ws.close()
-        resume(Effect.fail(new WebSocketError({ url, reason: "timed out" })))
-      }, millis)
       ws.addEventListener("open", onOpen as Listener)
       ws.addEventListener("close", onClose as Listener)
       ws.addEventListener("error", onError as Listener)
+      // Interrupted (or timed out) before it opened.
       return Effect.sync(() => {
         cleanup()
         ws.close()
       })
-    }),
+    }).pipe(
+      Effect.timeoutOrElse({
+        duration: options.openTimeout ?? "10 seconds",
+        orElse: () => Effect.fail(new WebSocketError({ url, reason: "timed out" }))
+      })
+    ),
     (ws) => Effect.sync(() => ws.close(1000))
   )
   return Effect.flatMap(open, (ws) => make(ws, options))
