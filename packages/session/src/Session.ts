@@ -295,7 +295,13 @@ export const authenticate = <Meta>(options: AuthenticateOptions<Meta>) =>
       )
       yield* socket.write(metadataChunk)
       sentBytes += metadataChunk.length
-      const remoteMetadata = yield* Metadata.read(backend, channelKey, remoteNonce, reader, toEncoding(options.metadataEncoding))
+      const remoteMetadata = yield* Metadata.read(
+        backend,
+        channelKey,
+        remoteNonce,
+        reader,
+        toEncoding(options.metadataEncoding)
+      )
 
       const remotePoint: Point = {
         address: remote.address,
