@@ -22,6 +22,7 @@ import { x25519 } from "@noble/curves/ed25519.js"
 import { blake2b } from "@noble/hashes/blake2.js"
 import { Context, Layer } from "effect"
 import { webRandomBytes } from "./internal/bytes.ts"
+
 /**
  * The operations of a backend. All are synchronous and none throws on well-sized input: failures
  * are `undefined` results.

@@ -1,8 +1,8 @@
 /**
  * The WebAssembly `CryptoBackend`: libsodium, the library Octez itself links, compiled to
  * WebAssembly by `libsodium-wrappers`. Platform-free (no `node:*` import, no native addon): it runs
- * in browsers and in Node where `sodium-native` cannot load, and measured 2–3× the pure-JS backend
- * on 64 KiB boxes and about 10× on X25519 (docs/benchmarks.md).
+ * in browsers and in Node where `sodium-native` cannot load, and measured about 3× the pure-JS
+ * backend on 64 KiB seal + open, 12× on X25519 and 4× on handshakes (docs/benchmarks.md).
  *
  * The module is imported on demand when the layer is built, because starting it compiles about
  * half a megabyte of WebAssembly: importing `@effect-p2p/crypto` alone costs nothing.
