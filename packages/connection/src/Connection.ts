@@ -25,7 +25,7 @@ import * as StreamDecoder from "@effect-p2p/codec/StreamDecoder"
 import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import { DecipherError } from "@effect-p2p/crypto/CryptoError"
 import type * as Nonce from "@effect-p2p/crypto/Nonce"
-import { Deferred, Effect, Exit, Fiber, Option, Result, Scope, type Tracer } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option, Result, Scope } from "effect"
 import * as BoundedQueue from "./BoundedQueue.ts"
 import type { ByteReader } from "./ByteReader.ts"
 import * as Chunk from "./Chunk.ts"
@@ -34,12 +34,7 @@ import * as IoScheduler from "./IoScheduler.ts"
 import { allocUninitialized } from "./internal/alloc.ts"
 import * as WireBuffers from "./internal/wireBuffers.ts"
 import type * as Stat from "./Stat.ts"
-
-/**
- * Spans as `Effect.fn` makes them, without the call-site stack trace it also captures on every
- * call (15–20 µs each on the handshake path). Spans cost nothing more when `TracerEnabled` is off.
- */
-const traceOptions: Tracer.TraceOptions = { captureStackTrace: false }
+import { spanOptions as traceOptions } from "./Trace.ts"
 
 /**
  * Queue sizes and chunking, each with its unit.

@@ -12,3 +12,7 @@ export * as Connection from "./Connection.ts"
 export * as ConnectionError from "./ConnectionError.ts"
 export * as IoScheduler from "./IoScheduler.ts"
 export * as Stat from "./Stat.ts"
+/**
+ * @since 0.2.0
+ */
+export * as Trace from "./Trace.ts"
