@@ -4,15 +4,11 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Effect, type Tracer } from "effect"
+
+import { spanOptions as traceOptions } from "@effect-p2p/connection/Trace"
+import { type Duration, Effect } from "effect"
 import * as Tcp from "./Tcp.ts"
 import * as TcpSession from "./TcpSession.ts"
-
-/**
- * Spans as `Effect.fn` makes them, without the call-site stack trace it also captures on every
- * call (15–20 µs each on the handshake path). Spans cost nothing more when `TracerEnabled` is off.
- */
-const traceOptions: Tracer.TraceOptions = { captureStackTrace: false }
 
 /**
  * Options of {@link connect}.

@@ -8,20 +8,15 @@
 import type { SchemaOrEncoding } from "@effect-p2p/codec/Encoding"
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
 import type * as Connection from "@effect-p2p/connection/Connection"
+import { spanOptions as traceOptions } from "@effect-p2p/connection/Trace"
 import type { Identity } from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Negotiation from "@effect-p2p/session/Negotiation"
 import * as Rejection from "@effect-p2p/session/Rejection"
 import * as Session from "@effect-p2p/session/Session"
-import { type Duration, Effect, Result, type Tracer } from "effect"
+import { type Duration, Effect, Result } from "effect"
 import type { Endpoint, TcpSocket } from "./Tcp.ts"
 import { Rejected, UnexpectedPeerId } from "./TcpError.ts"
-
-/**
- * Spans as `Effect.fn` makes them, without the call-site stack trace it also captures on every
- * call (15–20 µs each on the handshake path). Spans cost nothing more when `TracerEnabled` is off.
- */
-const traceOptions: Tracer.TraceOptions = { captureStackTrace: false }
 
 /**
  * What both ends of a session are configured with.

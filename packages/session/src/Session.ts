@@ -28,6 +28,7 @@ import * as ByteReader from "@effect-p2p/connection/ByteReader"
 import type { ByteSocket } from "@effect-p2p/connection/ByteSocket"
 import type * as Chunk from "@effect-p2p/connection/Chunk"
 import * as Connection from "@effect-p2p/connection/Connection"
+import { spanOptions as traceOptions } from "@effect-p2p/connection/Trace"
 import * as Box from "@effect-p2p/crypto/Box"
 import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import type { Identity } from "@effect-p2p/crypto/Identity"
@@ -35,7 +36,7 @@ import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
-import { Clock, Context, Duration, Effect, Exit, Fiber, Option, Random, type Tracer } from "effect"
+import { Clock, Duration, Effect, Exit, Option, Random } from "effect"
 import * as Ack from "./Ack.ts"
 import * as ConnectionMessage from "./ConnectionMessage.ts"
 import * as Metadata from "./Metadata.ts"
@@ -48,12 +49,6 @@ import {
   type Point,
   RejectedByNack
 } from "./SessionError.ts"
-
-/**
- * Spans as `Effect.fn` makes them, without the call-site stack trace it also captures on every
- * call (15–20 µs each on the handshake path). Spans cost nothing more when `TracerEnabled` is off.
- */
-const traceOptions: Tracer.TraceOptions = { captureStackTrace: false }
 
 /**
  * Default budget of an incoming handshake (Octez `authentication_timeout`).
@@ -176,46 +171,15 @@ const closeOnFailure =
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.onExit(effect, (exit) => (Exit.isFailure(exit) ? socket.close : Effect.void))
 
-/** The real clock: what every fiber has unless a test replaces it (TestClock). */
-const realClock = Context.get(Context.empty(), Clock.Clock)
-
-/** The longest delay `setTimeout` accepts (2^31 − 1 ms). */
-const maxTimerMillis = 2_147_483_647
-
 /**
- * `Effect.timeoutOrElse` failing with `onTimeout()`, with one fiber and one Effect timer fewer:
- * under the real clock the step runs in one child fiber and a plain timer interrupts it at the
- * deadline, where `timeoutOrElse` races the step and an `Effect.sleep`, each in a fiber of its own,
- * then interrupts the loser. Under any other clock (a TestClock), or for a budget a timer cannot
- * express, it is `timeoutOrElse` itself.
+ * Fails with `onTimeout()` when the step has not finished within `duration`, interrupting it.
+ * Effect's own timer, so a TestClock drives it in tests. (A hand-made `setTimeout` beside it saved
+ * one fiber per step, too little to be worth a second code path.)
  */
 const withDeadline =
   <E2>(duration: Duration.Duration, onTimeout: () => E2) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
-    Effect.withFiber((parent) => {
-      const millis = Duration.toMillis(duration)
-      if (parent.getRef(Clock.Clock) !== realClock || !(millis > 0 && millis <= maxTimerMillis)) {
-        return Effect.timeoutOrElse(self, { duration, orElse: () => Effect.fail(onTimeout()) })
-      }
-      return Effect.flatMap(Effect.forkChild(self, { startImmediately: true }), (fiber) =>
-        Effect.callback<A, E | E2>((resume) => {
-          const timer = setTimeout(() => {
-            stopObserving()
-            resume(Effect.andThen(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
-          }, millis)
-          const stopObserving = fiber.addObserver((exit) => {
-            clearTimeout(timer)
-            resume(exit)
-          })
-          // The caller was interrupted: so is the step.
-          return Effect.suspend(() => {
-            clearTimeout(timer)
-            stopObserving()
-            return Fiber.interrupt(fiber)
-          })
-        })
-      )
-    })
+    Effect.timeoutOrElse(self, { duration, orElse: () => Effect.fail(onTimeout()) })
 
 const remaining = (state: State) =>
   Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, state.deadline - now)))

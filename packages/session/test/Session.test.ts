@@ -310,7 +310,7 @@ describe("Session", () => {
       assert.strictEqual((yield* Effect.flip(a.write(new Uint8Array([1]))))._tag, "ConnectionClosed")
     }))
 
-  // The same deadlines under the real clock, which runs them on a plain timer (see `withDeadline`).
+  // The same deadlines under the live clock (the one code path, `Effect.timeoutOrElse`, on a real timer).
   const live = (name: string, body: () => Effect.Effect<void, unknown, CryptoBackend.CryptoBackend | Scope.Scope>) =>
     it.live(name, () => body().pipe(Effect.provide(CryptoBackend.layerNoble)))
 
