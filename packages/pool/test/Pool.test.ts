@@ -1,8 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
-import { Effect, Stream } from "effect"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
+import * as Rejection from "@effect-p2p/session/Rejection"
+import { Clock, Effect, Exit, Option, Random, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import * as fc from "fast-check"
+import * as Limits from "../src/Limits.ts"
 import * as MemoryNetwork from "../src/MemoryNetwork.ts"
-import { identities, point, startPool, until } from "./harness.ts"
+import type * as Pool from "../src/Pool.ts"
+import { type App, host, identities, point, rawPeer, startPool, supported, until, waitFor } from "./harness.ts"
 
 const ids = identities(12)
 const withCrypto = Effect.provide(CryptoBackend.layerNoble)
@@ -36,6 +42,372 @@ describe("Pool scenarios (Octez p2p-connection-pool, in memory)", () => {
         for (const c of yield* pool.connections) yield* pool.disconnect(c.peerId)
       }
       for (const pool of pools) yield* until(Effect.map(pool.connections, (c) => c.length === 0))
+    }).pipe(withCrypto)
+  )
+
+  it.effect("random: random connects and disconnects, five rounds; states stay consistent", () =>
+    Effect.gen(function* () {
+      const n = 5
+      const network = yield* MemoryNetwork.make()
+      const pools = yield* Effect.forEach(ids.slice(0, n), (id, i) => startPool(network, id, i))
+      for (let round = 0; round < 5; round++) {
+        for (let i = 0; i < n; i++) {
+          const j = yield* Random.nextIntBetween(0, n - 1)
+          if (j === i) continue
+          const connected = (yield* pools[i]!.connections).some((c) => c.peerId === pools[j]!.peerId)
+          if (connected && (yield* Random.nextBoolean))
+            yield* pools[i]!.disconnect(pools[j]!.peerId).pipe(Effect.ignore)
+          else yield* Effect.exit(pools[i]!.connect(point(j)))
+        }
+        yield* TestClock.adjust("61 seconds") // past every back-off
+        for (const pool of pools) {
+          // Each connection's peer is Running, every other known peer is not.
+          const conns = yield* pool.connections
+          const running = (yield* pool.knownPeers).filter((p) => p.state._tag === "Running").map((p) => p.peerId)
+          assert.sameMembers(
+            running,
+            conns.map((c) => c.peerId)
+          )
+        }
+      }
+    }).pipe(Random.withSeed(42), withCrypto)
+  )
+
+  it.effect(
+    "garbled: garbage after authentication closes that connection and greylists its address; others undisturbed",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const target = yield* startPool(network, ids[0]!, 0)
+        const friend = yield* startPool(network, ids[1]!, 1)
+        yield* friend.connect(point(0))
+        const events = yield* target.subscribe
+        const raw = yield* rawPeer(network, ids[2]!, host(2), { host: host(0), port: 9732 })
+        yield* until(Effect.map(target.connections, (c) => c.length === 2))
+        yield* raw.connected.socket.write(new Uint8Array(16))
+        const greylisted = yield* waitFor(events, (e) => e.event === "greylisted")
+        assert.strictEqual(greylisted?.point, host(2))
+        yield* until(Effect.map(target.connections, (c) => c.length === 1))
+        assert.isTrue(target.acl.isAddressBanned(host(2), 0))
+        assert.isTrue(target.acl.isPeerBanned(PeerId.toBase58(ids[2]!.peerId)))
+        // The other connection still carries messages.
+        yield* friend.send(target.peerId, { _tag: "Chat", text: "still here" })
+        const [from, message] = (yield* Stream.runHead(target.messages)).pipe(Option.getOrThrow)
+        assert.strictEqual(from, friend.peerId)
+        assert.deepStrictEqual(message, { _tag: "Chat", text: "still here" })
+      }).pipe(withCrypto)
+  )
+
+  it.effect(
+    "overcrowded: a full target nacks every client with its known points; every client ends knowing every point",
+    () =>
+      Effect.gen(function* () {
+        const clients = 6
+        const network = yield* MemoryNetwork.make()
+        // Threshold 0: the target takes nobody, and answers each with a Nack and its points.
+        const target = yield* startPool(network, ids[0]!, 0, {
+          limits: { ...Limits.defaults, minConnections: 0, expectedConnections: 0, maxConnections: 0 }
+        })
+        const pools = yield* Effect.forEach(ids.slice(1, clients + 1), (id, i) => startPool(network, id, i + 1))
+        for (let round = 0; round < 2; round++) {
+          for (const pool of pools) {
+            const error = yield* Effect.flip(pool.connect(point(0)))
+            assert.strictEqual(error._tag, "RejectedByNack")
+            if (error._tag === "RejectedByNack") assert.strictEqual(error.motive, Rejection.TooManyConnections)
+          }
+          yield* TestClock.adjust("2 seconds") // past the back-off of the failed attempt
+        }
+        for (const [i, pool] of pools.entries()) {
+          const known = (yield* pool.knownPoints).map((p) => p.point)
+          const others = pools.map((_, j) => point(j + 1)).filter((_, j) => j !== i)
+          for (const p of [point(0), ...others]) assert.include(known, p, `client ${i + 1} knows ${p}`)
+        }
+        assert.deepStrictEqual(yield* target.connections, [])
+      }).pipe(withCrypto)
+  )
+
+  it.effect(
+    "no-common-network-protocol: another chain is nacked with Unknown_chain_name; the point is unregistered, not greylisted",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const a = yield* startPool(network, ids[0]!, 0)
+        const b = yield* startPool(network, ids[1]!, 1, { supported: { ...supported, chainName: "OTHER_CHAIN" } })
+        const error = yield* Effect.flip(a.connect(point(1)))
+        // Both sides nack (each sees another chain); the dialler reports its own Nack or the peer's.
+        assert.include(["Rejected", "RejectedByNack"], error._tag)
+        assert.isFalse((yield* b.knownPoints).some((p) => p.point === point(0)))
+        assert.isFalse(b.acl.isAddressBanned(host(0), 0))
+        assert.isFalse(a.acl.isAddressBanned(host(1), 0))
+        assert.deepStrictEqual(yield* a.connections, [])
+      }).pipe(withCrypto)
+  )
+
+  it.effect("ban: a greylisted IP is banned (closed without a byte); clear lets it in again", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const target = yield* startPool(network, ids[0]!, 0)
+      const client = yield* startPool(network, ids[1]!, 1)
+      const events = yield* target.subscribe
+      target.acl.greylistAddress(host(1), 0)
+      const refused = yield* Effect.flip(client.connect(point(0)))
+      assert.strictEqual(refused._tag, "ConnectionClosed")
+      const event = yield* waitFor(events, (e) => e.event === "incoming_connection_refused")
+      assert.strictEqual(event?.reason, "banned")
+      // Closed without a byte: a raw dial reads the end of the stream at once.
+      const raw = yield* network.transport(host(1)).dial({ host: host(0), port: 9732 })
+      const read = yield* Effect.exit(raw.socket.read)
+      assert.isTrue(Exit.isFailure(read))
+      target.acl.clearGreylists()
+      yield* TestClock.adjust("2 seconds")
+      yield* client.connect(point(0))
+      assert.strictEqual((yield* target.connections).length, 1)
+    }).pipe(withCrypto)
+  )
+
+  it.effect("banAddress disconnects the peers there; unbanAddress lets them back; trustPoint unbans", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const a = yield* startPool(network, ids[0]!, 0)
+      const b = yield* startPool(network, ids[1]!, 1)
+      yield* a.connect(point(1))
+      yield* a.banAddress(host(1))
+      yield* until(Effect.map(a.connections, (c) => c.length === 0))
+      const banned = yield* Effect.flip(a.connect(point(1)))
+      assert.strictEqual(banned._tag, "PointBanned")
+      yield* a.trustPoint(point(1))
+      yield* TestClock.adjust("61 seconds")
+      yield* a.connect(point(1))
+      assert.strictEqual((yield* b.connections).length, 1)
+      yield* a.banPeer(b.peerId)
+      yield* until(Effect.map(a.connections, (c) => c.length === 0))
+      yield* TestClock.adjust("61 seconds")
+      const again = yield* Effect.flip(a.connect(point(1)))
+      assert.strictEqual(again._tag, "PeerBanned")
+    }).pipe(withCrypto)
+  )
+})
+
+describe("connect handler", () => {
+  it.effect(
+    "Don't remove incoming connections too early: the incoming count stays 1 while authentication hangs, then the timeout frees it",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const target = yield* startPool(network, ids[0]!, 0, {
+          limits: { ...Limits.defaults, maxIncomingConnections: 1 }
+        })
+        const events = yield* target.subscribe
+        // A dial that never sends its connection message.
+        yield* network.transport(host(1)).dial({ host: host(0), port: 9732 })
+        yield* until(Effect.map(target.pendingIncoming, (n) => n === 1))
+        // Over max incoming: the next one is closed at once.
+        const second = yield* network.transport(host(2)).dial({ host: host(0), port: 9732 })
+        assert.isTrue(Exit.isFailure(yield* Effect.exit(second.socket.read)))
+        assert.strictEqual(
+          (yield* waitFor(events, (e) => e.event === "incoming_connection_refused"))?.reason,
+          "too many incoming"
+        )
+        yield* TestClock.adjust("4999 millis")
+        assert.strictEqual(yield* target.pendingIncoming, 1)
+        yield* TestClock.adjust("1 millis")
+        yield* until(Effect.map(target.pendingIncoming, (n) => n === 0))
+        const failed = yield* waitFor(events, (e) => e.event === "authentication_failed")
+        assert.strictEqual(failed?.reason, "HandshakeTimeout")
+        assert.isFalse(target.acl.isAddressBanned(host(1), 0), "a slow peer is not greylisted")
+      }).pipe(withCrypto)
+  )
+
+  it.effect(
+    "the policy hook runs after the metadata and before the Ack: its Nack carries the motive and known points",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        let asked = 0
+        const target = yield* startPool(network, ids[0]!, 0, {
+          policy: (info) =>
+            Effect.sync(() => {
+              asked++
+              return info.remoteMetadata.disableMempool
+                ? ({ _tag: "Reject", motive: Rejection.NoMotive } as const)
+                : ({ _tag: "Accept" } as const)
+            })
+        })
+        const good = yield* startPool(network, ids[1]!, 1)
+        const picky = yield* startPool(network, ids[2]!, 2, { disableMempool: true })
+        yield* good.connect(point(0))
+        const error = yield* Effect.flip(picky.connect(point(0)))
+        assert.strictEqual(asked, 2)
+        assert.strictEqual(error._tag, "RejectedByNack")
+        if (error._tag === "RejectedByNack") {
+          assert.strictEqual(error.motive, Rejection.NoMotive)
+          assert.include(Option.getOrThrow(error.alternativePoints), point(1))
+        }
+        assert.deepStrictEqual(
+          (yield* target.connections).map((c) => c.peerId),
+          [good.peerId]
+        )
+      }).pipe(withCrypto)
+  )
+
+  it.effect("an expected peer id that does not match is refused (IdentityCheckFailure)", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      yield* startPool(network, ids[0]!, 0)
+      const b = yield* startPool(network, ids[1]!, 1)
+      const client = yield* startPool(network, ids[2]!, 2)
+      const error = yield* Effect.flip(client.connect(point(0), { expectedPeerId: b.peerId }))
+      assert.strictEqual(error._tag, "IdentityCheckFailure")
+    }).pipe(withCrypto)
+  )
+
+  it.effect("private mode: only trusted points connect either way", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const priv = yield* startPool(network, ids[0]!, 0, { privateMode: true, trustedPoints: [{ point: point(1) }] })
+      yield* startPool(network, ids[1]!, 1)
+      const stranger = yield* startPool(network, ids[2]!, 2)
+      const refused = yield* Effect.flip(priv.connect(point(2)))
+      assert.strictEqual(refused._tag, "PrivateMode")
+      yield* priv.connect(point(1))
+      const inbound = yield* Effect.flip(stranger.connect(point(0)))
+      assert.strictEqual(inbound._tag, "ConnectionClosed")
+      assert.strictEqual((yield* priv.connections).length, 1)
+    }).pipe(withCrypto)
+  )
+
+  it.effect(
+    "simultaneous dials: each point is Requested when the other's dial arrives; at most one connection results",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const a = yield* startPool(network, ids[0]!, 0)
+        const b = yield* startPool(network, ids[1]!, 1)
+        const [ra, rb] = yield* Effect.all([Effect.exit(a.connect(point(1))), Effect.exit(b.connect(point(0)))], {
+          concurrency: 2
+        })
+        // Octez's rule (point Requested and incoming ⇒ Already_connected) may refuse both; never two links.
+        for (const r of [ra, rb]) {
+          if (Exit.isFailure(r)) {
+            const error = Option.getOrThrow(Exit.findErrorOption(r))
+            assert.include(["Rejected", "RejectedByNack", "ConnectionClosed"], error._tag)
+          }
+        }
+        yield* until(
+          Effect.map(Effect.all([a.connections, b.connections]), ([x, y]) => x.length === y.length && x.length <= 1)
+        )
+        for (const pool of [a, b]) {
+          const states = (yield* pool.knownPoints).map((p) => p.state._tag)
+          assert.isTrue(states.every((t) => t === "Disconnected" || t === "Running"))
+        }
+      }).pipe(withCrypto)
+  )
+})
+
+describe("back-off", () => {
+  it.effect("no dial ever starts before its point's back-off end time (random schedules, TestClock)", () =>
+    Effect.gen(function* () {
+      const schedules = fc.sample(fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 5, maxLength: 25 }), {
+        numRuns: 10,
+        seed: 7
+      })
+      for (const steps of schedules) {
+        const network = yield* MemoryNetwork.make()
+        const pool = yield* startPool(network, ids[0]!, 0)
+        const dials: Array<number> = []
+        let endTime = Number.NEGATIVE_INFINITY
+        for (const step of steps) {
+          yield* TestClock.adjust(step)
+          const now = yield* Clock.currentTimeMillis
+          const exit = yield* Effect.exit(pool.connect("10.9.9.9:9732"))
+          assert.isTrue(Exit.isFailure(exit))
+          const info = (yield* pool.knownPoints).find((p) => p.point === "10.9.9.9:9732")!
+          if (info.lastFailedConnection === now) {
+            dials.push(now)
+            assert.isAbove(now, endTime, "dialled after the previous back-off ended")
+            endTime = info.reconnection.endTime!
+          }
+        }
+        assert.isAbove(dials.length, 0)
+      }
+    }).pipe(withCrypto)
+  )
+})
+
+describe("hostile peers", () => {
+  const setup = Effect.gen(function* () {
+    const network = yield* MemoryNetwork.make()
+    const target = yield* startPool(network, ids[0]!, 0)
+    const friend = yield* startPool(network, ids[1]!, 1)
+    yield* friend.connect(point(0))
+    return { network, target, friend }
+  })
+
+  /** The friend's connection still carries messages both ways. */
+  const friendStillServed = (target: Pool.Pool<App>, friend: Pool.Pool<App>) =>
+    Effect.gen(function* () {
+      yield* friend.send(target.peerId, { _tag: "Chat", text: "fine" })
+      const [from, message] = Option.getOrThrow(yield* Stream.runHead(target.messages))
+      assert.strictEqual(from, friend.peerId)
+      assert.deepStrictEqual(message, { _tag: "Chat", text: "fine" })
+    })
+
+  it.effect("an Advertise of 101 points greylists that peer and its address; others undisturbed", () =>
+    Effect.gen(function* () {
+      const { network, target, friend } = yield* setup
+      const raw = yield* rawPeer(network, ids[2]!, host(2), { host: host(0), port: 9732 })
+      const events = yield* target.subscribe
+      const body: Array<number> = []
+      for (let i = 0; i < 101; i++) {
+        const p = new TextEncoder().encode(`10.1.0.${i % 250}:${1000 + i}`)
+        body.push(0, 0, 0, p.length, ...p)
+      }
+      const frame = new Uint8Array(6 + body.length)
+      new DataView(frame.buffer).setUint32(0, body.length + 2)
+      new DataView(frame.buffer).setUint16(4, 3)
+      frame.set(body, 6)
+      yield* raw.connection.writeEncoded(frame)
+      const event = yield* waitFor(events, (e) => e.event === "greylisted")
+      assert.strictEqual(event?.reason, "DecodeError")
+      assert.isTrue(target.acl.isAddressBanned(host(2), 0))
+      yield* until(Effect.map(target.connections, (c) => c.length === 1))
+      assert.isFalse((yield* target.knownPoints).some((p) => p.point.startsWith("10.1.0.")))
+      yield* friendStillServed(target, friend)
+    }).pipe(withCrypto)
+  )
+
+  it.effect("a Bootstrap storm is throttled: one Advertise per 100 ms, none dropped", () =>
+    Effect.gen(function* () {
+      const { network, target } = yield* setup
+      const raw = yield* rawPeer(network, ids[2]!, host(2), { host: host(0), port: 9732 })
+      for (let i = 0; i < 5; i++) yield* raw.connection.write({ _tag: "Bootstrap" })
+      const first = yield* raw.connection.read
+      assert.strictEqual(first[1]._tag, "Advertise")
+      if (first[1]._tag === "Advertise") assert.include(first[1].points, point(1))
+      // The others wait their cooldown: nothing more until the clock moves.
+      for (let i = 0; i < 100; i++) yield* Effect.yieldNow
+      assert.isTrue(Option.isNone(yield* raw.connection.readNow))
+      for (let i = 1; i < 5; i++) {
+        yield* TestClock.adjust("100 millis")
+        const next = yield* raw.connection.read
+        assert.strictEqual(next[1]._tag, "Advertise")
+      }
+      assert.strictEqual((yield* target.connections).length, 2)
+    }).pipe(withCrypto)
+  )
+
+  it.effect("a private node's points are never advertised, and Bootstrap from a private node is not answered", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const target = yield* startPool(network, ids[0]!, 0)
+      const priv = yield* startPool(network, ids[1]!, 1, { privateMode: true, trustedPoints: [{ point: point(0) }] })
+      yield* priv.connect(point(0))
+      const raw = yield* rawPeer(network, ids[2]!, host(2), { host: host(0), port: 9732 })
+      yield* raw.connection.write({ _tag: "Bootstrap" })
+      const answer = yield* raw.connection.read
+      assert.strictEqual(answer[1]._tag, "Advertise")
+      if (answer[1]._tag === "Advertise") assert.notInclude(answer[1].points, point(1))
+      assert.isTrue((yield* target.knownPoints).some((p) => p.point === point(1) && !p.knownPublic))
     }).pipe(withCrypto)
   )
 })
