@@ -410,4 +410,41 @@ describe("hostile peers", () => {
       assert.isTrue((yield* target.knownPoints).some((p) => p.point === point(1) && !p.knownPublic))
     }).pipe(withCrypto)
   )
+
+  it.effect(
+    "failed authentication greylists the address (not enough proof of work); the next dial from it is closed at once",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const target = yield* startPool(network, ids[0]!, 0, { expectedPow: 24 })
+        const client = yield* startPool(network, ids[1]!, 1)
+        const events = yield* target.subscribe
+        const error = yield* Effect.flip(client.connect(point(0)))
+        assert.strictEqual(error._tag, "ConnectionClosed")
+        const greylisted = yield* waitFor(events, (e) => e.event === "greylisted")
+        assert.deepStrictEqual([greylisted?.point, greylisted?.reason], [host(1), "NotEnoughProofOfWork"])
+        assert.include(target.acl.greylistedAddresses(yield* Clock.currentTimeMillis), host(1))
+      }).pipe(withCrypto)
+  )
+
+  it.effect("advertised points past max_known_points are collected down to the target, trusted points kept", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const target = yield* startPool(network, ids[0]!, 0, {
+        limits: { ...Limits.defaults, maxKnownPoints: [6, 3] },
+        trustedPoints: [{ point: "10.7.7.7:1" }]
+      })
+      const events = yield* target.subscribe
+      const raw = yield* rawPeer(network, ids[2]!, host(2), { host: host(0), port: 9732 })
+      const advertised = Array.from({ length: 20 }, (_, i) => `10.2.0.${i}:9732`)
+      yield* raw.connection.write({ _tag: "Advertise", points: advertised })
+      const gc = yield* waitFor(events, (e) => e.event === "gc_points")
+      assert.isAbove(gc?.count ?? 0, 0)
+      yield* until(Effect.map(target.knownPoints, (ps) => ps.some((p) => p.point === advertised.at(-1))))
+      const known = (yield* target.knownPoints).map((p) => p.point)
+      assert.isAtMost(known.length, 6)
+      assert.include(known, "10.7.7.7:1")
+      assert.include(known, point(2), "the connected peer's point is running, never collected")
+    }).pipe(withCrypto)
+  )
 })
