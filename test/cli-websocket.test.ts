@@ -2,7 +2,7 @@
  * `effect-p2p listen --ws-port` and `effect-p2p bridge` as a user runs them: child processes, real
  * sockets, a Node WebSocket peer dialling them.
  */
-import type { ChildProcess } from "node:child_process"
+import { type ChildProcess, execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
@@ -14,7 +14,7 @@ import * as WebSocketDialer from "@effect-p2p/node/WebSocketDialer"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { jsonLines, start, tempDir, until, waitForLine } from "./cli-run.ts"
+import { jsonLines, root, start, tempDir, until, waitForLine } from "./cli-run.ts"
 
 const dir = tempDir()
 const children: Array<ChildProcess> = []
@@ -159,5 +159,58 @@ describe("effect-p2p bridge", { timeout: 90_000 }, () => {
   it("refuses a malformed --to", async () => {
     const result = await startJson(["bridge", "--ws-port", "0", "--to", "nowhere"], /never/).catch((e: Error) => e)
     expect(String(result)).toMatch(/--to: expected HOST:PORT/)
+  })
+})
+
+describe("effect-p2p demo --browser", { timeout: 90_000 }, () => {
+  it("serves the built page (and nothing outside it) with a WebSocket echo peer and a bridged one", async () => {
+    const page = path.join(dir, "page")
+    execFileSync(path.join(root, "node_modules", ".bin", "tsx"), [
+      path.join(root, "examples", "browser", "build.ts"),
+      page
+    ])
+    const child = start(["demo", "--browser", "--page", page, "--http-port", "0", "--difficulty", "4"])
+    children.push(child)
+    const [, direct, bridged] = await waitForLine(
+      child,
+      /WebSocket: +(http:\S+)\n +through the TCP bridge: +(http:\S+)/
+    )
+    const html = await fetch(direct!)
+    expect(html.status).toBe(200)
+    expect(html.headers.get("content-type")).toMatch(/^text\/html/)
+    expect(await html.text()).toContain("effect-p2p")
+    const origin = new URL(direct!).origin
+    expect((await fetch(`${origin}/main.js`)).status).toBe(200)
+    expect((await fetch(`${origin}/identity-worker.js`)).status).toBe(200)
+    // A path that decodes to outside the page directory is not served.
+    expect((await fetch(`${origin}/%2e%2e/package.json`)).status).toBe(404)
+    // Both peers the URLs name complete a session and echo (the demo's chain and difficulty).
+    for (const url of [direct!, bridged!]) {
+      const query = new URL(url).searchParams
+      const identity = generate(4)
+      const peerId = query.get("peer")!
+      const seen = await Effect.runPromise(
+        Effect.scoped(
+          Effect.gen(function* () {
+            const peer = yield* WebSocketDialer.connect({
+              url: query.get("url")!,
+              identity,
+              expectedPeerId: peerId,
+              powTarget: ProofOfWork.target(Number(query.get("pow"))),
+              supported: { chainName: query.get("chain")!, distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
+              metadata: { disableMempool: false, privateNode: false },
+              metadataEncoding: Metadata.octez,
+              messageEncoding: P2pMessage.envelope
+            })
+            const sent = { tag: 0x10, body: Uint8Array.of(1, 2, 3) }
+            yield* peer.connection.write(sent)
+            const [, back] = yield* peer.connection.read
+            expect(back).toEqual(sent)
+            return PeerId.toBase58(peer.info.peerId)
+          })
+        ).pipe(Effect.provide(CryptoBackend.layerNoble))
+      )
+      expect(seen).toBe(peerId)
+    }
   })
 })

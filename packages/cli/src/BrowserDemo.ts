@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
@@ -76,6 +77,26 @@ export const serveStatic = (
   ).pipe(Effect.map((server) => (server.address() as { port: number }).port))
 }
 
+/**
+ * Asks the desktop to open `url` in the default browser, detached; says so if it cannot (no
+ * desktop, no `xdg-open`): the URLs are printed anyway.
+ */
+const openInBrowser = (url: string) =>
+  Effect.callback<void>((resume) => {
+    const [command, args] =
+      process.platform === "darwin"
+        ? ["open", [url]]
+        : process.platform === "win32"
+          ? ["cmd", ["/c", "start", "", url]]
+          : ["xdg-open", [url]]
+    const child = ChildProcess.spawn(command, args, { detached: true, stdio: "ignore" })
+    child.once("error", () => resume(Console.log(`(could not run ${command}: open the URL yourself)`)))
+    child.once("spawn", () => {
+      child.unref()
+      resume(Effect.void)
+    })
+  })
+
 /** Where the built page is, from this file: `examples/browser/dist` in the repository. */
 export const defaultPageDir = Path.resolve(import.meta.dirname, "..", "..", "..", "examples", "browser", "dist")
 
@@ -87,7 +108,7 @@ const supported = { chainName: "EFFECT_P2P_DEMO", distributedDbVersions: [0, 1, 
  * @example
  * ```ts
  * import { BrowserDemo } from "@effect-p2p/cli"
- * BrowserDemo.run({ difficulty: 8, page: BrowserDemo.defaultPageDir, httpPort: 0 })
+ * BrowserDemo.run({ difficulty: 8, page: BrowserDemo.defaultPageDir, httpPort: 0, open: false })
  * ```
  * @category constructors
  * @since 0.1.0
@@ -96,6 +117,8 @@ export const run = Effect.fn("BrowserDemo.run")(function* (options: {
   readonly difficulty: number
   readonly page: string
   readonly httpPort: number
+  /** Also ask the desktop to open the first URL (`xdg-open`, `open` on macOS, `start` on Windows). */
+  readonly open?: boolean | undefined
 }) {
   const host = "127.0.0.1"
   const httpPort = yield* serveStatic(options.page, host, options.httpPort)
@@ -139,6 +162,7 @@ export const run = Effect.fn("BrowserDemo.run")(function* (options: {
       `  through the TCP bridge:   ${page(`ws://${host}:${bridge.address.port}/`)}\n\n` +
       "Open a URL, generate an identity, connect. Ctrl-C to stop."
   )
+  if (options.open) yield* openInBrowser(page(`ws://${host}:${ws.address.port}/`))
   return yield* Effect.never
 })
 

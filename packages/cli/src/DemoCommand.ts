@@ -141,7 +141,7 @@ export const run = Effect.fn("demo")(function* (options: { readonly difficulty: 
  * @example
  * ```ts
  * import { DemoCommand } from "@effect-p2p/cli"
- * DemoCommand.command // effect-p2p demo [--difficulty 10] [--pings 5] [--browser [--page DIR] [--http-port 8080]]
+ * DemoCommand.command // effect-p2p demo [--difficulty 10] [--pings 5] [--browser [--page DIR] [--http-port 8080] [--open]]
  * ```
  * @category constructors
  * @since 0.1.0
@@ -170,6 +170,12 @@ export const command = Command.make(
       Flags.integer("http-port", 0, 65535),
       "with --browser: HTTP port of the page (0 picks a free one)",
       8080
+    ),
+    open: Flags.withDefault(
+      Flag.Boolean("open"),
+      "with --browser: open the page in the desktop's browser",
+      false,
+      "off"
     )
   },
   (options) => Effect.scoped(options.browser ? BrowserDemo.run(options) : run(options))
