@@ -214,8 +214,7 @@ export const make = (ws: WebSocketLike, options: Options = {}): Effect.Effect<By
     const onMessage = (event: { readonly data: unknown }) => {
       if (ended !== undefined) return
       const data = event.data
-      const bytes =
-        data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : undefined
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : undefined
       if (bytes === undefined) return fail("unexpected text frame")
       if (bytes.length === 0) return
       if (buffered + bytes.length > maxRead) return fail("read buffer overflow")
