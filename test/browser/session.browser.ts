@@ -40,6 +40,7 @@ type PageApi = {
   readonly p2p: {
     readonly run: (options: unknown) => Promise<Report>
     readonly generateIdentity: (difficulty: number) => Promise<string>
+    readonly useIdentity: (json: string) => Promise<void>
   }
 }
 
@@ -169,6 +170,24 @@ describe("the browser page in Chromium", { timeout: 120_000 }, () => {
     expect(await page.textContent("#pow-status")).toMatch(/^found in/)
     // Stored: a reload keeps it.
     await page.reload()
+    await page.waitForSelector(`#identity-peer:text-is("${browserId}")`)
+  })
+
+  it("exports the stored identity as identity.json and loads one from a file", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")])
+    expect(download.suggestedFilename()).toBe("identity.json")
+    const exported = JSON.parse(fs.readFileSync(await download.path(), "utf8")) as Record<string, string>
+    expect(exported.peer_id).toBe(browserId)
+    // Loading another file replaces it (after Octez's checks); a broken one is refused.
+    const other = generate(difficulty)
+    await page.setInputFiles("#load", writeIdentity("other.json", other))
+    await page.waitForSelector(`#identity-peer:text-is("${PeerId.toBase58(other.peerId)}")`)
+    const broken = path.join(dir, "broken.json")
+    fs.writeFileSync(broken, JSON.stringify({ ...exported, public_key: Identity.toFile(other).public_key }))
+    await page.setInputFiles("#load", broken)
+    await page.waitForSelector("#identity-peer:text-matches('^refused: ')")
+    // Back to the browser's own identity for the sessions below.
+    await page.evaluate((json) => (globalThis as unknown as PageApi).p2p.useIdentity(json), JSON.stringify(exported))
     await page.waitForSelector(`#identity-peer:text-is("${browserId}")`)
   })
 
