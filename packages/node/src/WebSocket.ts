@@ -36,7 +36,8 @@ const asLike = (ws: WS.WebSocket): WebSocketByteSocket.WebSocketLike =>
  * @since 0.1.0
  */
 export const makeConstructor = (
-  maxReadBuffer: number = WebSocketByteSocket.defaultMaxReadBuffer
+  maxReadBuffer: number = WebSocketByteSocket.defaultMaxReadBuffer,
+  maskFrames = false
 ): WebSocketByteSocket.Constructor =>
   function NodeWebSocket(url: string, protocols?: string | Array<string>) {
     const ws = new WS.WebSocket(url, protocols, {
@@ -45,7 +46,7 @@ export const makeConstructor = (
       // A zero masking key: ws then skips masking (and the server unmasking), a byte-by-byte loop
       // in JS on each side without `bufferutil`. Masking protects proxies from script-chosen bytes
       // in browsers; a session's bytes after the connection message are ciphertext.
-      generateMask: zeroMask
+      ...(maskFrames ? {} : { generateMask: zeroMask })
     })
     ws.binaryType = "nodebuffer"
     return asLike(ws)
@@ -66,6 +67,11 @@ export interface ConnectOptions extends WebSocketByteSocket.Options {
   readonly url: string
   /** Longest wait for the socket to open. Default 10 seconds. */
   readonly openTimeout?: WebSocketByteSocket.ConnectOptions["openTimeout"]
+  /**
+   * Mask every frame with a random key, as browsers must (default false: a zero key, so neither
+   * side runs ws's masking loop). For measuring what a browser's frames cost a server or bridge.
+   */
+  readonly maskFrames?: boolean | undefined
 }
 
 /**
@@ -85,7 +91,7 @@ export interface ConnectOptions extends WebSocketByteSocket.Options {
  * @since 0.1.0
  */
 export const connect = (options: ConnectOptions) =>
-  WebSocketByteSocket.connect({ ...options, WebSocket: makeConstructor(options.maxReadBuffer) })
+  WebSocketByteSocket.connect({ ...options, WebSocket: makeConstructor(options.maxReadBuffer, options.maskFrames) })
 
 /**
  * One accepted WebSocket connection: a `Tcp.TcpSocket` (the byte socket and both endpoints) plus

@@ -19,6 +19,8 @@ export interface Options<Meta, Msg> extends TcpSession.SessionOptions<Meta, Msg>
   readonly url: string
   /** Longest wait for the socket to open. Default 10 seconds. */
   readonly openTimeout?: Duration.Input | undefined
+  /** Mask frames as browsers do (see `WebSocket.ConnectOptions.maskFrames`). Default false. */
+  readonly maskFrames?: boolean | undefined
 }
 
 /** `{ host, port }` of a ws:// or wss:// URL, for the peer's `remote` endpoint. */
@@ -62,6 +64,7 @@ export const connect = <Meta, Msg>(options: Options<Meta, Msg>) =>
   Effect.gen(function* () {
     const socket = yield* WebSocket.connect({
       url: options.url,
+      maskFrames: options.maskFrames,
       ...(options.openTimeout === undefined ? {} : { openTimeout: options.openTimeout })
     })
     const tcp = { socket, local: { host: "", port: 0 }, remote: endpointOf(options.url), abort: socket.close }
