@@ -56,11 +56,10 @@ wire bytes by plain \`net\` writes, the sender writing into a plain sink) and pr
   message the user keeps needs memory of its own. On the Intel machine of 2026-11-22 the cipher was slower (open
   ~115 µs per 64 KiB) and the receiver the bottleneck; per 64 KiB message there: open ~115 µs, socket read
   ~28 µs, the message's own buffer ~25 µs, chunks spanning two reads copied to scratch ~8 µs, GC ~14 µs.
-- **Throughput, noble**: the cipher is most of each side's CPU (the pure-JS backend seals and opens 64 KiB
-  chunks at ~110–160 MB/s here), so the sharing of two cores decides the rest. Its XSalsa20-Poly1305 is now our own,
-  in place and without per-call set-up: seal + open of a 64-byte message 1.7 µs instead of 17.6 µs with
-  \`@noble/ciphers\`, of 1 KiB 13 µs instead of 54, of 64 KiB 0.71 ms instead of 1.12 (which is why noble's
-  ping-pong now matches native's).
+- **Throughput, noble**: the cipher is most of each side's CPU, so the sharing of two cores decides the rest.
+  Since issue 16 the pure-JS backend is \`@noble/ciphers\` (seal + open of a 64 KiB message ~0.70 ms of CPU here);
+  the hand-written XSalsa20-Poly1305 it used before took ~0.45 ms, and about a third of \`@noble/ciphers\`' time
+  for a lone 1 KiB chunk: the price of audited code, given in the Crypto section.
 - **Throughput, 1 KiB**: the writer packs the messages queued together into full 64 KiB chunks, and a woken
   queue waiter yields before running, so the sender's loop queues a whole batch before the writer fiber takes
   it; the receiver decodes a whole burst before the reading fiber wakes. Per message there remain the encoding
@@ -71,8 +70,8 @@ wire bytes by plain \`net\` writes, the sender writing into a plain sink) and pr
   Node's TCP connect, accept and close ~260 µs, libsodium (X25519, HSalsa20, seal and open of the three
   messages) ~105 µs, GC ~75 µs, our own code ~160 µs. What was removed: the stack capture of every
   \`ConnectionClosed\` (10–13 µs each) and of every \`Effect.fn\` call (spans are kept), a racing fiber per
-  timed step (one timer instead), a second fiber interruption on close, and for noble an X25519 of our own
-  (~1.25 ms instead of 2.8–3.4 ms with \`@noble/curves\`). 10× js-libp2p's setup with 8 in flight
+  timed step (one timer instead), a second fiber interruption on close. (The noble backend's X25519 is
+  \`@noble/curves\`' since issue 16: ~0.85 ms per side, 1.8× the hand-written one it used before.) 10× js-libp2p's setup with 8 in flight
   (~5,000/s on this machine) would leave ~0.2 ms of CPU per side, less than Node's own TCP connect, accept and
   close; \`node:tls\` (OpenSSL, C) is at about 1× js-libp2p here.
 - **Ping-pong**: each round trip crosses the writer fiber, the socket and the reader fiber on both sides.
