@@ -58,7 +58,7 @@ wire bytes by plain \`net\` writes, the sender writing into a plain sink) and pr
   ~28 µs, the message's own buffer ~25 µs, chunks spanning two reads copied to scratch ~8 µs, GC ~14 µs.
 - **Throughput, noble**: the cipher is most of each side's CPU, so the sharing of two cores decides the rest.
   Since issue 16 the pure-JS backend is \`@noble/ciphers\` (seal + open of a 64 KiB message ~0.70 ms of CPU here);
-  the hand-written XSalsa20-Poly1305 it used before took ~0.45 ms, and about a third of \`@noble/ciphers\`' time
+  the hand-written XSalsa20-Poly1305 it used before took ~0.45 ms, and less than half of \`@noble/ciphers\`' time
   for a lone 1 KiB chunk: the price of audited code, given in the Crypto section.
 - **Throughput, 1 KiB**: the writer packs the messages queued together into full 64 KiB chunks, and a woken
   queue waiter yields before running, so the sender's loop queues a whole batch before the writer fiber takes
