@@ -66,6 +66,7 @@ import {
 import * as Acl from "./Acl.ts"
 import * as Limits from "./Limits.ts"
 import * as PeerState from "./PeerState.ts"
+import * as PeersFile from "./PeersFile.ts"
 import * as PointState from "./PointState.ts"
 import {
   ConnectionFailed,
@@ -371,7 +372,9 @@ const orDie = <A, E>(r: Result.Result<A, E>): A => {
  * Starts a pool: listens if asked (on the `Transport` in the context), registers the trusted and
  * known points, and runs until the scope closes, which closes every connection.
  *
- * Can fail with `TransportError` (the listen address is taken) and `InvalidLimits`.
+ * Can fail with `TransportError` (the listen address is taken), `InvalidLimits` and, when a
+ * `PeersFile.PeersStore` is provided, `PeersFileError` (its peers are loaded at start and saved when
+ * the scope closes).
  *
  * @category constructors
  * @since 0.1.0
@@ -916,6 +919,17 @@ export const make = <Msg>(options: Options<Msg>) =>
       yield* registerPoint(trusted.point, { trusted: true, expectedPeerId: trusted.expectedPeerId })
     }
     for (const point of options.knownPoints ?? []) yield* registerPoint(point)
+    // Octez's peers.json: loaded at creation, saved when the pool stops.
+    const store = yield* Effect.serviceOption(PeersFile.PeersStore)
+    if (Option.isSome(store)) {
+      const records = yield* store.value.load
+      for (const point of PeersFile.points(records)) yield* registerPoint(point)
+      yield* Effect.addFinalizer(() =>
+        Effect.suspend(() => store.value.save(PeersFile.fromPeers([...peers.values()]))).pipe(
+          Effect.catch((error) => Effect.logWarning(error.message))
+        )
+      )
+    }
 
     const withPeer = <A, E>(peerId: string, f: (entry: Live<Msg>) => Effect.Effect<A, E>) =>
       Effect.suspend((): Effect.Effect<A, E | PeerNotConnected> => {

@@ -7,6 +7,7 @@ import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import * as Limits from "../src/Limits.ts"
 import * as MemoryNetwork from "../src/MemoryNetwork.ts"
+import * as PeersFile from "../src/PeersFile.ts"
 import type * as Pool from "../src/Pool.ts"
 import { type App, host, identities, point, rawPeer, startPool, supported, until, waitFor } from "./harness.ts"
 
@@ -446,5 +447,34 @@ describe("hostile peers", () => {
       assert.include(known, "10.7.7.7:1")
       assert.include(known, point(2), "the connected peer's point is running, never collected")
     }).pipe(withCrypto)
+  )
+
+  it.effect(
+    "peers file: known peers and their last points are saved when the pool stops and registered on restart",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const store = yield* Effect.gen(function* () {
+          return yield* PeersFile.PeersStore
+        }).pipe(Effect.provide(PeersFile.memory()))
+        const withStore = Effect.provideService(PeersFile.PeersStore, store)
+        yield* startPool(network, ids[1]!, 1)
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const a = yield* withStore(startPool(network, ids[0]!, 0))
+            yield* a.connect(point(1))
+          })
+        )
+        const saved = yield* store.load
+        assert.deepStrictEqual(
+          saved.map((r) => [r.peer_id, r.last_seen?.[0]]),
+          [[PeerId.toBase58(ids[1]!.peerId), { addr: host(1), port: 9732 }]]
+        )
+        const again = yield* withStore(startPool(network, ids[0]!, 0))
+        assert.include(
+          (yield* again.knownPoints).map((p) => p.point),
+          point(1)
+        )
+      }).pipe(withCrypto)
   )
 })
