@@ -12,12 +12,16 @@ export * as Listener from "./Listener.ts"
 /** @since 0.1.0 */
 export * as NativeCrypto from "./NativeCrypto.ts"
 /** @since 0.1.0 */
+export * as PeersFile from "./PeersFile.ts"
+/** @since 0.1.0 */
 export * as PowWorkerProtocol from "./PowWorkerProtocol.ts"
 /** @since 0.1.0 */
 export * as ProofOfWorkPool from "./ProofOfWorkPool.ts"
 export * as Tcp from "./Tcp.ts"
 export * as TcpError from "./TcpError.ts"
 export * as TcpSession from "./TcpSession.ts"
+/** @since 0.1.0 */
+export * as TcpTransport from "./TcpTransport.ts"
 export * as WebSocket from "./WebSocket.ts"
 export * as WebSocketDialer from "./WebSocketDialer.ts"
 export * as WebSocketTransport from "./WebSocketTransport.ts"
