@@ -48,13 +48,13 @@ export interface CryptoBackendShape {
    * afterwards holds `tag(16) || ciphertext`. Use it through {@link sealInPlace}, which falls back
    * to `seal` and a copy for a backend without it.
    */
-  readonly sealInPlace?: (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array) => void
+  readonly sealInPlace?: ((key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array) => void) | undefined
   /**
    * Optional `open` without allocation: `buffer` holds `tag(16) || ciphertext`; on success returns
    * `true` and `buffer.subarray(16)` holds the plaintext; on failure returns `false` and the buffer's
    * content is unspecified. Use it through {@link openInPlace}.
    */
-  readonly openInPlace?: (key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array) => boolean
+  readonly openInPlace?: ((key: Uint8Array, nonce: Uint8Array, buffer: Uint8Array) => boolean) | undefined
   /** Unkeyed BLAKE2b with `outputLength` (1..64) bytes of output: a real parameterisation, not a truncation. */
   readonly blake2b: (data: Uint8Array, outputLength: number) => Uint8Array
   /** Cryptographically secure random bytes. */

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "@effect/vitest"
-import { CryptoError, Nonce, WasmCrypto } from "@effect-p2p/crypto"
-import { Effect } from "effect"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import { type CryptoBackend, CryptoError, Nonce, WasmCrypto } from "@effect-p2p/crypto"
+import { Effect, type Layer } from "effect"
 import { backendSuite } from "./backendSuite.ts"
 import * as Oracles from "./oracles.ts"
 
@@ -53,6 +53,15 @@ describe("WasmCrypto", () => {
       }
     })
   )
+
+  it("declares what can fail", () => {
+    expectTypeOf(WasmCrypto.layer).toEqualTypeOf<
+      Layer.Layer<CryptoBackend.CryptoBackend, CryptoError.WasmUnavailable>
+    >()
+    expectTypeOf(WasmCrypto.make).toEqualTypeOf<
+      Effect.Effect<CryptoBackend.CryptoBackendShape, CryptoError.WasmUnavailable>
+    >()
+  })
 
   it("WasmUnavailable says what failed", () => {
     expect(new CryptoError.WasmUnavailable({ reason: "no WebAssembly" }).message).toBe(
