@@ -28,8 +28,8 @@ import { Effect, Layer, ManagedRuntime, type Scope } from "effect"
 import { expectedChecksum, fmt, here, median, payloadFor } from "./support.ts"
 import { benchSession, type PeerMessage } from "./websocket-peer.ts"
 
-type Path = "TCP" | "WebSocket" | "bridge"
-const paths: ReadonlyArray<Path> = ["TCP", "WebSocket", "bridge"]
+type Path = "TCP" | "WebSocket" | "bridge" | "bridge, masked"
+const paths: ReadonlyArray<Path> = ["TCP", "WebSocket", "bridge", "bridge, masked"]
 const host = "127.0.0.1"
 const size = 65536
 
@@ -103,8 +103,12 @@ export const run = async ({ quick }: { readonly quick: boolean }) => {
   > =>
     path === "TCP"
       ? Dialer.connect({ ...common, host, port: tcp })
-      : WebSocketDialer.connect({ ...common, url: `ws://${host}:${path === "WebSocket" ? ws : bridgePort}/` })
-  const children = (path: Path) => (path === "bridge" ? [server, bridge] : [server])
+      : WebSocketDialer.connect({
+          ...common,
+          url: `ws://${host}:${path === "WebSocket" ? ws : bridgePort}/`,
+          maskFrames: path === "bridge, masked"
+        })
+  const children = (path: Path) => (path === "TCP" || path === "WebSocket" ? [server] : [server, bridge])
   const cpuNow = async (path: Path) =>
     ownCpuMs() + (await Promise.all(children(path).map((c) => c.cpu()))).reduce((a, b) => a + b, 0)
   const payloads = Array.from({ length: messages }, (_, i) => payloadFor(size, i))
@@ -205,8 +209,10 @@ export const run = async ({ quick }: { readonly quick: boolean }) => {
     `  ${bridgeCpu <= 0.2 ? "met" : "missed"}), and the path carries ${pct(bridgeRate)} of WebSocket's throughput; a handshake costs ${pct(bridgeHandshake)} more CPU.`,
     "",
     "The bridge is a third process, so on two cores it pipelines with the others rather than adding to one",
-    "thread. The Node client sends with a zero WebSocket mask (ws then skips masking); a browser masks every",
-    "frame and the node or bridge unmasks it byte by byte in JS (ws without `bufferutil`): not in these figures.",
+    "thread. The Node client sends with a zero WebSocket mask (ws then skips masking); a browser must mask",
+    "every frame with a random key, which the bridge unmasks (natively with `bufferutil`, an optional",
+    'dependency of @effect-p2p/node; byte by byte in JS without it). "bridge, masked" is that case (the client',
+    `masks too): ${pct(med("bridge, masked", "cpuUsPerMessage") / med("bridge", "cpuUsPerMessage") - 1)} more CPU per message than the unmasked bridge.`,
     "",
     `Machine: ${cpuModel}, ${cpus().length} cores, ${process.platform} ${process.arch}, Node ${process.version}; load average at start ${Number(process.env.BENCH_START_LOAD ?? 0).toFixed(2)}.`,
     "Command: `pnpm bench websocket` (all processes on one 2-core VM shared with other work)."
