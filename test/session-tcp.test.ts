@@ -201,7 +201,10 @@ describe("session over TCP loopback (Octez test_p2p_socket)", () => {
         )
         assert.isTrue(Exit.isSuccess(actor))
         assert.strictEqual(tagOf(other), "RejectedByNack")
-        const error = errorOf(other) as { motive: number; alternativePoints: Option.Option<ReadonlyArray<string>> }
+        const error = errorOf(other) as {
+          motive: Rejection.Received
+          alternativePoints: Option.Option<ReadonlyArray<string>>
+        }
         assert.strictEqual(error.motive, Rejection.TooManyConnections)
         assert.deepStrictEqual(error.alternativePoints, Option.some(["10.0.0.7:9732"]))
       })

@@ -3,7 +3,6 @@
  * a typed error, never an exception or a defect.
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as AckMessage from "@effect-p2p/codec/AckMessage"
 import * as Binary from "@effect-p2p/codec/Binary"
 import * as CodecError from "@effect-p2p/codec/CodecError"
 import type * as Encoding from "@effect-p2p/codec/Encoding"
@@ -12,6 +11,7 @@ import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import * as StreamDecoder from "@effect-p2p/codec/StreamDecoder"
 import * as ByteReader from "@effect-p2p/connection/ByteReader"
 import * as ByteSocket from "@effect-p2p/connection/ByteSocket"
+import * as Ack from "@effect-p2p/session/Ack"
 import * as ConnectionMessage from "@effect-p2p/session/ConnectionMessage"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import { Effect, Exit, Result } from "effect"
@@ -24,7 +24,7 @@ const bytes = fc.uint8Array({ maxLength: 300 })
 const decoders: ReadonlyArray<readonly [string, Encoding.Encoding<unknown>]> = [
   ["connection message body", ConnectionMessage.encoding as Encoding.Encoding<unknown>],
   ["metadata", Metadata.octez as Encoding.Encoding<unknown>],
-  ["Ack/Nack", AckMessage.encoding as Encoding.Encoding<unknown>],
+  ["Ack/Nack", Ack.encoding as Encoding.Encoding<unknown>],
   ["P2p envelope", P2pMessage.envelope as Encoding.Encoding<unknown>],
   ["P2p message", P2pMessage.encoding as Encoding.Encoding<unknown>],
   ["network version", NetworkVersion.encoding as Encoding.Encoding<unknown>]

@@ -8,10 +8,6 @@
 /**
  * @since 0.1.0
  */
-export * as AckMessage from "./AckMessage.ts"
-/**
- * @since 0.1.0
- */
 export * as Binary from "./Binary.ts"
 /**
  * @since 0.1.0

@@ -5,7 +5,7 @@
 import { Result } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { AckMessage, Binary, Encoding, NetworkVersion, P2pMessage } from "../src/index.ts"
+import { Binary, Encoding, NetworkVersion, P2pMessage } from "../src/index.ts"
 
 const be = (value: number, bytes: number): Array<number> => {
   let v = value < 0 ? value + 2 ** (8 * bytes) : value
@@ -24,18 +24,6 @@ const refNetworkVersion = (v: NetworkVersion.NetworkVersion) => [
   ...be(v.distributedDbVersion, 2),
   ...be(v.p2pVersion, 2)
 ]
-const refAck = (m: AckMessage.AckMessage): Array<number> => {
-  switch (m._tag) {
-    case "Ack":
-      return [0x00]
-    case "NackV0":
-      return [0xff]
-    case "Nack": {
-      const points = m.alternativePoints.flatMap(str)
-      return [0x01, ...be(m.motive, 2), ...be(points.length, 4), ...points]
-    }
-  }
-}
 const refEnvelope = (e: P2pMessage.Envelope) => [...be(2 + e.body.length, 4), ...be(e.tag, 2), ...e.body]
 const refN = (v: bigint): Array<number> => {
   const out: Array<number> = []
@@ -65,8 +53,6 @@ const parity = <A>(name: string, encoding: Encoding.Encoding<A>, ref: (a: A) => 
     )
   })
 
-const point = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 65535 })).map(([host, port]) => `${host}:${port}`)
-
 describe("parity with the reference encoder", () => {
   parity(
     "network version",
@@ -77,18 +63,6 @@ describe("parity with the reference encoder", () => {
       distributedDbVersion: fc.integer({ min: 0, max: 0xffff }),
       p2pVersion: fc.integer({ min: 0, max: 0xffff })
     })
-  )
-  parity(
-    "Ack / Nack_v_0 / Nack",
-    AckMessage.encoding,
-    refAck,
-    fc.oneof(
-      fc.constant(AckMessage.ack),
-      fc.constant(AckMessage.nackV0),
-      fc
-        .tuple(fc.integer({ min: -0x8000, max: 0x7fff }), fc.array(point, { maxLength: 100 }))
-        .map(([motive, points]) => AckMessage.nack(motive, points))
-    )
   )
   parity(
     "P2p envelope",

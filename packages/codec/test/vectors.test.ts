@@ -1,20 +1,12 @@
 import { Result } from "effect"
 import { describe, expect, it } from "vitest"
 import { hex, p2pVectors, toHex } from "../../../test/support/vectors.ts"
-import { AckMessage, Binary, CodecError, NetworkVersion, P2pMessage, StreamDecoder } from "../src/index.ts"
+import { Binary, CodecError, NetworkVersion, P2pMessage, StreamDecoder } from "../src/index.ts"
 
 interface NetworkVersionVector {
   readonly chain_name: string
   readonly distributed_db_version: number
   readonly p2p_version: number
-  readonly bytes: string
-}
-type AckVectorValue =
-  | "Ack"
-  | "Nack_v_0"
-  | { readonly Nack: { readonly motive: number; readonly points: ReadonlyArray<string> } }
-interface AckVector {
-  readonly value: AckVectorValue
   readonly bytes: string
 }
 interface P2pMessageVector {
@@ -25,16 +17,11 @@ interface P2pMessageVector {
 
 const vectors = p2pVectors()
 const networkVersions = vectors.network_version as ReadonlyArray<NetworkVersionVector>
-const acks = vectors.ack as ReadonlyArray<AckVector>
 const p2pMessages = vectors.p2p_message as ReadonlyArray<P2pMessageVector>
-
-const toAck = (v: AckVectorValue): AckMessage.AckMessage =>
-  v === "Ack" ? AckMessage.ack : v === "Nack_v_0" ? AckMessage.nackV0 : AckMessage.nack(v.Nack.motive, v.Nack.points)
 
 describe("p2p.json vectors", () => {
   it("has the sections this suite relies on", () => {
     expect(networkVersions.length).toBeGreaterThan(0)
-    expect(acks.length).toBe(4)
     expect(p2pMessages.filter((m) => m.fails === true).length).toBe(2)
   })
 
@@ -42,12 +29,6 @@ describe("p2p.json vectors", () => {
     const value = NetworkVersion.make(v.chain_name, v.distributed_db_version, v.p2p_version)
     expect(toHex(Result.getOrThrow(Binary.encode(NetworkVersion.encoding, value)))).toBe(v.bytes)
     expect(Result.getOrThrow(Binary.decode(NetworkVersion.encoding, hex(v.bytes)))).toEqual(value)
-  })
-
-  it.each(acks)("ack $bytes", (v) => {
-    const value = toAck(v.value)
-    expect(toHex(Result.getOrThrow(Binary.encode(AckMessage.encoding, value)))).toBe(v.bytes)
-    expect(Result.getOrThrow(Binary.decode(AckMessage.encoding, hex(v.bytes)))).toEqual(value)
   })
 
   it.each(p2pMessages.filter((m) => m.fails !== true))("p2p_message $name", (v) => {

@@ -75,28 +75,6 @@ export const fromCause = (operation: "connect" | "listen", address: string, caus
 }
 
 /**
- * We refused the peer after authenticating it (Octez `Rejected` / `Rejected_no_common_protocol`):
- * another chain name, or no common distributed-db or p2p version. A Nack with `motive` was sent.
- *
- * @example
- * ```ts
- * import { TcpError } from "@effect-p2p/node"
- * new TcpError.Rejected({ peerId: "idt…", motive: 2, motiveName: "Unknown_chain_name" }).message
- * ```
- * @category errors
- * @since 0.1.0
- */
-export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
-  peerId: Schema.String,
-  motive: Schema.Number,
-  motiveName: Schema.String
-}) {
-  override get message(): string {
-    return `rejected peer ${this.peerId}: ${this.motiveName}`
-  }
-}
-
-/**
  * The peer authenticated with another peer id than the expected one (Octez's `expected_peer_id`
  * check): nacked. Through a bridge, this is what a substituted key looks like.
  *

@@ -12,11 +12,11 @@ import { spanOptions as traceOptions } from "@effect-p2p/connection/Trace"
 import type { Identity } from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Negotiation from "@effect-p2p/session/Negotiation"
-import * as Rejection from "@effect-p2p/session/Rejection"
 import * as Session from "@effect-p2p/session/Session"
+import { Rejected } from "@effect-p2p/session/SessionError"
 import { type Duration, Effect, Result } from "effect"
 import type { Endpoint, TcpSocket } from "./Tcp.ts"
-import { Rejected, UnexpectedPeerId } from "./TcpError.ts"
+import { UnexpectedPeerId } from "./TcpError.ts"
 
 /**
  * What both ends of a session are configured with.
@@ -120,11 +120,7 @@ export const establish = <Meta, Msg>(
     if (Result.isFailure(selected)) {
       const motive = selected.failure
       yield* Session.nack(auth, { motive })
-      return yield* new Rejected({
-        peerId,
-        motive,
-        motiveName: Rejection.name(motive)
-      })
+      return yield* new Rejected({ peerId, motive })
     }
     const connection = yield* Session.accept(auth, {
       messageEncoding: options.messageEncoding,

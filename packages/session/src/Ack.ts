@@ -6,10 +6,9 @@
  * @since 0.1.0
  */
 
-import * as AckMessage_ from "@effect-p2p/codec/AckMessage"
 import * as Binary from "@effect-p2p/codec/Binary"
 import type { DecodeError } from "@effect-p2p/codec/CodecError"
-import type * as Encoding from "@effect-p2p/codec/Encoding"
+import * as Encoding from "@effect-p2p/codec/Encoding"
 import * as Point from "@effect-p2p/codec/Point"
 import type { ByteReader } from "@effect-p2p/connection/ByteReader"
 import type * as Chunk from "@effect-p2p/connection/Chunk"
@@ -17,18 +16,43 @@ import type { ConnectionClosed, InvalidIncomingCiphertextSize } from "@effect-p2
 import type { CryptoBackendShape } from "@effect-p2p/crypto/CryptoBackend"
 import { Effect, Result } from "effect"
 import * as HandshakeChunk from "./internal/chunk.ts"
+import * as MotiveCode from "./internal/motive.ts"
+import type * as Rejection from "./Rejection.ts"
 import { InvalidAuth } from "./SessionError.ts"
 
 /**
- * The content of an Ack chunk.
+ * The content of an Ack chunk: `Ack` accepts the connection, `Nack` refuses it with a motive and
+ * points to try instead, `NackV0` refuses a p2p-version-0 peer (it carries nothing).
  *
  * @category models
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import type { Ack } from "@effect-p2p/session"
+ *
+ * const refusal: Ack.AckMessage = { _tag: "Nack", motive: "TooManyConnections", alternativePoints: ["10.0.0.2:9732"] }
+ * ```
  */
-export type AckMessage = AckMessage_.AckMessage
+export type AckMessage =
+  | { readonly _tag: "Ack" }
+  | { readonly _tag: "NackV0" }
+  | {
+      readonly _tag: "Nack"
+      readonly motive: Rejection.Received
+      readonly alternativePoints: ReadonlyArray<Point.Point>
+    }
 
 /**
- * The Ack/Nack union encoding (the codec's `AckMessage.encoding`).
+ * Most alternative points a Nack carries (Octez's decoder refuses more).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxAlternativePoints = 100
+
+/**
+ * The Ack/Nack union: a 1-byte tag (Ack `00`, Nack `01`, Nack_v_0 `ff`); a Nack's motive is an
+ * int16 code, then the points as a list of at most 100 (Octez `P2p_socket.Ack.encoding`).
  *
  * @category encoding
  * @since 0.1.0
@@ -37,14 +61,21 @@ export type AckMessage = AckMessage_.AckMessage
  * import { Binary } from "@effect-p2p/codec"
  * import { Ack } from "@effect-p2p/session"
  *
- * Binary.encode(Ack.encoding, { _tag: "Nack", motive: 3, alternativePoints: ["127.0.0.1:9832"] })
+ * Binary.encode(Ack.encoding, { _tag: "Nack", motive: "DeprecatedP2pVersion", alternativePoints: ["127.0.0.1:9832"] })
  * // 01 0003 00000012 0000000e 3132372e302e302e313a39383332
  * ```
  */
-export const encoding: Encoding.Encoding<AckMessage> = AckMessage_.encoding
-
-/** Most alternative points a Nack carries. @category constants @since 0.1.0 */
-export const maxAlternativePoints = AckMessage_.maxAlternativePoints
+export const encoding: Encoding.Encoding<AckMessage> = Encoding.taggedUnion({
+  Ack: { tag: 0x00, encoding: Encoding.struct({}) },
+  Nack: {
+    tag: 0x01,
+    encoding: Encoding.struct({
+      motive: MotiveCode.encoding,
+      alternativePoints: Encoding.list(Point.encoding, { maxLength: maxAlternativePoints })
+    })
+  },
+  NackV0: { tag: 0xff, encoding: Encoding.struct({}) }
+})
 
 /** Largest encoded point (4-byte prefix included). @category constants @since 0.1.0 */
 export const maxPointSize = Point.maxEncodedSize
@@ -92,12 +123,11 @@ export const seal = (
       ? {
           _tag: "Nack",
           motive: message.motive,
-          alternativePoints: message.alternativePoints
-            .filter(isSendablePoint)
-            .slice(0, AckMessage_.maxAlternativePoints)
+          alternativePoints: message.alternativePoints.filter(isSendablePoint).slice(0, maxAlternativePoints)
         }
       : message
-  // Only an out-of-range motive can still fail; it is sent as a plain Nack_v_0 rather than not at all.
+  // Only an unknown motive with an out-of-range code can still fail; it is sent as a plain
+  // Nack_v_0 rather than not at all.
   const plaintext = Result.getOrElse(Binary.encode(encoding, sendable), () => new Uint8Array([0xff]))
   return HandshakeChunk.seal(backend, key, nonce, plaintext)
 }

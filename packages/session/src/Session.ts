@@ -387,7 +387,7 @@ export const accept = <Meta, Msg>(auth: AuthenticatedConnection<Meta>, options: 
           if (writeFailure !== undefined) return yield* writeFailure
           return
         case "NackV0":
-          return yield* new RejectedByNack({ motive: 0, alternativePoints: Option.none() })
+          return yield* new RejectedByNack({ motive: "NoMotive", alternativePoints: Option.none() })
         case "Nack":
           return yield* new RejectedByNack({
             motive: answer.motive,
@@ -439,10 +439,10 @@ export interface NackOptions {
  * @since 0.1.0
  * @example
  * ```ts
- * import { Rejection, Session } from "@effect-p2p/session"
+ * import { Session } from "@effect-p2p/session"
  *
  * const refuse = <Meta>(auth: Session.AuthenticatedConnection<Meta>) =>
- *   Session.nack(auth, { motive: Rejection.TooManyConnections, alternativePoints: ["10.0.0.2:9732"] })
+ *   Session.nack(auth, { motive: "TooManyConnections", alternativePoints: ["10.0.0.2:9732"] })
  * ```
  */
 export const nack = <Meta>(auth: AuthenticatedConnection<Meta>, options: NackOptions = {}) =>
@@ -452,7 +452,7 @@ export const nack = <Meta>(auth: AuthenticatedConnection<Meta>, options: NackOpt
     const socket = state.reader.socket
     const message: Ack.AckMessage =
       auth.info.announcedVersion.p2pVersion > 0
-        ? { _tag: "Nack", motive: options.motive ?? 0, alternativePoints: options.alternativePoints ?? [] }
+        ? { _tag: "Nack", motive: options.motive ?? "NoMotive", alternativePoints: options.alternativePoints ?? [] }
         : { _tag: "NackV0" }
     const budget = yield* remaining(state)
     yield* socket

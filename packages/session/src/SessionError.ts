@@ -107,12 +107,13 @@ export class Myself extends Schema.TaggedError<Myself>()("Myself", { point: Poin
  * import { Option } from "effect"
  * import { SessionError } from "@effect-p2p/session"
  *
- * new SessionError.RejectedByNack({ motive: 1, alternativePoints: Option.some(["10.0.0.2:9732"]) }).message
+ * new SessionError.RejectedByNack({ motive: "TooManyConnections", alternativePoints: Option.some(["10.0.0.2:9732"]) }).message
  * // "rejected by peer: Too_many_connections (1 alternative point)"
  * ```
  */
 export class RejectedByNack extends Schema.TaggedError<RejectedByNack>()("RejectedByNack", {
-  motive: Schema.Number,
+  /** The peer's motive; `NoMotive` for a Nack_v_0; a code with no name is an `UnknownMotive`. */
+  motive: Rejection.Received,
   alternativePoints: Schema.Option(Schema.Array(Schema.String))
 }) {
   override get message(): string {
@@ -121,6 +122,31 @@ export class RejectedByNack extends Schema.TaggedError<RejectedByNack>()("Reject
       onSome: (points) => ` (${points.length} alternative point${points.length === 1 ? "" : "s"})`
     })
     return `rejected by peer: ${Rejection.name(this.motive)}${points}`
+  }
+}
+
+/**
+ * We refused the peer after authenticating it (Octez `Rejected` / `Rejected_no_common_protocol`):
+ * a Nack with `motive` was sent (another chain name, no common distributed-db or p2p version, or
+ * the application's own reason). The counterpart of {@link RejectedByNack}, where the peer refused us.
+ *
+ * @category errors
+ * @since 0.2.0
+ * @example
+ * ```ts
+ * import { SessionError } from "@effect-p2p/session"
+ *
+ * new SessionError.Rejected({ peerId: "idtdVEDBSoi2auJJ9CmUaNnK4FSNk6", motive: "UnknownChainName" }).message
+ * // "rejected peer idtdVEDBSoi2auJJ9CmUaNnK4FSNk6: Unknown_chain_name"
+ * ```
+ */
+export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
+  /** The peer's base58 `id…`. */
+  peerId: Schema.String,
+  motive: Rejection.Motive
+}) {
+  override get message(): string {
+    return `rejected peer ${this.peerId}: ${Rejection.name(this.motive)}`
   }
 }
 
@@ -222,6 +248,7 @@ export type SessionError =
   | NotEnoughProofOfWork
   | Myself
   | RejectedByNack
+  | Rejected
   | InvalidAuth
   | HandshakeTimeout
   | AlreadyUsed
@@ -273,6 +300,7 @@ const tags: ReadonlySet<string> = new Set([
   "NotEnoughProofOfWork",
   "Myself",
   "RejectedByNack",
+  "Rejected",
   "InvalidAuth",
   "HandshakeTimeout",
   "AlreadyUsed",

@@ -32,23 +32,24 @@ describe("Negotiation", () => {
     })
   }
 
-  const selectTable: ReadonlyArray<readonly [string, NetworkVersion, Result.Result<NetworkVersion, number>]> = [
+  const selectTable: ReadonlyArray<readonly [string, NetworkVersion, Result.Result<NetworkVersion, Rejection.Motive>]> =
     [
-      "same chain, peer older",
-      { chainName: "TEZOS_MAINNET", distributedDbVersion: 0, p2pVersion: 0 },
-      Result.succeed({ chainName: "TEZOS_MAINNET", distributedDbVersion: 0, p2pVersion: 0 })
-    ],
-    [
-      "same chain, peer newer",
-      { chainName: "TEZOS_MAINNET", distributedDbVersion: 9, p2pVersion: 9 },
-      Result.succeed({ chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 })
-    ],
-    [
-      "other chain (checked first)",
-      { chainName: "TEZOS", distributedDbVersion: 99, p2pVersion: 99 },
-      Result.fail(Rejection.UnknownChainName)
+      [
+        "same chain, peer older",
+        { chainName: "TEZOS_MAINNET", distributedDbVersion: 0, p2pVersion: 0 },
+        Result.succeed({ chainName: "TEZOS_MAINNET", distributedDbVersion: 0, p2pVersion: 0 })
+      ],
+      [
+        "same chain, peer newer",
+        { chainName: "TEZOS_MAINNET", distributedDbVersion: 9, p2pVersion: 9 },
+        Result.succeed({ chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 })
+      ],
+      [
+        "other chain (checked first)",
+        { chainName: "TEZOS", distributedDbVersion: 99, p2pVersion: 99 },
+        Result.fail(Rejection.UnknownChainName)
+      ]
     ]
-  ]
   for (const [name, remote, expected] of selectTable) {
     it(`select: ${name}`, () => {
       assert.deepStrictEqual(Negotiation.select(octez, remote), expected)
@@ -69,6 +70,6 @@ describe("Negotiation", () => {
 
   it("motive names follow Octez, unknown codes are kept", () => {
     assert.strictEqual(Rejection.name(Rejection.DeprecatedP2pVersion), "Deprecated_p2p_version")
-    assert.strictEqual(Rejection.name(-3), "Unknown_motive(-3)")
+    assert.strictEqual(Rejection.name({ _tag: "UnknownMotive", code: -3 }), "Unknown_motive(-3)")
   })
 })

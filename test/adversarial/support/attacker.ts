@@ -3,7 +3,6 @@
  * Box.precompute, Nonce.deriveWith, Chunk.sealMessage), so it can get exactly as far as a case
  * needs and then lie, stall or tamper with one specific chunk.
  */
-import * as AckMessage from "@effect-p2p/codec/AckMessage"
 import * as Binary from "@effect-p2p/codec/Binary"
 import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import * as Chunk from "@effect-p2p/connection/Chunk"
@@ -12,6 +11,7 @@ import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import type * as Identity from "@effect-p2p/crypto/Identity"
 import type { PublicKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
+import * as Ack from "@effect-p2p/session/Ack"
 import * as ConnectionMessage from "@effect-p2p/session/ConnectionMessage"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import { Effect, Option, Result } from "effect"
@@ -87,7 +87,7 @@ export const readChunk = <E>(raw: Wire<E>, keys: Keys) =>
   })
 
 export const metadataPlaintext = Result.getOrThrow(Binary.encode(Metadata.octez, Listener.metadata))
-export const ackPlaintext = Result.getOrThrow(Binary.encode(AckMessage.encoding, AckMessage.ack))
+export const ackPlaintext = Result.getOrThrow(Binary.encode(Ack.encoding, { _tag: "Ack" }))
 export const envelope = (body: Uint8Array, tag = 0x10): Uint8Array =>
   Result.getOrThrow(Binary.encode(P2pMessage.envelope, { tag, body }))
 
