@@ -14,6 +14,7 @@ import * as ConnectCommand from "./ConnectCommand.ts"
 import * as DemoCommand from "./DemoCommand.ts"
 import * as IdentityCommand from "./IdentityCommand.ts"
 import * as ListenCommand from "./ListenCommand.ts"
+import * as NodeCommand from "./NodeCommand.ts"
 
 /**
  * The root command.
@@ -35,7 +36,8 @@ export const command = Command.make("effect-p2p").pipe(
     ListenCommand.command,
     ConnectCommand.command,
     DemoCommand.command,
-    BridgeCommand.command
+    BridgeCommand.command,
+    NodeCommand.command
   ])
 )
 
