@@ -40,7 +40,7 @@ export const fromError = (error: { readonly _tag: string; readonly message: stri
  * import { SessionFailure } from "@effect-p2p/cli"
  * import { SessionError } from "@effect-p2p/session"
  * import { Effect, Option } from "effect"
- * const refused = Effect.fail(new SessionError.RejectedByNack({ motive: 1, alternativePoints: Option.none() }))
+ * const refused = Effect.fail(new SessionError.RejectedByNack({ motive: "TooManyConnections", alternativePoints: Option.none() }))
  * refused.pipe(SessionFailure.orFail) // fails with CliFailure { exitCode: 3, reason: "rejected by peer: …" }
  * ```
  * @category combinators
