@@ -97,11 +97,11 @@ export const command = Command.make(
     port: Flags.withDefault(Flags.integer("port", 0, 65535), "TCP port to listen on (0 picks a free one)", 9732),
     host: Flags.withDefault(Flag.String("host"), "address to bind", "0.0.0.0"),
     bootstrap: Flag.String("bootstrap").pipe(
-      Flag.withDescription("a bootstrap point HOST:PORT, trusted and dialled at start (repeat the flag for more)"),
+      Flag.withDescription("a bootstrap point HOST:PORT, trusted and dialled at start; repeat the flag for more (default: none)"),
       Flag.atLeast(0)
     ),
     peer: Flag.String("peer").pipe(
-      Flag.withDescription("a trusted peer HOST:PORT or HOST:PORT#PEER_ID, dialled at start (repeatable)"),
+      Flag.withDescription("a trusted peer HOST:PORT or HOST:PORT#PEER_ID, dialled at start; repeatable (default: none)"),
       Flag.atLeast(0)
     ),
     privateMode: Flags.withDefault(
