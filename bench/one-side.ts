@@ -12,6 +12,7 @@
 import * as Net from "node:net"
 import { Encoding } from "@effect-p2p/codec"
 import { ByteReader, type ByteSocket, Connection } from "@effect-p2p/connection"
+import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import { Effect } from "effect"
 import { type FromChild, payloadFor, spawnPeer } from "./support.ts"
@@ -21,7 +22,7 @@ const [mode, kindArg, sizeArg, secArg] = process.argv.slice(2)
 const kind = kindArg === "noble" ? "noble" : "native"
 const size = Number(sizeArg ?? 65536)
 const seconds = Number(secArg ?? 2)
-const key = new Uint8Array(32).fill(7)
+const key = new Uint8Array(32).fill(7) as ChannelKey
 const nonceA = Nonce.zero()
 const nonceB = Nonce.increment(Nonce.increment(nonceA))
 // CPU time per message varies far less from run to run than MB/s on a shared machine: compare that.

@@ -8,6 +8,7 @@ import { Encoding } from "@effect-p2p/codec"
 import { ByteReader, ByteSocket, Connection } from "@effect-p2p/connection"
 import { CryptoBackend } from "@effect-p2p/crypto"
 import type { CryptoBackendShape } from "@effect-p2p/crypto/CryptoBackend"
+import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import { NativeCrypto } from "@effect-p2p/node"
 import { Effect, Layer } from "effect"
@@ -23,7 +24,7 @@ const backend: CryptoBackendShape = Effect.runSync(
     layer
   )
 )
-const key = new Uint8Array(32).fill(1)
+const key = new Uint8Array(32).fill(1) as ChannelKey
 const nonce = Nonce.zero()
 
 const ceiling = (op: "seal" | "open", size: number) => {

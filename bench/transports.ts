@@ -17,6 +17,7 @@ import * as Connection from "@effect-p2p/connection/Connection"
 import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
+import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import { NativeCrypto } from "@effect-p2p/node"
@@ -47,7 +48,7 @@ export const backendShape = (backend: Backend): Promise<CryptoBackend.CryptoBack
   backend === "noble" ? Promise.resolve(CryptoBackend.noble) : Effect.runPromise(NativeCrypto.make())
 
 // --- effect-p2p message connection with a fixed key (no handshake): both ends agree on key and nonces.
-const key = new Uint8Array(32).fill(7)
+const key = new Uint8Array(32).fill(7) as ChannelKey
 const nonceA = Nonce.zero()
 const nonceB = Nonce.increment(Nonce.increment(nonceA))
 

@@ -8,12 +8,13 @@ import * as Encoding from "@effect-p2p/codec/Encoding"
 import * as ByteReader from "@effect-p2p/connection/ByteReader"
 import * as Connection from "@effect-p2p/connection/Connection"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
+import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import { Effect, Fiber } from "effect"
 import * as fc from "fast-check"
 import { tcpPair } from "./support/tcp.ts"
 
-const key = new Uint8Array(32).fill(3)
+const key = new Uint8Array(32).fill(3) as ChannelKey
 const n1 = Nonce.zero()
 const n2 = Nonce.increment(n1)
 

@@ -15,7 +15,7 @@ import * as Chunk from "@effect-p2p/connection/Chunk"
 import * as Connection from "@effect-p2p/connection/Connection"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as CryptoError from "@effect-p2p/crypto/CryptoError"
-import type { PowStamp, PublicKey } from "@effect-p2p/crypto/Keys"
+import type { ChannelKey, PowStamp, PublicKey } from "@effect-p2p/crypto/Keys"
 import * as NonceModule from "@effect-p2p/crypto/Nonce"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as NativeCrypto from "@effect-p2p/node/NativeCrypto"
@@ -199,7 +199,7 @@ describe("adversarial: fuzzing the handshake and the connection reader", () => {
   const connectionPair = (maxMessageSize: number | undefined) =>
     Effect.gen(function* () {
       const [mine, peer] = ByteSocket.makePair()
-      const channelKey = CryptoBackend.noble.randomBytes(32)
+      const channelKey = CryptoBackend.noble.randomBytes(32) as ChannelKey
       const connection = yield* Connection.make({
         reader: ByteReader.make(mine),
         channelKey,

@@ -22,7 +22,7 @@ const probe = {
       : Effect.runPromise(
           Effect.match(socket.read, {
             onSuccess: (bytes) => ({ bytes: bytes.length }),
-            onFailure: (error) => ({ reason: error.reason })
+            onFailure: (error) => ({ reason: error.description })
           })
         )
 }

@@ -5,7 +5,7 @@
  * `maxBytes` plus one element.
  *
  * Closing the queue ends it: offers fail at once, takers drain what is left and then fail with
- * the close reason.
+ * the close reason (or die with the defect, for a queue ended by `die`).
  *
  * @since 0.1.0
  */
@@ -31,7 +31,9 @@ export interface BoundedQueue<A, E> {
   readonly pollUnsafe: () => A | undefined
   /** Ends the queue with `error`; only the first close counts. Elements already queued remain takeable. */
   readonly close: (error: E) => void
-  /** Drops every queued element (their owners are told through `onDrop`). */
+  /** Ends the queue with a defect: like `close`, but offers and takers die with `defect` (a bug, not a failure). */
+  readonly die: (defect: unknown) => void
+  /** Drops every queued element and returns them, so the caller can tell their owners. */
   readonly clear: () => ReadonlyArray<A>
   readonly isClosed: () => boolean
   /** Current accounted size in bytes. */
@@ -72,7 +74,8 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
   const items: Array<{ readonly value: A; readonly bytes: number }> = []
   let head = 0
   let size = 0
-  let closedWith: { readonly error: E } | undefined
+  // What offers and takers get once the queue is ended: a failure, or a defect.
+  let closedWith: Effect.Effect<never, E> | undefined
   const hasRoom = Signal.make()
   const hasItems = Signal.make()
 
@@ -102,9 +105,16 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
     return item.value
   }
 
+  const end = (ended: Effect.Effect<never, E>) => {
+    if (closedWith) return
+    closedWith = ended
+    hasItems.notifyAll()
+    hasRoom.notifyAll()
+  }
+
   const offer = (value: A, bytes: number): Effect.Effect<void, E> =>
     Effect.suspend(() => {
-      if (closedWith) return Effect.fail(closedWith.error)
+      if (closedWith) return closedWith
       if (fits(bytes)) {
         push(value, bytes)
         return Effect.void
@@ -114,7 +124,7 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
 
   const take: Effect.Effect<A, E> = Effect.suspend(() => {
     if (count() > 0) return Effect.succeed(shift())
-    if (closedWith) return Effect.fail(closedWith.error)
+    if (closedWith) return closedWith
     return Effect.flatMap(hasItems.wait, () => take)
   })
 
@@ -126,7 +136,7 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
     offer,
     offerNow: (value, bytes) =>
       Effect.suspend(() => {
-        if (closedWith) return Effect.fail(closedWith.error)
+        if (closedWith) return closedWith
         if (!fits(bytes)) return Effect.succeed(false)
         push(value, bytes)
         return Effect.succeed(true)
@@ -139,16 +149,12 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
     take,
     poll: Effect.suspend(() => {
       if (count() > 0) return Effect.succeed(Option.some(shift()))
-      if (closedWith) return Effect.fail(closedWith.error)
+      if (closedWith) return closedWith
       return Effect.succeed(Option.none())
     }),
     pollUnsafe: () => (count() > 0 ? shift() : undefined),
-    close: (error) => {
-      if (closedWith) return
-      closedWith = { error }
-      hasItems.notifyAll()
-      hasRoom.notifyAll()
-    },
+    close: (error) => end(Effect.fail(error)),
+    die: (defect) => end(Effect.die(defect)),
     clear: () => {
       const dropped = items.slice(head).map((item) => item.value)
       items.length = 0

@@ -40,21 +40,12 @@ export interface ByteSocket {
 /** A fresh copy as a plain `Uint8Array` (`Buffer#slice` would return a view, not a copy). */
 const copyOf = (bytes: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call(bytes)
 
-const resetCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"])
-
-const errorCode = (cause: unknown): string | undefined =>
-  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
-    ? cause.code
-    : undefined
-
 // A peer that closes with unread data in its buffer resets the connection instead of closing it
 // cleanly; for the reader both mean the peer is gone, so they get one reason each, not a raw error.
 const closedBy = (error: Socket.SocketError): ConnectionClosed => {
   const reason = error.reason
-  if (reason._tag === "SocketCloseError") return new ConnectionClosed({ reason: "closed by peer" })
-  const code = "cause" in reason ? errorCode(reason.cause) : undefined
-  if (code !== undefined && resetCodes.has(code)) return new ConnectionClosed({ reason: "reset by peer" })
-  return new ConnectionClosed({ reason: `socket error: ${code ?? error.message}` })
+  if (reason._tag === "SocketCloseError") return ConnectionClosed.byPeer()
+  return ConnectionClosed.fromSocketError("cause" in reason ? reason.cause : error)
 }
 
 /**
@@ -82,7 +73,7 @@ export const fromSocket = (socket: Socket.Socket): Effect.Effect<ByteSocket, Con
     const writer = yield* socket.writer
     let pending: Array<Uint8Array> = []
     let closed = false
-    const notOpen = () => new ConnectionClosed({ reason: "closed locally" })
+    const notOpen = () => ConnectionClosed.locally()
     const read: Effect.Effect<Uint8Array, ConnectionClosed> = Effect.suspend(() => {
       if (pending.length > 0) return Effect.succeed(pending.shift()!)
       if (closed) return Effect.fail(notOpen())
@@ -149,20 +140,18 @@ export const makePair = (options: PairOptions = {}): readonly [ByteSocket, ByteS
   ): ByteSocket => {
     const peer = self === "a" ? "b" : "a"
     return {
-      read: Effect.suspend(() =>
-        closed[self] ? Effect.fail(new ConnectionClosed({ reason: "closed locally" })) : incoming.take
-      ),
+      read: Effect.suspend(() => (closed[self] ? Effect.fail(ConnectionClosed.locally()) : incoming.take)),
       write: (bytes) =>
         Effect.suspend(() => {
-          if (closed[self]) return Effect.fail(new ConnectionClosed({ reason: "closed locally" }))
+          if (closed[self]) return Effect.fail(ConnectionClosed.locally())
           if (closed[peer] || bytes.length === 0) return Effect.void
           return outgoing.offer(copyOf(bytes), bytes.length)
         }),
       close: Effect.sync(() => {
         if (closed[self]) return
         closed[self] = true
-        outgoing.close(new ConnectionClosed({ reason: "closed by peer" }))
-        incoming.close(new ConnectionClosed({ reason: "closed locally" }))
+        outgoing.close(ConnectionClosed.byPeer())
+        incoming.close(ConnectionClosed.locally())
         incoming.clear()
       })
     }
@@ -202,11 +191,11 @@ export const fromBytes = (
         // A copy: the reader owns what it reads (and decrypts it in place), the caller keeps its input.
         return next && !closed
           ? Effect.succeed(copyOf(next))
-          : Effect.fail(new ConnectionClosed({ reason: "end of input" }))
+          : Effect.fail(new ConnectionClosed({ reason: { _tag: "ClosedByPeer", detail: "end of input" } }))
       }),
       write: (bytes) =>
         closed
-          ? Effect.fail(new ConnectionClosed({ reason: "closed locally" }))
+          ? Effect.fail(ConnectionClosed.locally())
           : Effect.sync(() => {
               written.push(copyOf(bytes))
             }),

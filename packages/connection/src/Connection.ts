@@ -8,13 +8,23 @@
  *    with the remote nonce, feeds the plaintext to a streaming decoder (chunk boundaries carry no
  *    meaning: a message may span many chunks) and queues every complete message with its encoded
  *    size; a chunk that does not authenticate or a message that does not decode stops it, the
- *    error is delivered to the next `read`, and the connection closes;
- * 2. the **writer** takes encoded messages from the outgoing queue, cuts each into pieces of at most
- *    `binaryChunksSize − 18` bytes, seals them with consecutive local nonces and writes them.
+ *    error is delivered to the next `read` after the messages decoded before it, and the
+ *    connection closes;
+ * 2. the **writer** takes everything already queued (up to 256 KiB) as one batch, cuts it into
+ *    chunks of at most `binaryChunksSize − 18` bytes of plaintext, seals them in place with
+ *    consecutive local nonces and writes them with one socket write. With `packMessages` (the
+ *    default) the messages of a batch share chunks; without it each starts a chunk of its own, as
+ *    Octez's writer does. Under an upload limit each message is sealed and written on its own.
  *
  * Both queues are bounded in bytes with Octez's rule (see `BoundedQueue`): `write` waits for room,
  * `writeNow` drops and says so, and the reader stops reading the socket while the incoming queue
  * is full, so a fast peer is slowed by TCP rather than by our memory.
+ *
+ * The lifecycle is one named state (`Open`, `Closing` while `close({ wait: true })` flushes,
+ * `Closed` with the reason), changed only by `beginClosing` and `finish`. A defect in either fiber
+ * (a bug, e.g. an encoding that throws) finishes the connection too: every pending and later
+ * `read` and write dies with that defect, and `closed` reports `ReadFailed` / `WriteFailed`
+ * with `error: "Defect"`, so nothing waits forever on a dead fiber.
  *
  * @since 0.1.0
  */
@@ -24,12 +34,18 @@ import { type Encoding, type SchemaOrEncoding, toEncoding } from "@effect-p2p/co
 import * as StreamDecoder from "@effect-p2p/codec/StreamDecoder"
 import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import { DecipherError } from "@effect-p2p/crypto/CryptoError"
+import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import type * as Nonce from "@effect-p2p/crypto/Nonce"
-import { Deferred, Effect, Exit, Fiber, Option, Result, Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, Result, Scope, Sink, Stream } from "effect"
 import * as BoundedQueue from "./BoundedQueue.ts"
 import type { ByteReader } from "./ByteReader.ts"
 import * as Chunk from "./Chunk.ts"
-import { ConnectionClosed, type InvalidChunksSize, InvalidIncomingCiphertextSize } from "./ConnectionError.ts"
+import {
+  ConnectionClosed,
+  type InvalidChunksSize,
+  InvalidIncomingCiphertextSize,
+  UnframedEncoding
+} from "./ConnectionError.ts"
 import * as IoScheduler from "./IoScheduler.ts"
 import { allocUninitialized } from "./internal/alloc.ts"
 import * as WireBuffers from "./internal/wireBuffers.ts"
@@ -113,7 +129,8 @@ export interface Connection<Msg> {
   readonly writeEncodedSync: (bytes: Uint8Array) => Effect.Effect<void, ConnectionClosed>
   /**
    * Closes the connection; idempotent. With `wait`, first stops accepting writes and sends what is
-   * queued. Pending reads and writes fail with `ConnectionClosed`.
+   * queued. Pending reads and writes fail with `ConnectionClosed` (reason `ClosedLocally`, whose
+   * `detail` is the optional `reason` note given here).
    */
   readonly close: (options?: { readonly wait?: boolean; readonly reason?: string }) => Effect.Effect<void>
   /** Traffic counters of this connection (wire bytes). */
@@ -133,7 +150,8 @@ export interface Connection<Msg> {
  */
 export interface MakeOptions<Msg> extends Options {
   readonly reader: ByteReader
-  readonly channelKey: Uint8Array
+  /** The key the handshake derived (`Box.precompute`; `Keys.channelKey` checks raw bytes). */
+  readonly channelKey: ChannelKey
   readonly localNonce: Nonce.Nonce
   readonly remoteNonce: Nonce.Nonce
   /** The messages: an Effect Schema (see `Encoding.fromSchema`) or an `Encoding`. */
@@ -154,11 +172,68 @@ interface Outgoing {
 }
 
 /**
+ * Where a connection is in its life:
+ *
+ * - `Open`: reads and writes go through;
+ * - `Closing`: `close({ wait: true })` is sending what is queued; new writes are refused;
+ * - `Closed`: the queues are ended and the socket closed; `closed` is what writes (and, once the
+ *   queued messages are read, reads) fail with, or `defect` what they die with.
+ */
+type State =
+  | { readonly _tag: "Open" }
+  | { readonly _tag: "Closing" }
+  | {
+      readonly _tag: "Closed"
+      readonly closed: ConnectionClosed
+      readonly defect: { readonly value: unknown } | undefined
+    }
+
+/**
+ * What `make` fails with: `binaryChunksSize` out of range, or an encoding whose messages could not be
+ * told apart on a stream.
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export type MakeError = InvalidChunksSize | UnframedEncoding
+
+/**
+ * Checks that an encoding can carry messages on a stream: each value must mark where it ends, so
+ * not of `Variable` size (wrap it in `Encoding.dynamicSize`) and not of fixed size 0.
+ *
+ * @category constructors
+ * @since 0.2.0
+ * @example
+ * ```ts
+ * import { Encoding } from "@effect-p2p/codec"
+ * import { Connection } from "@effect-p2p/connection"
+ *
+ * Connection.checkEncoding(Encoding.string) // Success
+ * Connection.checkEncoding(Encoding.Variable.string) // Failure(UnframedEncoding { size: "Variable" })
+ * ```
+ */
+export const checkEncoding = <Msg>(encoding: Encoding<Msg>): Result.Result<Encoding<Msg>, UnframedEncoding> => {
+  if (encoding.size._tag === "Variable") return Result.fail(new UnframedEncoding({ size: "Variable" }))
+  if (encoding.size._tag === "Fixed" && encoding.size.bytes === 0) {
+    return Result.fail(new UnframedEncoding({ size: "Empty" }))
+  }
+  return Result.succeed(encoding)
+}
+
+/** `ReadFailed` / `WriteFailed` for an error or defect that stopped the reader or writer. */
+const stoppedBy = (side: "ReadFailed" | "WriteFailed", error: string, detail: string) =>
+  new ConnectionClosed({ reason: { _tag: side, error, detail } })
+
+const describeDefect = (defect: unknown): string =>
+  defect instanceof Error ? `${defect.name}: ${defect.message}` : String(defect)
+
+/**
  * Starts the reader and writer fibers and returns the connection. It is closed when the scope
  * closes. Uses the `IoScheduler` in the context if there is one (shared limits and stats), else a
  * private, unlimited one.
  *
- * Can fail with: `InvalidChunksSize`.
+ * Can fail with: `InvalidChunksSize`, `UnframedEncoding` (the encoding cannot delimit messages, e.g.
+ * `Encoding.Variable.string`).
  *
  * @category constructors
  * @since 0.1.0
@@ -166,10 +241,10 @@ interface Outgoing {
  * ```ts
  * import { Effect } from "effect"
  * import { Encoding } from "@effect-p2p/codec"
- * import { CryptoBackend, Nonce } from "@effect-p2p/crypto"
+ * import { CryptoBackend, Keys, Nonce } from "@effect-p2p/crypto"
  * import { ByteReader, ByteSocket, Connection } from "@effect-p2p/connection"
  *
- * const key = new Uint8Array(32)
+ * const key = new Uint8Array(32) as Keys.ChannelKey
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const [a, b] = ByteSocket.makePair()
  *   const common = { channelKey: key, encoding: Encoding.string }
@@ -180,9 +255,16 @@ interface Outgoing {
  * })).pipe(Effect.provide(CryptoBackend.layerNoble))
  * ```
  */
-export const make = <Msg>(options: MakeOptions<Msg>) =>
+export const make = <Msg>(
+  options: MakeOptions<Msg>
+): Effect.Effect<Connection<Msg>, MakeError, Scope.Scope | CryptoBackend> =>
   Effect.gen(function* () {
     const piece = yield* Effect.fromResult(Chunk.pieceSize(options.binaryChunksSize))
+    const encoding = yield* Effect.fromResult(checkEncoding(toEncoding(options.encoding)))
+    const decoder = StreamDecoder.make(
+      encoding,
+      options.maxMessageSize === undefined ? undefined : { maxBuffered: options.maxMessageSize }
+    )
     const backend = yield* CryptoBackend
     const parentScope = yield* Effect.scope
     const scope = yield* Scope.fork(parentScope)
@@ -197,7 +279,6 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
     }
 
     const { reader } = options
-    const encoding = toEncoding(options.encoding)
     const socket = reader.socket
     const key = options.channelKey
     const localNonce: Chunk.NonceCounter = { current: options.localNonce }
@@ -205,37 +286,90 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
     const incoming = BoundedQueue.make<readonly [number, Msg], ReadError>(options.incomingQueueSize ?? defaultQueueSize)
     const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize)
     const closedSignal = Deferred.makeUnsafe<ConnectionClosed>()
-    let acceptingWrites = true
+    // The batch the writer took from the queue and has not finished writing: its `writeSync`
+    // callers are told too when the connection finishes meanwhile.
+    let inFlight: ReadonlyArray<Outgoing> = []
+
+    // ---- The lifecycle: the state and its two transitions. ----
+    let state: State = { _tag: "Open" }
+
+    // The socket is closed exactly once, whoever gets there first (a fiber interrupted inside
+    // `finish` leaves it to `stop`).
     let socketClosed = false
-    // The socket is closed exactly once, whoever gets there first.
     const closeSocket = Effect.suspend(() => {
       if (socketClosed) return Effect.void
       socketClosed = true
       return socket.close
     })
-    let shuttingDown = false
+
+    /** What a write gets when the connection is not `Open`. */
+    const refusal = (): Effect.Effect<never, ConnectionClosed> => {
+      switch (state._tag) {
+        case "Open":
+        case "Closing":
+          return Effect.fail(ConnectionClosed.locally("closing"))
+        case "Closed":
+          return state.defect === undefined ? Effect.fail(state.closed) : Effect.die(state.defect.value)
+      }
+    }
+
+    /** `Open` → `Closing`: refuse new writes while what is queued is sent. False if not `Open`. */
+    const beginClosing = (): boolean => {
+      if (state._tag !== "Open") return false
+      state = { _tag: "Closing" }
+      return true
+    }
 
     /**
-     * Stops everything; the first reason wins. Safe to call from any fiber, including the reader and
-     * writer. `reason` is a string, or the `ConnectionClosed` that stopped a fiber (then that one
-     * error is what every waiter gets, rather than a copy per caller).
+     * `Open` / `Closing` → `Closed`; the first call wins. Safe from any fiber, including the reader
+     * and writer. Takers of the incoming queue get `readEnd` (the reader's error) or `closed` once
+     * they have drained it; with a `defect`, every pending and later read and write dies with it.
      */
-    const shutdown = (reason: string | ConnectionClosed, readError?: ReadError) =>
+    const finish = (closed: ConnectionClosed, end?: { readonly readEnd?: ReadError; readonly defect?: unknown }) =>
       Effect.suspend(() => {
-        // Set before anything else: closing the queues wakes fibers synchronously, and they may
+        // Set before anything else: ending the queues wakes fibers synchronously, and they may
         // call back in here.
-        if (shuttingDown) return Effect.void
-        shuttingDown = true
-        const closed = typeof reason === "string" ? new ConnectionClosed({ reason }) : reason
-        acceptingWrites = false
-        incoming.close(readError ?? closed)
-        outgoing.close(closed)
-        for (const pending of outgoing.clear()) {
-          if (pending.written) Deferred.doneUnsafe(pending.written, Effect.fail(closed))
+        if (state._tag === "Closed") return Effect.void
+        const defect = end !== undefined && "defect" in end ? { value: end.defect } : undefined
+        state = { _tag: "Closed", closed, defect }
+        if (defect === undefined) {
+          incoming.close(end?.readEnd ?? closed)
+          outgoing.close(closed)
+        } else {
+          incoming.die(defect.value)
+          outgoing.die(defect.value)
         }
+        const refused = refusal()
+        for (const pending of [...inFlight, ...outgoing.clear()]) {
+          if (pending.written) Deferred.doneUnsafe(pending.written, refused)
+        }
+        inFlight = []
         Deferred.doneUnsafe(closedSignal, Effect.succeed(closed))
         return closeSocket
       })
+
+    /**
+     * Runs a fiber's loop; whatever stops it other than interruption finishes the connection: its
+     * typed error through `onError`, a defect as `ReadFailed` / `WriteFailed` "Defect".
+     */
+    const supervised = <E>(
+      side: "ReadFailed" | "WriteFailed",
+      loop: Effect.Effect<never, E>,
+      onError: (error: E) => Effect.Effect<void>
+    ) =>
+      loop.pipe(
+        Effect.catchCause((cause) => {
+          const error = Cause.findErrorOption(cause)
+          if (Option.isSome(error)) return onError(error.value)
+          const defect = Cause.findDefect(cause)
+          if (Result.isSuccess(defect)) {
+            return finish(stoppedBy(side, "Defect", describeDefect(defect.success)), { defect: defect.success })
+          }
+          return Effect.failCause(cause)
+        })
+      )
+
+    // ---- The reader. ----
 
     // Chunk bodies may be gathered in the reader's reused scratch buffer: each is decoded before the next is read.
     const transient = { transient: true } as const
@@ -280,11 +414,7 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
     // a burst of small messages costs one wake-up rather than several effects per chunk. Each chunk
     // is fed to the decoder as soon as it is opened: its bytes may lie in the reader's reused scratch
     // buffer, which the next chunk overwrites.
-    const readLoop = Effect.gen(function* () {
-      const decoder = StreamDecoder.make(
-        encoding,
-        options.maxMessageSize === undefined ? undefined : { maxBuffered: options.maxMessageSize }
-      )
+    const readLoop: Effect.Effect<never, ReadError> = Effect.gen(function* () {
       while (true) {
         let item: Opened = yield* readChunk
         const messages: Array<readonly [number, Msg]> = []
@@ -313,25 +443,28 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
         }
         if (failure !== undefined) return yield* Effect.fail(failure)
       }
-    }).pipe(
-      Effect.catch((error: ReadError) =>
-        error._tag === "ConnectionClosed" ? shutdown(error) : shutdown(error.message, error)
-      )
+    })
+    const reading = supervised("ReadFailed", readLoop, (error) =>
+      error._tag === "ConnectionClosed"
+        ? finish(error)
+        : finish(stoppedBy("ReadFailed", error._tag, error.message), { readEnd: error })
     )
+
+    // ---- The writer. ----
 
     // The writer batches what is already queued into one socket write (up to `maxBatchBytes`), so
     // small messages do not pay one system call each, and with `packMessages` they share chunks;
     // order and nonces are unchanged.
     const pack = options.packMessages ?? true
-    // Batches are sealed into shared, reused buffers when the socket says when it is done with
-    // them; an interrupted write just leaves its buffer to the garbage collector.
-    const writeReusable = socket.writeReusable
-    let borrowed: Uint8Array | undefined
-    const allocateWire = (size: number): Uint8Array => {
-      borrowed = writeReusable === undefined ? undefined : WireBuffers.borrow(size)
-      return borrowed === undefined ? allocUninitialized(size) : borrowed.subarray(0, size)
-    }
-    const writeLoop = Effect.gen(function* () {
+    const writeLoop: Effect.Effect<never, ConnectionClosed> = Effect.gen(function* () {
+      // Batches are sealed into shared, reused buffers when the socket says when it is done with
+      // them; an interrupted write just leaves its buffer to the garbage collector.
+      const writeReusable = socket.writeReusable
+      let borrowed: Uint8Array | undefined
+      const allocateWire = (size: number): Uint8Array => {
+        borrowed = writeReusable === undefined ? undefined : WireBuffers.borrow(size)
+        return borrowed === undefined ? allocUninitialized(size) : borrowed.subarray(0, size)
+      }
       while (true) {
         const batch = [yield* outgoing.take]
         let batchBytes = batch[0]!.bytes.length
@@ -341,6 +474,7 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
           batch.push(next)
           batchBytes += next.bytes.length
         }
+        inFlight = batch
         if (scheduled.uploadLimited) {
           // Under a bandwidth limit each message waits for its own share, so a batch is no burst.
           for (const next of batch) {
@@ -351,6 +485,7 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
             }
             if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
           }
+          inFlight = []
           continue
         }
         const messages: Array<Uint8Array> = []
@@ -364,36 +499,38 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
           else yield* writeReusable(wire, () => WireBuffers.release(lent))
         }
         for (const next of batch) if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
+        inFlight = []
       }
-    }).pipe(Effect.catch((error: ConnectionClosed) => shutdown(error)))
+    })
+    const writing = supervised("WriteFailed", writeLoop, finish)
 
-    const readerFiber = yield* Effect.forkIn(readLoop, scope)
-    const writerFiber = yield* Effect.forkIn(writeLoop, scope)
+    const readerFiber = yield* Effect.forkIn(reading, scope)
+    const writerFiber = yield* Effect.forkIn(writing, scope)
 
-    const stop = (reason: string) =>
+    const stop = (closed: ConnectionClosed) =>
       Effect.gen(function* () {
-        yield* shutdown(reason)
+        yield* finish(closed)
         // Both at once: one wait for the two exits instead of one after the other.
         yield* Fiber.interruptAll([readerFiber, writerFiber])
-        // The reader or writer may have been interrupted inside its own `shutdown`, before it
+        // The reader or writer may have been interrupted inside its own `finish`, before it
         // closed the socket; closing is idempotent, so make sure here.
         yield* closeSocket
         yield* Scope.close(scope, Exit.void)
       })
-    yield* Scope.addFinalizer(parentScope, stop("scope closed"))
+    yield* Scope.addFinalizer(
+      parentScope,
+      Effect.suspend(() => stop(ConnectionClosed.locally("scope closed")))
+    )
 
-    const notAccepting = () => new ConnectionClosed({ reason: "closing" })
+    // ---- The API. ----
+
     const enqueue = (bytes: Uint8Array) =>
-      acceptingWrites
-        ? outgoing.offer({ bytes, written: undefined, flush: false }, bytes.length)
-        : Effect.fail(notAccepting())
+      state._tag === "Open" ? outgoing.offer({ bytes, written: undefined, flush: false }, bytes.length) : refusal()
     const enqueueNow = (bytes: Uint8Array) =>
-      acceptingWrites
-        ? outgoing.offerNow({ bytes, written: undefined, flush: false }, bytes.length)
-        : Effect.fail(notAccepting())
+      state._tag === "Open" ? outgoing.offerNow({ bytes, written: undefined, flush: false }, bytes.length) : refusal()
     const enqueueSync = (bytes: Uint8Array) =>
       Effect.gen(function* () {
-        if (!acceptingWrites) return yield* Effect.fail(notAccepting())
+        if (state._tag !== "Open") return yield* refusal()
         const written = yield* Deferred.make<void, ConnectionClosed>()
         yield* outgoing.offer({ bytes, written, flush: false }, bytes.length)
         yield* Deferred.await(written)
@@ -409,14 +546,13 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
 
     const close = (closeOptions?: { readonly wait?: boolean; readonly reason?: string }) =>
       Effect.gen(function* () {
-        if (shuttingDown) return
-        if (closeOptions?.wait && acceptingWrites) {
-          acceptingWrites = false
+        if (state._tag === "Closed") return
+        if (closeOptions?.wait && beginClosing()) {
           const flushed = yield* Deferred.make<void, ConnectionClosed>()
           const marker: Outgoing = { bytes: new Uint8Array(0), written: flushed, flush: true }
-          yield* outgoing.offer(marker, 0).pipe(Effect.andThen(Deferred.await(flushed)), Effect.ignore)
+          yield* outgoing.offer(marker, 0).pipe(Effect.andThen(Deferred.await(flushed)), Effect.ignoreCause)
         }
-        yield* stop(closeOptions?.reason ?? "closed locally")
+        yield* stop(ConnectionClosed.locally(closeOptions?.reason))
       })
 
     const connection: Connection<Msg> = {
@@ -435,6 +571,51 @@ export const make = <Msg>(options: MakeOptions<Msg>) =>
     }
     return connection
   }).pipe(Effect.withSpan("Connection.make", undefined, traceOptions))
+
+/**
+ * The incoming messages as a `Stream`: it ends when the peer closes the connection cleanly
+ * (`ConnectionClosed` with reason `ClosedByPeer`, after every message it sent) and fails with the
+ * read error otherwise (a reset, a bad chunk, a local close while it is being read...).
+ *
+ * @category combinators
+ * @since 0.2.0
+ * @example
+ * ```ts
+ * import { Connection } from "@effect-p2p/connection"
+ * import { Stream } from "effect"
+ *
+ * // Everything the peer sends until it closes.
+ * const all = <Msg>(connection: Connection.Connection<Msg>) => Stream.runCollect(Connection.stream(connection))
+ * ```
+ */
+export const stream = <Msg>(connection: Connection<Msg>): Stream.Stream<Msg, ReadError> =>
+  Stream.unfold(undefined, () =>
+    connection.read.pipe(
+      Effect.map(([, message]) => [message, undefined] as const),
+      Effect.catchIf(
+        (error: ReadError) => error._tag === "ConnectionClosed" && error.reason._tag === "ClosedByPeer",
+        () => Effect.succeed(undefined)
+      )
+    )
+  )
+
+/**
+ * A `Sink` that writes every element it receives (`write`: waits while the outgoing queue is
+ * full). It fails with the first write error.
+ *
+ * @category combinators
+ * @since 0.2.0
+ * @example
+ * ```ts
+ * import { Connection } from "@effect-p2p/connection"
+ * import { Stream } from "effect"
+ *
+ * const sendAll = (connection: Connection.Connection<string>) =>
+ *   Stream.make("a", "b", "c").pipe(Stream.run(Connection.sink(connection)))
+ * ```
+ */
+export const sink = <Msg>(connection: Connection<Msg>): Sink.Sink<void, Msg, never, WriteError> =>
+  Sink.forEach(connection.write)
 
 /**
  * Validates options without making a connection.

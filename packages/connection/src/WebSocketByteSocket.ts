@@ -10,11 +10,11 @@
  *   every `pollInterval`: browsers give no event when it falls);
  * - **reads**: bytes received and not yet read are at most `maxReadBuffer`. Browsers cannot stop a
  *   WebSocket from receiving, so a peer that floods past the bound fails the socket with
- *   `ConnectionClosed` ("read buffer overflow") instead of filling memory. A socket that can pause
+ *   `ConnectionClosed` (`ReadFailed` "ReadBufferOverflow") instead of filling memory. A socket that can pause
  *   (`ws`'s `pause()`/`resume()`) stops reading from the network at half the bound, so a reader
  *   that is merely slower than its peer waits instead of failing.
  *
- * A text frame fails the socket ("unexpected text frame").
+ * A text frame fails the socket (`ReadFailed` "TextFrame").
  *
  * @since 0.1.0
  */
@@ -134,11 +134,14 @@ export const isWebSocketError = (u: unknown): u is WebSocketError => Predicate.i
 type Resume = (effect: Effect.Effect<Uint8Array, ConnectionClosed>) => void
 type Listener = (event: never) => void
 
-const closeReason = (event: { readonly code?: number; readonly reason?: string }): string => {
+const closedBy = (event: { readonly code?: number; readonly reason?: string }): ConnectionClosed => {
   const code = event.code ?? 1005
-  if (code === 1000 || code === 1005) return "closed by peer"
-  const reason = typeof event.reason === "string" && event.reason !== "" ? `: ${event.reason}` : ""
-  return code === 1006 ? "reset by peer" : `closed by peer (code ${code}${reason})`
+  if (code === 1000 || code === 1005) return ConnectionClosed.byPeer()
+  if (code === 1006) return ConnectionClosed.reset()
+  const detail = typeof event.reason === "string" && event.reason !== "" ? event.reason : undefined
+  return new ConnectionClosed({
+    reason: detail === undefined ? { _tag: "ClosedByPeer", code } : { _tag: "ClosedByPeer", code, detail }
+  })
 }
 
 /**
@@ -201,9 +204,9 @@ export const make = (ws: WebSocketLike, options: Options = {}): Effect.Effect<By
       }
       return bytes
     }
-    const fail = (reason: string) => {
+    const fail = (error: "ReadBufferOverflow" | "TextFrame", reason: string) => {
       if (ended !== undefined) return
-      ended = new ConnectionClosed({ reason })
+      ended = new ConnectionClosed({ reason: { _tag: "ReadFailed", error, detail: reason } })
       failed = true
       pending.length = 0
       buffered = 0
@@ -215,9 +218,9 @@ export const make = (ws: WebSocketLike, options: Options = {}): Effect.Effect<By
       if (ended !== undefined) return
       const data = event.data
       const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : undefined
-      if (bytes === undefined) return fail("unexpected text frame")
+      if (bytes === undefined) return fail("TextFrame", "unexpected text frame")
       if (bytes.length === 0) return
-      if (buffered + bytes.length > maxRead) return fail("read buffer overflow")
+      if (buffered + bytes.length > maxRead) return fail("ReadBufferOverflow", "read buffer overflow")
       pending.push(bytes)
       buffered += bytes.length
       if (pausable && !paused && buffered > maxRead / 2) {
@@ -227,19 +230,19 @@ export const make = (ws: WebSocketLike, options: Options = {}): Effect.Effect<By
       wake()
     }
     const onClose = (event: { readonly code?: number; readonly reason?: string }) => {
-      ended ??= new ConnectionClosed({ reason: closeReason(event) })
+      ended ??= closedBy(event)
       wake()
     }
     // An error event carries nothing useful in browsers; the close event that follows says why.
     const onError = () => {
-      ended ??= new ConnectionClosed({ reason: "socket error" })
+      ended ??= new ConnectionClosed({ reason: { _tag: "SocketError", code: "UNKNOWN" } })
       wake()
     }
     ws.addEventListener("message", onMessage as Listener)
     ws.addEventListener("close", onClose as Listener)
     ws.addEventListener("error", onError as Listener)
 
-    const closedLocally = () => new ConnectionClosed({ reason: "closed locally" })
+    const closedLocally = () => ConnectionClosed.locally()
 
     const read: Effect.Effect<Uint8Array, ConnectionClosed> = Effect.callback<Uint8Array, ConnectionClosed>(
       (resume) => {
@@ -256,12 +259,12 @@ export const make = (ws: WebSocketLike, options: Options = {}): Effect.Effect<By
     const writeNow = (bytes: Uint8Array): Effect.Effect<void, ConnectionClosed> => {
       if (closed) return Effect.fail(closedLocally())
       if (ended !== undefined) return Effect.fail(ended)
-      if (ws.readyState !== OPEN) return Effect.fail(new ConnectionClosed({ reason: "closed by peer" }))
+      if (ws.readyState !== OPEN) return Effect.fail(ConnectionClosed.byPeer())
       try {
         ws.send(bytes)
         return Effect.void
       } catch (error) {
-        return Effect.fail(new ConnectionClosed({ reason: `socket error: ${String(error)}` }))
+        return Effect.fail(ConnectionClosed.fromSocketError(error))
       }
     }
     // Waits (polling) while the socket holds more than the bound; a peer that stops reading makes

@@ -11,7 +11,7 @@ describe("ByteSocket.makePair", () => {
       yield* a.write(new Uint8Array([3]))
       yield* a.close
       assert.deepStrictEqual(yield* ByteReader.make(b).readExactly(3), new Uint8Array([1, 2, 3]))
-      assert.strictEqual((yield* Effect.flip(b.read)).reason, "closed by peer")
+      assert.deepStrictEqual((yield* Effect.flip(b.read)).reason, { _tag: "ClosedByPeer" })
     })
   )
 
@@ -21,8 +21,8 @@ describe("ByteSocket.makePair", () => {
       yield* a.close
       yield* a.close
       yield* b.write(new Uint8Array([9]))
-      assert.strictEqual((yield* Effect.flip(a.read)).reason, "closed locally")
-      assert.strictEqual((yield* Effect.flip(a.write(new Uint8Array([1])))).reason, "closed locally")
+      assert.deepStrictEqual((yield* Effect.flip(a.read)).reason, { _tag: "ClosedLocally" })
+      assert.deepStrictEqual((yield* Effect.flip(a.write(new Uint8Array([1])))).reason, { _tag: "ClosedLocally" })
     })
   )
 

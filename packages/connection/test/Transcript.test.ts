@@ -9,6 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Binary from "@effect-p2p/codec/Binary"
 import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
+import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import type * as Nonce from "@effect-p2p/crypto/Nonce"
 import { Effect, Result } from "effect"
 import { hex, p2pVectors, vectorPath } from "../../../test/support/vectors.ts"
@@ -50,7 +51,7 @@ const cutRandomly = (bytes: Uint8Array, seed: number): Array<Uint8Array> => {
 const replay = (pieces: ReadonlyArray<Uint8Array>) =>
   Effect.gen(function* () {
     const backend = CryptoBackend.noble
-    const key = hex(transcript.channel_key)
+    const key = hex(transcript.channel_key) as ChannelKey
     // We read what the recorded node sent, so its local nonce is our remote nonce.
     const nonce: Chunk.NonceCounter = { current: hex(transcript.initial_local_nonce) as Nonce.Nonce }
     const { socket } = ByteSocket.fromBytes(pieces)

@@ -93,7 +93,11 @@ describe("WebSocketByteSocket", () => {
       assert.deepStrictEqual(s.closes, [
         { code: WebSocketByteSocket.protocolViolation, reason: "read buffer overflow" }
       ])
-      assert.strictEqual((yield* Effect.flip(socket.read)).reason, "read buffer overflow")
+      assert.deepStrictEqual((yield* Effect.flip(socket.read)).reason, {
+        _tag: "ReadFailed",
+        error: "ReadBufferOverflow",
+        detail: "read buffer overflow"
+      })
     })
   )
 
@@ -117,7 +121,11 @@ describe("WebSocketByteSocket", () => {
       const s = scripted()
       const socket = yield* WebSocketByteSocket.make(s.ws)
       s.text("hello")
-      assert.strictEqual((yield* Effect.flip(socket.read)).reason, "unexpected text frame")
+      assert.deepStrictEqual((yield* Effect.flip(socket.read)).reason, {
+        _tag: "ReadFailed",
+        error: "TextFrame",
+        detail: "unexpected text frame"
+      })
       assert.deepStrictEqual(s.closes, [
         { code: WebSocketByteSocket.protocolViolation, reason: "unexpected text frame" }
       ])
@@ -131,18 +139,17 @@ describe("WebSocketByteSocket", () => {
       s.frame(Uint8Array.of(5))
       s.peerClose(4003, "proof of work too low (3)")
       assert.deepStrictEqual(yield* socket.read, Uint8Array.of(5))
-      assert.strictEqual(
-        (yield* Effect.flip(socket.read)).reason,
-        "closed by peer (code 4003: proof of work too low (3))"
-      )
+      const closed = yield* Effect.flip(socket.read)
+      assert.deepStrictEqual(closed.reason, { _tag: "ClosedByPeer", code: 4003, detail: "proof of work too low (3)" })
+      assert.strictEqual(closed.description, "closed by peer (code 4003: proof of work too low (3))")
       const t = scripted()
       const other = yield* WebSocketByteSocket.make(t.ws)
       t.peerClose(1000)
-      assert.strictEqual((yield* Effect.flip(other.read)).reason, "closed by peer")
+      assert.deepStrictEqual((yield* Effect.flip(other.read)).reason, { _tag: "ClosedByPeer" })
       const u = scripted()
       const reset = yield* WebSocketByteSocket.make(u.ws)
       u.peerClose(1006)
-      assert.strictEqual((yield* Effect.flip(reset.read)).reason, "reset by peer")
+      assert.deepStrictEqual((yield* Effect.flip(reset.read)).reason, { _tag: "ResetByPeer" })
     })
   )
 
@@ -154,9 +161,9 @@ describe("WebSocketByteSocket", () => {
       yield* Effect.yieldNow
       yield* socket.close
       yield* socket.close
-      assert.strictEqual((yield* Fiber.join(parked)).reason, "closed locally")
+      assert.deepStrictEqual((yield* Fiber.join(parked)).reason, { _tag: "ClosedLocally" })
       assert.deepStrictEqual(s.closes, [{ code: 1000, reason: undefined }])
-      assert.strictEqual((yield* Effect.flip(socket.write(Uint8Array.of(1)))).reason, "closed locally")
+      assert.deepStrictEqual((yield* Effect.flip(socket.write(Uint8Array.of(1)))).reason, { _tag: "ClosedLocally" })
     })
   )
 

@@ -1,12 +1,13 @@
 /** Builds connected pairs of connections for the tests, over any pair of byte sockets. */
 import type { Encoding } from "@effect-p2p/codec/Encoding"
+import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import { Effect } from "effect"
 import * as ByteReader from "../src/ByteReader.ts"
 import * as ByteSocket from "../src/ByteSocket.ts"
 import * as Connection from "../src/Connection.ts"
 
-export const channelKey = new Uint8Array(32).map((_, i) => i * 7 + 1)
+export const channelKey = new Uint8Array(32).map((_, i) => i * 7 + 1) as ChannelKey
 export const nonceA = Nonce.zero()
 export const nonceB = Nonce.increment(Nonce.increment(Nonce.zero()).fill(0xab) as Nonce.Nonce)
 

@@ -235,7 +235,7 @@ export const make = (options: Options) =>
         }),
         Effect.catchTags({
           DecodeError: (error) => Effect.succeed({ invalid: error.message }),
-          ConnectionClosed: (error: ConnectionClosed) => Effect.succeed({ gone: error.reason })
+          ConnectionClosed: (error: ConnectionClosed) => Effect.succeed({ gone: error.description })
         })
       )
       if (received === "timeout") {
@@ -288,7 +288,7 @@ export const make = (options: Options) =>
       yield* Effect.all([tcp.socket.close, connection.socket.close], { discard: true })
       yield* Metric.update(Metrics.upBytes, up)
       yield* Metric.update(Metrics.downBytes, down)
-      yield* emit({ _tag: "Closed", remote: connection.remote, target, peerId, up, down, reason: ended.reason })
+      yield* emit({ _tag: "Closed", remote: connection.remote, target, peerId, up, down, reason: ended.description })
     })
 
     const onConnection = (connection: WebSocket.Connection) =>

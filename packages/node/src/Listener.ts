@@ -219,7 +219,7 @@ export const fromServer = <Meta, Msg, E, R>(
         _tag: "Closed",
         remote: tcp.remote,
         peerId,
-        reason: closed.reason,
+        reason: closed.description,
         stat: yield* peer.connection.stat,
         cause: failed
       })

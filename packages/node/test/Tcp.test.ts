@@ -177,7 +177,7 @@ describe("Tcp", () => {
       const received = yield* readBytes(incoming.socket, bytes.length)
       assert.isTrue(Buffer.compare(received, bytes) === 0)
       const end = yield* Effect.flip(incoming.socket.read)
-      assert.strictEqual(end.reason, "closed by peer")
+      assert.strictEqual(end.description, "closed by peer")
     }).pipe(Effect.scoped)
   )
 
@@ -186,9 +186,9 @@ describe("Tcp", () => {
       const port = yield* netServer((s) => s.end(Buffer.from([9, 8, 7])))
       const { socket } = yield* Tcp.connect({ host, port })
       assert.deepStrictEqual([...(yield* readBytes(socket, 3))], [9, 8, 7])
-      assert.strictEqual((yield* Effect.flip(socket.read)).reason, "closed by peer")
+      assert.strictEqual((yield* Effect.flip(socket.read)).description, "closed by peer")
       // The end stays the end.
-      assert.strictEqual((yield* Effect.flip(socket.read)).reason, "closed by peer")
+      assert.strictEqual((yield* Effect.flip(socket.read)).description, "closed by peer")
     }).pipe(Effect.scoped)
   )
 
@@ -198,7 +198,7 @@ describe("Tcp", () => {
       const port = yield* netServer((s) => s.once("data", () => s.resetAndDestroy()))
       const { socket } = yield* Tcp.connect({ host, port })
       yield* socket.write(new Uint8Array([1]))
-      assert.strictEqual((yield* Effect.flip(socket.read)).reason, "reset by peer")
+      assert.strictEqual((yield* Effect.flip(socket.read)).description, "reset by peer")
     }).pipe(Effect.scoped)
   )
 
@@ -214,8 +214,11 @@ describe("Tcp", () => {
         yield* dialled.socket.close
         yield* dialled.socket.close // idempotent
         assert.strictEqual((yield* Fiber.join(parked))._tag, "ConnectionClosed")
-        assert.strictEqual((yield* Effect.flip(dialled.socket.read)).reason, "closed locally")
-        assert.strictEqual((yield* Effect.flip(dialled.socket.write(new Uint8Array([1])))).reason, "closed locally")
+        assert.strictEqual((yield* Effect.flip(dialled.socket.read)).description, "closed locally")
+        assert.strictEqual(
+          (yield* Effect.flip(dialled.socket.write(new Uint8Array([1])))).description,
+          "closed locally"
+        )
         assert.strictEqual((yield* Effect.flip(incoming.socket.read))._tag, "ConnectionClosed")
       }).pipe(Effect.scoped)
   )

@@ -186,11 +186,11 @@ describe("WebSocket transport", () => {
       const stopped = yield* Fiber.join(flood)
       assert.strictEqual(stopped._tag, "ConnectionClosed")
       const why = yield* Effect.flip(incoming.socket.read)
-      assert.strictEqual(why.reason, "closed by peer (code 4002: read buffer overflow)")
+      assert.strictEqual(why.description, "closed by peer (code 4002: read buffer overflow)")
       assert.strictEqual(yield* Fiber.join(peerClose), WebSocketByteSocket.protocolViolation)
       // What was buffered is dropped: the reader gets the error, not the bytes.
       const error = yield* Effect.flip(client.read)
-      assert.strictEqual(error.reason, "read buffer overflow")
+      assert.strictEqual(error.description, "read buffer overflow")
     })
   )
 
@@ -206,7 +206,7 @@ describe("WebSocket transport", () => {
       )
       raw.send("hello")
       const error = yield* Effect.flip(incoming.socket.read)
-      assert.strictEqual(error.reason, "unexpected text frame")
+      assert.strictEqual(error.description, "unexpected text frame")
       assert.strictEqual(yield* Fiber.join(peerClose), WebSocketByteSocket.protocolViolation)
     })
   )
@@ -220,8 +220,8 @@ describe("WebSocket transport", () => {
       yield* client.close
       assert.deepStrictEqual(yield* readBytes(incoming.socket, 1000), pattern(1000))
       const error = yield* Effect.flip(incoming.socket.read)
-      assert.strictEqual(error.reason, "closed by peer")
-      assert.strictEqual((yield* Effect.flip(client.read)).reason, "closed locally")
+      assert.strictEqual(error.description, "closed by peer")
+      assert.strictEqual((yield* Effect.flip(client.read)).description, "closed locally")
     })
   )
 

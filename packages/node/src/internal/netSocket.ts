@@ -7,9 +7,9 @@
  * dominated a handshake that is otherwise a few small writes. The behaviour is the same:
  *
  * - `read` gives what the socket has buffered (paused mode, so the kernel window is the back
- *   pressure), then `ConnectionClosed` "closed by peer" at the end of the stream, "reset by peer"
- *   for ECONNRESET/EPIPE/ECONNABORTED, "socket error: CODE" otherwise, "closed locally" after
- *   `close`. Bytes buffered before the end of the stream are still delivered; an error drops them.
+ *   pressure), then `ConnectionClosed` with reason `ClosedByPeer` at the end of the stream,
+ *   `ResetByPeer` for ECONNRESET/EPIPE/ECONNABORTED, `SocketError` with the code otherwise,
+ *   `ClosedLocally` after `close`. Bytes buffered before the end of the stream are still delivered; an error drops them.
  * - `write` hands the bytes to the socket and waits for `drain` when Node's buffer is full;
  *   `writeReusable` also says when Node is done with them (its write callback), so the connection's
  *   writer can reuse its buffers.
@@ -23,18 +23,8 @@ import type { ByteSocket } from "@effect-p2p/connection/ByteSocket"
 import { ConnectionClosed } from "@effect-p2p/connection/ConnectionError"
 import { Effect, type Scope } from "effect"
 
-const resetCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"])
-
-const closedByError = (error: unknown): ConnectionClosed => {
-  const code =
-    typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
-      ? error.code
-      : undefined
-  if (code !== undefined && resetCodes.has(code)) return new ConnectionClosed({ reason: "reset by peer" })
-  return new ConnectionClosed({
-    reason: `socket error: ${code ?? (error instanceof Error ? error.message : String(error))}`
-  })
-}
+// The one mapping of error codes to reasons (reset or socket error) lives in ConnectionError.
+const closedByError = ConnectionClosed.fromSocketError
 
 /** Bytes a socket may hold unsent before a write waits for it to drain: two writer batches. */
 const maxUnflushed = 512 * 1024
@@ -74,7 +64,7 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
       }
     }
     const onEnd = () => {
-      ended ??= new ConnectionClosed({ reason: "closed by peer" })
+      ended ??= ConnectionClosed.byPeer()
       wake()
     }
     const onError = (error: Error) => {
@@ -91,7 +81,7 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
     conn.on("error", onError)
     conn.on("close", onClose)
 
-    const closedLocally = () => new ConnectionClosed({ reason: "closed locally" })
+    const closedLocally = () => ConnectionClosed.locally()
 
     const read: Effect.Effect<Uint8Array, ConnectionClosed> = Effect.callback<Uint8Array, ConnectionClosed>(
       (resume) => {
@@ -122,7 +112,7 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
       }
       const onDrainClose = () => {
         cleanup()
-        resume(Effect.fail(ended ?? new ConnectionClosed({ reason: "closed by peer" })))
+        resume(Effect.fail(ended ?? ConnectionClosed.byPeer()))
       }
       conn.on("drain", onDrain)
       conn.on("error", onDrainError)
@@ -133,7 +123,7 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
     const write = (bytes: Uint8Array, written?: () => void): Effect.Effect<void, ConnectionClosed> =>
       Effect.suspend(() => {
         if (closed) return Effect.fail(closedLocally())
-        if (conn.destroyed) return Effect.fail(ended ?? new ConnectionClosed({ reason: "closed by peer" }))
+        if (conn.destroyed) return Effect.fail(ended ?? ConnectionClosed.byPeer())
         // Waiting for `drain` after every write that fills Node's small buffer would stop the
         // writer until the kernel took everything; instead it goes on (sealing the next batch
         // while this one is sent) and waits only once `maxUnflushed` bytes are pending.
@@ -190,7 +180,7 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
           if (waiter !== undefined) {
             const resume = waiter
             waiter = undefined
-            resume(Effect.fail(new ConnectionClosed({ reason: "closed locally" })))
+            resume(Effect.fail(ConnectionClosed.locally()))
           }
           if (!conn.destroyed && !conn.writableEnded) conn.end()
         })
