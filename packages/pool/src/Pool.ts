@@ -40,12 +40,11 @@ import type { Stat } from "@effect-p2p/connection/Stat"
 import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import type { Identity } from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import * as Negotiation from "@effect-p2p/session/Negotiation"
 import * as Rejection from "@effect-p2p/session/Rejection"
 import * as Session from "@effect-p2p/session/Session"
-import type { AcceptError, AuthenticateError } from "@effect-p2p/session/SessionError"
+import { type AcceptError, type AuthenticateError, Rejected } from "@effect-p2p/session/SessionError"
 import {
   Cause,
   Clock,
@@ -79,7 +78,6 @@ import {
   PointNotDisconnected,
   PrivateMode,
   ReconnectionDelay,
-  Rejected,
   TooManyConnections
 } from "./PoolError.ts"
 import * as PoolMessage from "./PoolMessage.ts"
@@ -405,7 +403,7 @@ export const make = <Msg>(options: Options<Msg>) =>
     const reconnection = options.reconnection ?? PointState.defaultReconnection
     const privateMode = options.privateMode ?? false
     const ownPeerId = PeerId.toBase58(options.identity.peerId)
-    const powTarget = ProofOfWork.target(options.expectedPow ?? 0)
+    const expectedPow = options.expectedPow ?? 0
     const wire = PoolMessage.encoding(options.messages)
     const threshold = Limits.connectionsThreshold(limits)
     const [maxPoints, targetPoints] = limits.maxKnownPoints
@@ -690,7 +688,7 @@ export const make = <Msg>(options: Options<Msg>) =>
           incoming,
           remote: { address: remoteHost, port: connected.remote.port },
           listeningPort: announcedPort,
-          powTarget,
+          expectedPow,
           version: Negotiation.announced(options.supported),
           metadata,
           metadataEncoding: Metadata.octez,
@@ -722,7 +720,7 @@ export const make = <Msg>(options: Options<Msg>) =>
             const alternatives = yield* listKnownPoints(sharedPoints)
             yield* Session.nack(auth, { motive, alternativePoints: alternatives })
             yield* emit({ event, point: shownPoint, peerId, incoming, reason: Rejection.name(motive) })
-            return yield* new Rejected({ peerId, motive: Rejection.name(motive) })
+            return yield* new Rejected({ peerId, motive })
           })
 
         // (2) banned peer: closed without a Nack.

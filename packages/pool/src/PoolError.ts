@@ -135,22 +135,6 @@ export class IdentityCheckFailure extends Schema.TaggedError<IdentityCheckFailur
 }
 
 /**
- * We nacked the peer (`motive` is the Octez name: `Too_many_connections`, `Unknown_chain_name`,
- * `Already_connected`, ... or the application policy's).
- *
- * @category errors
- * @since 0.1.0
- */
-export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
-  peerId: Schema.String,
-  motive: Schema.String
-}) {
-  override get message(): string {
-    return `we rejected ${this.peerId}: ${this.motive}`
-  }
-}
-
-/**
  * No connection to that peer (send, disconnect).
  *
  * @category errors

@@ -6,7 +6,6 @@
 import * as Encoding from "@effect-p2p/codec/Encoding"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import * as Negotiation from "@effect-p2p/session/Negotiation"
 import * as Session from "@effect-p2p/session/Session"
@@ -93,7 +92,7 @@ export const rawPeer = (
       incoming: false,
       remote: { address: target.host, port: target.port },
       listeningPort,
-      powTarget: ProofOfWork.target(0),
+      expectedPow: 0,
       version: Negotiation.announced(supported),
       metadata: { disableMempool: false, privateNode: false },
       metadataEncoding: Metadata.octez
