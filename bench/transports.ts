@@ -19,7 +19,6 @@ import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import { NativeCrypto } from "@effect-p2p/node"
 import type * as Tcp from "@effect-p2p/node/Tcp"
 import * as Session from "@effect-p2p/session/Session"
@@ -77,7 +76,7 @@ export const handshake = (tcpSocket: Tcp.TcpSocket, identity: Identity.Identity,
       incoming,
       remote: { address: tcpSocket.remote.host, port: tcpSocket.remote.port },
       listeningPort: incoming ? tcpSocket.local.port : undefined,
-      powTarget: ProofOfWork.target(0),
+      expectedPow: 0,
       version,
       metadata: undefined,
       metadataEncoding: Encoding.empty,

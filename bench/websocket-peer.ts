@@ -27,7 +27,7 @@ export type PeerMessage =
   | { readonly type: "error"; readonly message: string }
 
 export const benchSession = {
-  powTarget: ProofOfWork.target(0),
+  expectedPow: 0,
   supported: { chainName: "BENCH_CHAIN", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
   metadata: { disableMempool: false, privateNode: false },
   metadataEncoding: Metadata.octez,
@@ -74,7 +74,12 @@ const server = Effect.gen(function* () {
 
 const bridge = (port: number) =>
   Effect.gen(function* () {
-    const b = yield* Bridge.make({ port: 0, host, targets: [{ host, port }], powTarget: benchSession.powTarget })
+    const b = yield* Bridge.make({
+      port: 0,
+      host,
+      targets: [{ host, port }],
+      powTarget: ProofOfWork.target(benchSession.expectedPow)
+    })
     send({ type: "bridging", port: b.address.port })
     return yield* Effect.never
   })

@@ -14,7 +14,6 @@ import * as ByteSocket from "@effect-p2p/connection/ByteSocket"
 import type { Connection } from "@effect-p2p/connection/Connection"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Rejection from "@effect-p2p/session/Rejection"
 import * as Session from "@effect-p2p/session/Session"
 import { Cause, Effect, Exit, Option, Queue, type Scope } from "effect"
@@ -94,7 +93,7 @@ const authenticate = (
     incoming,
     remote: { address: host, port: incoming ? 0 : port },
     listeningPort: incoming ? port : undefined,
-    powTarget: ProofOfWork.target(0),
+    expectedPow: 0,
     version,
     metadata: undefined,
     metadataEncoding: Encoding.empty,
@@ -176,8 +175,7 @@ describe("session over TCP loopback (Octez test_p2p_socket)", () => {
         const [weak, strict] = [yield* identity(0), yield* identity(0)]
         const { actor, other } = yield* asymmetric(
           actorIsServer,
-          (socket, incoming, port) =>
-            authenticate(socket, incoming, port, strict, { powTarget: ProofOfWork.target(100) }),
+          (socket, incoming, port) => authenticate(socket, incoming, port, strict, { expectedPow: 100 }),
           (socket, incoming, port) => authenticate(socket, incoming, port, weak)
         )
         assert.strictEqual(tagOf(actor), "NotEnoughProofOfWork")

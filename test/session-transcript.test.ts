@@ -11,7 +11,6 @@ import * as ByteSocket from "@effect-p2p/connection/ByteSocket"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as ConnectionMessage from "@effect-p2p/session/ConnectionMessage"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import * as Session from "@effect-p2p/session/Session"
@@ -72,7 +71,7 @@ describe("recorded TezEdge session", () => {
         incoming: false,
         remote: { address: "10.0.0.1", port: 9732 },
         listeningPort: 9732,
-        powTarget: ProofOfWork.target(0),
+        expectedPow: 0,
         version: { chainName: "TEZOS_ALPHANET_CARTHAGE_2019-11-28T13:02:13Z", distributedDbVersion: 0, p2pVersion: 1 },
         metadata: { disableMempool: false, privateNode: false },
         metadataEncoding: Metadata.octez
@@ -103,7 +102,7 @@ describe("recorded TezEdge session", () => {
         identity,
         incoming: false,
         listeningPort: 9732,
-        powTarget: ProofOfWork.target(0),
+        expectedPow: 0,
         version: { chainName: "TEZOS_ALPHANET_CARTHAGE_2019-11-28T13:02:13Z", distributedDbVersion: 0, p2pVersion: 1 },
         metadata: { disableMempool: false, privateNode: false },
         metadataEncoding: Metadata.octez

@@ -17,7 +17,6 @@ import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as CryptoError from "@effect-p2p/crypto/CryptoError"
 import type { ChannelKey, PowStamp, PublicKey } from "@effect-p2p/crypto/Keys"
 import * as NonceModule from "@effect-p2p/crypto/Nonce"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as NativeCrypto from "@effect-p2p/node/NativeCrypto"
 import * as ConnectionMessage from "@effect-p2p/session/ConnectionMessage"
 import * as Metadata from "@effect-p2p/session/Metadata"
@@ -113,7 +112,7 @@ const authenticateOptions = (socket: ByteSocket.ByteSocket, identity: Parameters
   identity,
   incoming: true,
   // Any stamp passes, so arbitrary connection messages get as far as the keys and the metadata.
-  powTarget: ProofOfWork.target(0),
+  expectedPow: 0,
   version: Listener.version,
   metadata: Listener.metadata,
   metadataEncoding: Metadata.octez,

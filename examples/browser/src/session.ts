@@ -11,7 +11,6 @@ import * as WebSocketByteSocket from "@effect-p2p/connection/WebSocketByteSocket
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import type * as Identity from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import * as Negotiation from "@effect-p2p/session/Negotiation"
 import * as Session from "@effect-p2p/session/Session"
@@ -82,7 +81,7 @@ const session = (options: Options, step: (s: Step) => void) =>
       socket,
       identity: options.identity,
       incoming: false,
-      powTarget: ProofOfWork.target(options.expectedPow),
+      expectedPow: options.expectedPow,
       version: Negotiation.announced(supported),
       metadata: { disableMempool: true, privateNode: false },
       metadataEncoding: Metadata.octez

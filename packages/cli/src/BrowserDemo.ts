@@ -125,7 +125,7 @@ export const run = Effect.fn("BrowserDemo.run")(function* (options: {
   const identity = yield* IdentityCommand.generateIdentity({ difficulty: options.difficulty, progress: false })
   const common = {
     identity,
-    powTarget: ProofOfWork.target(options.difficulty),
+    expectedPow: options.difficulty,
     supported,
     metadata: { disableMempool: false, privateNode: false },
     metadataEncoding: Metadata.octez,
@@ -143,7 +143,12 @@ export const run = Effect.fn("BrowserDemo.run")(function* (options: {
       Listener.fromServer(server, common, echo)
     )
     const tcp = yield* Listener.make({ ...common, port: 0, host }, echo)
-    const bridge = yield* Bridge.make({ port: 0, host, targets: [tcp.address], powTarget: common.powTarget })
+    const bridge = yield* Bridge.make({
+      port: 0,
+      host,
+      targets: [tcp.address],
+      powTarget: ProofOfWork.target(common.expectedPow)
+    })
     return { ws, bridge }
   }).pipe(Effect.provideService(IoScheduler.IoScheduler, scheduler), CliFailure.orFail(CliFailure.ExitCode.network))
   const { ws, bridge } = yield* servers

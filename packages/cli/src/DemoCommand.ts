@@ -9,7 +9,6 @@
 
 import type { Connection } from "@effect-p2p/connection/Connection"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Dialer from "@effect-p2p/node/Dialer"
 import * as Listener from "@effect-p2p/node/Listener"
 import * as Tcp from "@effect-p2p/node/Tcp"
@@ -76,7 +75,7 @@ export const run = Effect.fn("demo")(function* (options: { readonly difficulty: 
   )
 
   const common = {
-    powTarget: ProofOfWork.target(options.difficulty),
+    expectedPow: options.difficulty,
     supported,
     metadata: { disableMempool: false, privateNode: false },
     metadataEncoding: Metadata.octez,

@@ -58,13 +58,14 @@ export const sessionOptions = Effect.fn("sessionOptions")(function* (input: {
   readonly expectedPow: number
   readonly chainName: string
 }) {
-  const powTarget = yield* Effect.fromResult(ProofOfWork.fromDifficulty(input.expectedPow)).pipe(
+  // Checked here too, for the CLI's own message and exit code.
+  yield* Effect.fromResult(ProofOfWork.fromDifficulty(input.expectedPow)).pipe(
     CliFailure.orFail(CliFailure.ExitCode.input, "--expected-pow: ")
   )
   const identity = yield* IdentityCommand.load(input.identity)
   const options: TcpSession.SessionOptions<Metadata.OctezMetadata, P2pMessage.Envelope> = {
     identity,
-    powTarget,
+    expectedPow: input.expectedPow,
     supported: {
       chainName: input.chainName,
       distributedDbVersions: [0, 1, 2],

@@ -6,8 +6,10 @@
  */
 
 import { spanOptions as traceOptions } from "@effect-p2p/connection/Trace"
-import { type Duration, Effect } from "effect"
+import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
+import { type Duration, Effect, type Scope } from "effect"
 import * as Tcp from "./Tcp.ts"
+import type { TcpError } from "./TcpError.ts"
 import * as TcpSession from "./TcpSession.ts"
 
 /**
@@ -24,22 +26,31 @@ export interface Options<Meta, Msg> extends TcpSession.SessionOptions<Meta, Msg>
 }
 
 /**
+ * What {@link connect} can fail with: `TcpError` and everything `TcpSession.establish` can.
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export type ConnectError = TcpError | TcpSession.EstablishError
+
+/**
  * Connects, authenticates and accepts. The connection closes with the scope. Can fail with
+ * {@link ConnectError}: `InvalidDifficulty` / `InvalidVersions` (bad options, before dialling),
  * `TcpError` (unreachable, refused, timed out), the session's errors (`NotEnoughProofOfWork`,
- * `RejectedByNack`, `HandshakeTimeout`, `DecipherError`, `Myself`, ...) and `Rejected` (we nacked
- * the peer: other chain or no common version).
+ * `RejectedByNack`, `HandshakeTimeout`, `DecipherError`, `Myself`, ...), `Rejected` (we nacked
+ * the peer: other chain or no common version) and `UnexpectedPeerId`.
  *
  * @example
  * ```ts
  * import { P2pMessage } from "@effect-p2p/codec"
- * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
+ * import type { Identity } from "@effect-p2p/crypto"
  * import { Dialer } from "@effect-p2p/node"
  * import { Metadata } from "@effect-p2p/session"
  * import { Effect } from "effect"
  *
  * const program = (identity: Identity.Identity) => Effect.scoped(Effect.gen(function*() {
  *   const peer = yield* Dialer.connect({
- *     host: "127.0.0.1", port: 9732, identity, powTarget: ProofOfWork.target(26),
+ *     host: "127.0.0.1", port: 9732, identity, expectedPow: 26,
  *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
  *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
  *     messageEncoding: P2pMessage.envelope
@@ -51,8 +62,11 @@ export interface Options<Meta, Msg> extends TcpSession.SessionOptions<Meta, Msg>
  * @category constructors
  * @since 0.1.0
  */
-export const connect = <Meta, Msg>(options: Options<Meta, Msg>) =>
+export const connect = <Meta, Msg>(
+  options: Options<Meta, Msg>
+): Effect.Effect<TcpSession.Peer<Meta, Msg>, ConnectError, CryptoBackend | Scope.Scope> =>
   Effect.gen(function* () {
+    yield* Effect.fromResult(TcpSession.validateOptions(options))
     const tcp = yield* Tcp.connect({
       host: options.host,
       port: options.port,

@@ -10,6 +10,7 @@
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
 import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import type { Stat } from "@effect-p2p/connection/Stat"
+import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import { Cause, Context, Effect, Exit, Layer, type Scope } from "effect"
 import * as Tcp from "./Tcp.ts"
@@ -120,14 +121,24 @@ const describeCause = (cause: Cause.Cause<unknown>): { readonly error: string; r
 }
 
 /**
+ * What {@link make} can fail with: bad options (`InvalidDifficulty`, `InvalidVersions`, checked
+ * before listening) or `TcpError` (port in use, ...). What happens to each connection afterwards
+ * is an {@link Event}, never a failure of the listener.
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export type MakeError = TcpError | TcpSession.OptionsError
+
+/**
  * Starts listening; closing the scope stops the listener and closes every connection. The
  * handler gets each accepted peer; when it returns (or fails) the connection is closed, flushing
- * what was queued. Can fail with `TcpError` (port in use, ...).
+ * what was queued. Can fail with {@link MakeError}: bad options, or `TcpError` (port in use, ...).
  *
  * @example
  * ```ts
  * import { P2pMessage } from "@effect-p2p/codec"
- * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
+ * import type { Identity } from "@effect-p2p/crypto"
  * import { Listener } from "@effect-p2p/node"
  * import { Metadata } from "@effect-p2p/session"
  * import { Effect } from "effect"
@@ -135,7 +146,7 @@ const describeCause = (cause: Cause.Cause<unknown>): { readonly error: string; r
  * // An echo server: every message goes back to its sender.
  * const echo = (identity: Identity.Identity) => Effect.scoped(Effect.gen(function*() {
  *   const listener = yield* Listener.make({
- *     port: 9732, identity, powTarget: ProofOfWork.target(26),
+ *     port: 9732, identity, expectedPow: 26,
  *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
  *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
  *     messageEncoding: P2pMessage.envelope,
@@ -151,19 +162,30 @@ const describeCause = (cause: Cause.Cause<unknown>): { readonly error: string; r
 export const make = <Meta, Msg, E, R>(
   options: Options<Meta, Msg>,
   handler: (peer: TcpSession.Peer<Meta, Msg>) => Effect.Effect<void, E, R>
-) =>
-  Effect.flatMap(Tcp.listen({ ...options, backlog: options.backlog ?? defaultBacklog }), (server) =>
-    fromServer(server, options, handler)
+): Effect.Effect<Listener, MakeError, Requirements<R>> =>
+  Effect.fromResult(TcpSession.validateOptions(options)).pipe(
+    Effect.andThen(Tcp.listen({ ...options, backlog: options.backlog ?? defaultBacklog })),
+    Effect.flatMap((server) => fromServer(server, options, handler))
   )
+
+/**
+ * What a listener needs: the crypto backend, a scope, and what the handler needs beyond the
+ * per-connection scope and the listener's `IoScheduler`, which it gets.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type Requirements<R> = CryptoBackend | Scope.Scope | Exclude<Exclude<R, IoScheduler.IoScheduler>, Scope.Scope>
 
 /**
  * {@link make} over a server that is already listening: any transport with `Tcp.Server`'s shape
  * (`WebSocket.listen` for browsers). Closing the scope stops serving and closes every connection.
+ * Can fail with `TcpSession.OptionsError` (bad options, checked before serving).
  *
  * @example
  * ```ts
  * import { P2pMessage } from "@effect-p2p/codec"
- * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
+ * import type { Identity } from "@effect-p2p/crypto"
  * import { Listener, WebSocket } from "@effect-p2p/node"
  * import { Metadata } from "@effect-p2p/session"
  * import { Effect } from "effect"
@@ -171,7 +193,7 @@ export const make = <Meta, Msg, E, R>(
  * // An echo server for browsers, on WebSockets.
  * const echo = (identity: Identity.Identity) => Effect.scoped(Effect.gen(function*() {
  *   const options = {
- *     identity, powTarget: ProofOfWork.target(26),
+ *     identity, expectedPow: 26,
  *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
  *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
  *     messageEncoding: P2pMessage.envelope
@@ -189,8 +211,9 @@ export const fromServer = <Meta, Msg, E, R>(
   server: Tcp.Server,
   options: Omit<Options<Meta, Msg>, keyof Tcp.ListenOptions>,
   handler: (peer: TcpSession.Peer<Meta, Msg>) => Effect.Effect<void, E, R>
-) =>
+): Effect.Effect<Listener, TcpSession.OptionsError, Requirements<R>> =>
   Effect.gen(function* () {
+    yield* Effect.fromResult(TcpSession.validateOptions(options))
     const max = options.maxConnections ?? defaultMaxConnections
     const emit = options.onEvent ?? (() => Effect.void)
     const listeningPort = options.advertisedPort ?? server.address.port
@@ -277,19 +300,19 @@ export class ListenerService extends Context.Service<ListenerService, Listener>(
  * @example
  * ```ts
  * import { P2pMessage } from "@effect-p2p/codec"
- * import { CryptoBackend, type Identity, ProofOfWork } from "@effect-p2p/crypto"
+ * import { CryptoBackend, type Identity } from "@effect-p2p/crypto"
  * import { Listener } from "@effect-p2p/node"
  * import { Metadata } from "@effect-p2p/session"
  * import { Effect, Layer } from "effect"
  *
  * const EchoLive = (identity: Identity.Identity) =>
  *   Listener.layer({
- *     port: 9732, identity, powTarget: ProofOfWork.target(26),
+ *     port: 9732, identity, expectedPow: 26,
  *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
  *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
  *     messageEncoding: P2pMessage.envelope
  *   }, ({ connection }) => Effect.forever(Effect.flatMap(connection.read, ([, m]) => connection.write(m))))
- * // EchoLive(identity): Layer<Listener.ListenerService, TcpError, CryptoBackend>
+ * // EchoLive(identity): Layer<Listener.ListenerService, Listener.MakeError, CryptoBackend>
  *
  * const serve = (identity: Identity.Identity) =>
  *   Layer.launch(EchoLive(identity)).pipe(Effect.provide(CryptoBackend.layerNoble)) // runs until interrupted
@@ -300,8 +323,5 @@ export class ListenerService extends Context.Service<ListenerService, Listener>(
 export const layer = <Meta, Msg, E, R>(
   options: Options<Meta, Msg>,
   handler: (peer: TcpSession.Peer<Meta, Msg>) => Effect.Effect<void, E, R>
-): Layer.Layer<
-  ListenerService,
-  TcpError,
-  Exclude<Effect.Services<ReturnType<typeof make<Meta, Msg, E, R>>>, Scope.Scope>
-> => Layer.effect(ListenerService, make(options, handler))
+): Layer.Layer<ListenerService, MakeError, Exclude<Requirements<R>, Scope.Scope>> =>
+  Layer.effect(ListenerService, make(options, handler))

@@ -9,12 +9,21 @@ import type { SchemaOrEncoding } from "@effect-p2p/codec/Encoding"
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
 import type * as Connection from "@effect-p2p/connection/Connection"
 import { spanOptions as traceOptions } from "@effect-p2p/connection/Trace"
+import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
+import type { InvalidDifficulty } from "@effect-p2p/crypto/CryptoError"
 import type { Identity } from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
+import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Negotiation from "@effect-p2p/session/Negotiation"
 import * as Session from "@effect-p2p/session/Session"
-import { Rejected } from "@effect-p2p/session/SessionError"
-import { type Duration, Effect, Result } from "effect"
+import {
+  type AcceptError,
+  type AlreadyUsed,
+  type AuthenticateError,
+  type InvalidVersions,
+  Rejected
+} from "@effect-p2p/session/SessionError"
+import { type Duration, Effect, Predicate, Result, type Scope } from "effect"
 import type { Endpoint, TcpSocket } from "./Tcp.ts"
 import { UnexpectedPeerId } from "./TcpError.ts"
 
@@ -26,8 +35,11 @@ import { UnexpectedPeerId } from "./TcpError.ts"
  */
 export interface SessionOptions<Meta, Msg> {
   readonly identity: Identity
-  /** Peers' stamps must meet this target (`ProofOfWork.target(26)` for Octez's default). */
-  readonly powTarget: bigint
+  /**
+   * The proof-of-work difficulty peers' stamps must meet (Octez `expected_pow`): 0 (any stamp) to
+   * 256, fractional allowed; Octez nodes use 26. Checked by {@link validateOptions}.
+   */
+  readonly expectedPow: number
   /** Our chain name and supported versions; the greatest of each is announced. */
   readonly supported: Negotiation.Supported
   readonly metadata: Meta
@@ -66,15 +78,76 @@ export interface Peer<Meta, Msg> {
 }
 
 /**
+ * What {@link validateOptions} refuses: an `expectedPow` outside 0..256, a version list that is
+ * empty or holds something other than a uint16.
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export type OptionsError = InvalidDifficulty | InvalidVersions
+
+/**
+ * What {@link establish} can fail with: bad options, the errors of `Session.authenticate` and
+ * `Session.accept` (but `AlreadyUsed`: the authenticated connection is used once, here),
+ * `Rejected` when we nacked the peer, `UnexpectedPeerId` when the peer is not `expectedPeerId`.
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export type EstablishError =
+  | OptionsError
+  | Exclude<AuthenticateError | AcceptError, AlreadyUsed>
+  | Rejected
+  | UnexpectedPeerId
+
+/**
+ * Checks the options before any socket is opened: `expectedPow` (`InvalidDifficulty`) and the
+ * version lists of `supported` (`InvalidVersions`).
+ *
+ * @example
+ * ```ts
+ * import { TcpSession } from "@effect-p2p/node"
+ * import type { Identity } from "@effect-p2p/crypto"
+ * import { Encoding } from "@effect-p2p/codec"
+ *
+ * const check = (identity: Identity.Identity) =>
+ *   TcpSession.validateOptions({
+ *     identity, expectedPow: 300,
+ *     supported: { chainName: "C", distributedDbVersions: [0], p2pVersions: [1] },
+ *     metadata: new Uint8Array(0), metadataEncoding: Encoding.Fixed.bytes(0), messageEncoding: Encoding.bytes
+ *   }) // Result.fail(InvalidDifficulty)
+ * ```
+ * @category constructors
+ * @since 0.2.0
+ */
+export const validateOptions = <Meta, Msg>(
+  options: SessionOptions<Meta, Msg>
+): Result.Result<SessionOptions<Meta, Msg>, OptionsError> =>
+  Result.flatMap(ProofOfWork.fromDifficulty(options.expectedPow), () =>
+    Result.map(Negotiation.validate(options.supported), () => options)
+  )
+
+/**
+ * The authenticated connection is made in {@link establish} and answered once on each path, so
+ * `AlreadyUsed` there would be a bug in this module, not something a caller could handle.
+ */
+const usedOnce = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, AlreadyUsed>, R> =>
+  self.pipe(
+    Effect.catch((error) =>
+      Predicate.isTagged(error, "AlreadyUsed") ? Effect.die(error) : Effect.fail(error as Exclude<E, AlreadyUsed>)
+    )
+  )
+
+/**
  * Runs the handshake over an open TCP connection and returns the peer; the connection closes with
- * the scope. Can fail with the errors of `Session.authenticate` and `Session.accept`, with
- * `Rejected` when we nacked the peer, and with `UnexpectedPeerId` when `expectedPeerId` is set and
- * the peer has another id (nacked too).
+ * the scope. Can fail with {@link EstablishError}: bad options ({@link validateOptions}), the
+ * errors of `Session.authenticate` and `Session.accept`, `Rejected` when we nacked the peer, and
+ * `UnexpectedPeerId` when `expectedPeerId` is set and the peer has another id (nacked too).
  *
  * @example
  * ```ts
  * import { P2pMessage } from "@effect-p2p/codec"
- * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
+ * import type { Identity } from "@effect-p2p/crypto"
  * import { Tcp, TcpSession } from "@effect-p2p/node"
  * import { Metadata } from "@effect-p2p/session"
  * import { Effect } from "effect"
@@ -82,7 +155,7 @@ export interface Peer<Meta, Msg> {
  * const dial = (identity: Identity.Identity) => Effect.scoped(Effect.gen(function*() {
  *   const tcp = yield* Tcp.connect({ host: "127.0.0.1", port: 9732 })
  *   const peer = yield* TcpSession.establish(tcp, {
- *     identity, powTarget: ProofOfWork.target(26),
+ *     identity, expectedPow: 26,
  *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
  *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
  *     messageEncoding: P2pMessage.envelope
@@ -97,15 +170,16 @@ export const establish = <Meta, Msg>(
   tcp: TcpSocket,
   options: SessionOptions<Meta, Msg>,
   role: { readonly incoming: boolean; readonly listeningPort?: number | undefined }
-) =>
+): Effect.Effect<Peer<Meta, Msg>, EstablishError, CryptoBackend | Scope.Scope> =>
   Effect.gen(function* () {
+    yield* Effect.fromResult(Negotiation.validate(options.supported))
     const [info, auth] = yield* Session.authenticate({
       socket: tcp.socket,
       identity: options.identity,
       incoming: role.incoming,
       remote: { address: tcp.remote.host, port: tcp.remote.port },
       listeningPort: role.listeningPort,
-      powTarget: options.powTarget,
+      expectedPow: options.expectedPow,
       version: Negotiation.announced(options.supported),
       metadata: options.metadata,
       metadataEncoding: options.metadataEncoding,
@@ -113,19 +187,18 @@ export const establish = <Meta, Msg>(
     })
     const peerId = PeerId.toBase58(info.peerId)
     if (options.expectedPeerId !== undefined && options.expectedPeerId !== peerId) {
-      yield* Session.nack(auth, {})
+      yield* usedOnce(Session.nack(auth, {}))
       return yield* new UnexpectedPeerId({ expected: options.expectedPeerId, actual: peerId })
     }
     const selected = Negotiation.select(options.supported, info.announcedVersion)
     if (Result.isFailure(selected)) {
       const motive = selected.failure
-      yield* Session.nack(auth, { motive })
+      yield* usedOnce(Session.nack(auth, { motive }))
       return yield* new Rejected({ peerId, motive })
     }
-    const connection = yield* Session.accept(auth, {
-      messageEncoding: options.messageEncoding,
-      ...options.connection
-    })
+    const connection = yield* usedOnce(
+      Session.accept(auth, { messageEncoding: options.messageEncoding, ...options.connection })
+    )
     const peer: Peer<Meta, Msg> = {
       info,
       version: selected.success,

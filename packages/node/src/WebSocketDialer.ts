@@ -48,7 +48,7 @@ const endpointOf = (url: string) => {
  *
  * const program = (identity: Identity.Identity) => Effect.scoped(Effect.gen(function*() {
  *   const peer = yield* WebSocketDialer.connect({
- *     url: "ws://127.0.0.1:9733/", identity, powTarget: ProofOfWork.target(26),
+ *     url: "ws://127.0.0.1:9733/", identity, expectedPow: 26,
  *     supported: { chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
  *     metadata: { disableMempool: false, privateNode: false }, metadataEncoding: Metadata.octez,
  *     messageEncoding: P2pMessage.envelope

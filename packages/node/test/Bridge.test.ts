@@ -18,7 +18,7 @@ const host = "127.0.0.1"
 const difficulty = 6
 const supported = { chainName: "TEST_CHAIN", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] } as const
 const common = {
-  powTarget: ProofOfWork.target(difficulty),
+  expectedPow: difficulty,
   supported,
   metadata: { disableMempool: false, privateNode: false },
   metadataEncoding: Metadata.octez,
@@ -93,7 +93,14 @@ const connectionMessage = (identity: Identity.Identity) =>
 const weakIdentity = Effect.gen(function* () {
   while (true) {
     const identity = yield* Identity.generate({ difficulty: 0 })
-    if (!ProofOfWork.checkWith(CryptoBackend.noble, identity.publicKey, identity.powStamp, common.powTarget)) {
+    if (
+      !ProofOfWork.checkWith(
+        CryptoBackend.noble,
+        identity.publicKey,
+        identity.powStamp,
+        ProofOfWork.target(common.expectedPow)
+      )
+    ) {
       return identity
     }
   }

@@ -12,7 +12,7 @@ import { Cause, Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
 
 const supported = { chainName: "TEST_CHAIN", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] } as const
 const common = {
-  powTarget: ProofOfWork.target(2),
+  expectedPow: 2,
   supported,
   metadata: { disableMempool: false, privateNode: false },
   metadataEncoding: Metadata.octez,
@@ -166,7 +166,14 @@ describe("Listener and Dialer over TCP", () => {
         const { listener, events } = yield* startListener({})
         // Difficulty 0 stamps that miss difficulty 2 occur 3 times in 4; pick one.
         let weak = yield* Identity.generate({ difficulty: 0 })
-        while (ProofOfWork.checkWith(CryptoBackend.noble, weak.publicKey, weak.powStamp, common.powTarget)) {
+        while (
+          ProofOfWork.checkWith(
+            CryptoBackend.noble,
+            weak.publicKey,
+            weak.powStamp,
+            ProofOfWork.target(common.expectedPow)
+          )
+        ) {
           weak = yield* Identity.generate({ difficulty: 0 })
         }
         const exit = yield* Effect.exit(Effect.scoped(dial(listener.address.port, { identity: weak })))

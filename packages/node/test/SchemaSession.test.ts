@@ -7,7 +7,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Dialer from "@effect-p2p/node/Dialer"
 import * as Listener from "@effect-p2p/node/Listener"
 import type * as TcpSession from "@effect-p2p/node/TcpSession"
@@ -33,7 +32,7 @@ const Meta = Schema.Struct({ nickname: Schema.String, version: Schema.Int })
 const supported = { chainName: "SCHEMA_CHAIN", distributedDbVersions: [1], p2pVersions: [1] } as const
 
 const common = {
-  powTarget: ProofOfWork.target(0),
+  expectedPow: 0,
   supported,
   metadataEncoding: Meta,
   timeout: "5 seconds"

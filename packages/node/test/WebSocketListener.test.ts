@@ -3,7 +3,6 @@ import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Listener from "@effect-p2p/node/Listener"
 import * as WebSocket from "@effect-p2p/node/WebSocket"
 import * as WebSocketDialer from "@effect-p2p/node/WebSocketDialer"
@@ -12,7 +11,7 @@ import { Effect, Queue } from "effect"
 
 const supported = { chainName: "TEST_CHAIN", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] } as const
 const common = {
-  powTarget: ProofOfWork.target(2),
+  expectedPow: 2,
   supported,
   metadata: { disableMempool: false, privateNode: false },
   metadataEncoding: Metadata.octez,

@@ -2,13 +2,13 @@ import { assert, describe, it } from "@effect/vitest"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Rejection from "@effect-p2p/session/Rejection"
-import { Clock, Effect, Exit, Option, Random, Stream } from "effect"
+import { Clock, Effect, Exit, Metric, Option, Random, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import * as Limits from "../src/Limits.ts"
 import * as MemoryNetwork from "../src/MemoryNetwork.ts"
 import * as PeersFile from "../src/PeersFile.ts"
-import type * as Pool from "../src/Pool.ts"
+import * as Pool from "../src/Pool.ts"
 import { type App, host, identities, point, rawPeer, startPool, supported, until, waitFor } from "./harness.ts"
 
 const ids = identities(12)
@@ -144,27 +144,38 @@ describe("Pool scenarios (Octez p2p-connection-pool, in memory)", () => {
       }).pipe(withCrypto)
   )
 
-  it.effect("ban: a greylisted IP is banned (closed without a byte); clear lets it in again", () =>
+  it.effect("ban: a greylisted IP is banned: its connections are closed without a byte", () =>
     Effect.gen(function* () {
       const network = yield* MemoryNetwork.make()
       const target = yield* startPool(network, ids[0]!, 0)
       const client = yield* startPool(network, ids[1]!, 1)
       const events = yield* target.subscribe
-      target.acl.greylistAddress(host(1), 0)
+      target.acl.greylistAddress(host(1), yield* Clock.currentTimeMillis)
       const refused = yield* Effect.flip(client.connect(point(0)))
       assert.strictEqual(refused._tag, "ConnectionClosed")
       const event = yield* waitFor(events, (e) => e.event === "incoming_connection_refused")
       assert.strictEqual(event?.reason, "banned")
       // Closed without a byte: a raw dial reads the end of the stream at once.
       const raw = yield* network.transport(host(1)).dial({ host: host(0), port: 9732 })
-      const read = yield* Effect.exit(raw.socket.read)
-      assert.isTrue(Exit.isFailure(read))
-      target.acl.clearGreylists()
-      yield* TestClock.adjust("2 seconds")
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(raw.socket.read)))
+      // Greylisting expires after ip_greylist_cleanup_delay (1 day).
+      yield* TestClock.adjust("1 days")
       yield* client.connect(point(0))
       assert.strictEqual((yield* target.connections).length, 1)
-    }).pipe(withCrypto)
-  )
+    }).pipe(withCrypto))
+
+  it.effect("clear: emptying the greylists lets the address in again", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const target = yield* startPool(network, ids[0]!, 0)
+      const client = yield* startPool(network, ids[1]!, 1)
+      target.acl.greylistAddress(host(1), yield* Clock.currentTimeMillis)
+      assert.strictEqual((yield* Effect.flip(client.connect(point(0))))._tag, "ConnectionClosed")
+      target.acl.clearGreylists()
+      yield* TestClock.adjust("2 seconds") // the client's back-off after its failed attempt
+      yield* client.connect(point(0))
+      assert.strictEqual((yield* target.connections).length, 1)
+    }).pipe(withCrypto))
 
   it.effect("banAddress disconnects the peers there; unbanAddress lets them back; trustPoint unbans", () =>
     Effect.gen(function* () {
@@ -477,4 +488,52 @@ describe("hostile peers", () => {
         )
       }).pipe(withCrypto)
   )
+
+  it.effect("Connect then destroy: closing a pool's scope closes its connections; the peer sees an external disconnection and no event follows", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const stayer = yield* startPool(network, ids[0]!, 0)
+      const stayerEvents = yield* stayer.subscribe
+      const counts = { established: 0, disconnected: 0, after: 0 }
+      let destroyed = false
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const leaver = yield* startPool(network, ids[1]!, 1)
+          const events = yield* leaver.subscribe
+          yield* Effect.forkScoped(
+            Stream.runForEach(events, (e) =>
+              Effect.sync(() => {
+                if (destroyed) counts.after++
+                if (e.event === "connection_established") counts.established++
+                if (e.event === "disconnection" || e.event === "external_disconnection") counts.disconnected++
+              })
+            )
+          )
+          yield* leaver.connect(point(0))
+          yield* until(Effect.sync(() => counts.established === 1))
+        })
+      )
+      destroyed = true
+      const gone = yield* waitFor(stayerEvents, (e) => e.event === "external_disconnection")
+      assert.strictEqual(gone?.peerId, PeerId.toBase58(ids[1]!.peerId))
+      yield* until(Effect.map(stayer.connections, (c) => c.length === 0))
+      // The closed pool listens no more.
+      assert.strictEqual((yield* Effect.flip(stayer.connect(point(1))))._tag, "ConnectionFailed")
+      assert.strictEqual(counts.after, 0)
+    }).pipe(withCrypto))
+
+  it.effect("metrics follow the pool: connections, known points, greylisted addresses", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const a = yield* startPool(network, ids[0]!, 0)
+      yield* startPool(network, ids[1]!, 1)
+      yield* a.connect(point(1))
+      assert.strictEqual((yield* Metric.value(Pool.metrics.connections)).value, 1)
+      assert.isAtLeast((yield* Metric.value(Pool.metrics.knownPoints)).value, 1)
+      yield* a.greylistPeer(PeerId.toBase58(ids[1]!.peerId))
+      yield* until(Effect.map(a.connections, (c) => c.length === 0))
+      assert.strictEqual((yield* Metric.value(Pool.metrics.connections)).value, 0)
+      assert.strictEqual((yield* Metric.value(Pool.metrics.greylisted)).value, 1)
+      assert.isAbove((yield* Metric.value(Pool.metrics.bytesSent)).value, 0)
+    }).pipe(withCrypto))
 })

@@ -11,32 +11,60 @@
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
 import { Option, Result } from "effect"
 import * as Rejection from "./Rejection.ts"
+import { InvalidVersions } from "./SessionError.ts"
 
 /**
- * What this node runs: its chain name and the versions it supports.
+ * What this node runs: its chain name and the versions it supports. Each list must hold at least
+ * one version, each an integer from 0 to 65535 ({@link validate}; `Listener`, `Dialer` and
+ * `TcpSession` check it before any socket is opened).
  *
  * @category models
  * @since 0.1.0
  */
 export interface Supported {
   readonly chainName: string
-  readonly distributedDbVersions: readonly [number, ...Array<number>]
-  readonly p2pVersions: readonly [number, ...Array<number>]
+  readonly distributedDbVersions: ReadonlyArray<number>
+  readonly p2pVersions: ReadonlyArray<number>
 }
 
 /**
  * Distributed-db versions a current Octez node supports. @category constants @since 0.1.0
  */
-export const octezDistributedDbVersions: readonly [number, ...Array<number>] = [0, 1, 2]
+export const octezDistributedDbVersions: ReadonlyArray<number> = [0, 1, 2]
 
 /**
  * P2p versions a current Octez node supports. @category constants @since 0.1.0
  */
-export const octezP2pVersions: readonly [number, ...Array<number>] = [0, 1]
+export const octezP2pVersions: ReadonlyArray<number> = [0, 1]
+
+const isVersion = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xffff
+
+const checkList = (list: InvalidVersions["list"], versions: ReadonlyArray<number>) =>
+  versions.length > 0 && versions.every(isVersion)
+    ? Result.succeed(versions)
+    : Result.fail(new InvalidVersions({ list, versions: [...versions] }))
+
+/**
+ * Checks that each version list is non-empty and holds only integers from 0 to 65535.
+ *
+ * @category constructors
+ * @since 0.2.0
+ * @example
+ * ```ts
+ * import { Negotiation } from "@effect-p2p/session"
+ *
+ * Negotiation.validate({ chainName: "TEZOS_MAINNET", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] }) // Result.succeed(...)
+ * Negotiation.validate({ chainName: "TEZOS_MAINNET", distributedDbVersions: [2], p2pVersions: [] }) // Result.fail(InvalidVersions)
+ * ```
+ */
+export const validate = (supported: Supported): Result.Result<Supported, InvalidVersions> =>
+  Result.flatMap(checkList("distributedDbVersions", supported.distributedDbVersions), () =>
+    Result.map(checkList("p2pVersions", supported.p2pVersions), () => supported)
+  )
 
 /**
  * The version to put in our connection message: the greatest supported value of each list
- * (Octez `Network_version.announced`).
+ * (Octez `Network_version.announced`). Expects lists that passed {@link validate}.
  *
  * @category constructors
  * @since 0.1.0

@@ -36,15 +36,18 @@ import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
-import { Clock, Duration, Effect, Exit, Option, Random } from "effect"
+import { Clock, Duration, Effect, Exit, Option, Random, type Scope } from "effect"
 import * as Ack from "./Ack.ts"
 import * as ConnectionMessage from "./ConnectionMessage.ts"
 import * as Metadata from "./Metadata.ts"
 import type * as Rejection from "./Rejection.ts"
 import {
+  type AcceptError,
   AlreadyUsed,
+  type AuthenticateError,
   HandshakeTimeout,
   Myself,
+  type NackError,
   NotEnoughProofOfWork,
   type Point,
   RejectedByNack
@@ -83,8 +86,12 @@ export interface AuthenticateOptions<Meta> {
   readonly remote?: { readonly address: string; readonly port: number } | undefined
   /** The port we accept connections on, announced to the peer; absent means none (0 on the wire). */
   readonly listeningPort?: number | undefined
-  /** The proof-of-work target the peer's stamp must meet (`ProofOfWork.target(difficulty)`). */
-  readonly powTarget: bigint
+  /**
+   * The proof-of-work difficulty the peer's stamp must meet (Octez `expected_pow`): about the
+   * number of leading zero bits of its hash, fractional allowed, from 0 (any stamp) to 256; Octez
+   * nodes use 26. Anything else (negative, above 256, NaN) fails with `InvalidDifficulty`.
+   */
+  readonly expectedPow: number
   /** The chain name and versions we announce (see `Negotiation.announced`). */
   readonly version: NetworkVersion
   /** Our metadata, sent in step 2. */
@@ -189,7 +196,8 @@ const remaining = (state: State) =>
  * yet answered) connection. If the connection is neither accepted nor nacked when the scope
  * closes, the socket is closed then.
  *
- * Can fail with: `ConnectionClosed`, `EncodeError` / `InvalidMessageSize` (our own connection
+ * Can fail with ({@link AuthenticateError}): `InvalidDifficulty` (`expectedPow` out of range),
+ * `ConnectionClosed`, `EncodeError` / `InvalidMessageSize` (our own connection
  * message or metadata cannot be sent), `DecodeError` (the peer's connection message or metadata is
  * malformed), `NotEnoughProofOfWork`, `InvalidPublicKey` (a low-order peer key),
  * `InvalidIncomingCiphertextSize`, `DecipherError` (the peer's metadata does not open), `Myself`,
@@ -201,7 +209,7 @@ const remaining = (state: State) =>
  * ```ts
  * import { Encoding } from "@effect-p2p/codec"
  * import type { ByteSocket } from "@effect-p2p/connection"
- * import { type Identity, ProofOfWork } from "@effect-p2p/crypto"
+ * import type { Identity } from "@effect-p2p/crypto"
  * import { Effect } from "effect"
  * import { Session } from "@effect-p2p/session"
  *
@@ -209,7 +217,7 @@ const remaining = (state: State) =>
  *   Effect.gen(function*() {
  *     const [info, auth] = yield* Session.authenticate({
  *       socket, identity, incoming: false, listeningPort: 9732,
- *       powTarget: ProofOfWork.target(26),
+ *       expectedPow: 26,
  *       version: { chainName: "TEZOS_MAINNET", distributedDbVersion: 2, p2pVersion: 1 },
  *       metadata: new Uint8Array(0), metadataEncoding: Encoding.Fixed.bytes(0)
  *     })
@@ -217,7 +225,13 @@ const remaining = (state: State) =>
  *   })
  * ```
  */
-export const authenticate = <Meta>(options: AuthenticateOptions<Meta>) =>
+export const authenticate = <Meta>(
+  options: AuthenticateOptions<Meta>
+): Effect.Effect<
+  readonly [ConnectionInfo<Meta>, AuthenticatedConnection<Meta>],
+  AuthenticateError,
+  CryptoBackend | Scope.Scope
+> =>
   Effect.gen(function* () {
     const { socket, identity, incoming } = options
     const timeoutMillis = Duration.toMillis(
@@ -230,6 +244,7 @@ export const authenticate = <Meta>(options: AuthenticateOptions<Meta>) =>
     const remote = options.remote ?? { address: "", port: 0 }
 
     const handshake = Effect.gen(function* () {
+      const powTarget = yield* Effect.fromResult(ProofOfWork.fromDifficulty(options.expectedPow))
       // Step 1: our message goes out before we read theirs, so two peers never wait for each other.
       const sent = yield* Effect.fromResult(
         ConnectionMessage.frame({
@@ -245,7 +260,7 @@ export const authenticate = <Meta>(options: AuthenticateOptions<Meta>) =>
       const received = yield* ConnectionMessage.read(reader)
       const peer = received.message
       const peerId = PeerId.fromPublicKeyWith(backend, peer.publicKey)
-      if (!ProofOfWork.checkWith(backend, peer.publicKey, peer.powStamp, options.powTarget)) {
+      if (!ProofOfWork.checkWith(backend, peer.publicKey, peer.powStamp, powTarget)) {
         return yield* new NotEnoughProofOfWork({ peerId: PeerId.toBase58(peerId) })
       }
       const channelKey = yield* Effect.fromResult(Box.precomputeWith(backend, identity.secretKey, peer.publicKey))
@@ -340,7 +355,8 @@ export interface AcceptOptions<Msg> extends Connection.Options {
  * Step 3, yes: sends an Ack, reads the peer's answer and, if it is an Ack too, returns the message
  * connection (closed with the scope). Consumes the authenticated connection.
  *
- * Can fail with: `AlreadyUsed`, `InvalidChunksSize`, `ConnectionClosed`,
+ * Can fail with ({@link AcceptError}): `AlreadyUsed`, `InvalidChunksSize` / `UnframedEncoding`
+ * (options the connection refuses, checked before the Ack is sent), `ConnectionClosed`,
  * `InvalidIncomingCiphertextSize`, `InvalidAuth` (the peer's chunk does not open), `DecodeError`,
  * `RejectedByNack` (`alternativePoints` is `None` for a Nack_v_0), `HandshakeTimeout`. The socket
  * is closed on any failure (except `AlreadyUsed`, which leaves it to its owner) or interruption.
@@ -361,16 +377,23 @@ export interface AcceptOptions<Msg> extends Connection.Options {
  *   })
  * ```
  */
-export const accept = <Meta, Msg>(auth: AuthenticatedConnection<Meta>, options: AcceptOptions<Msg>) =>
+export const accept = <Meta, Msg>(
+  auth: AuthenticatedConnection<Meta>,
+  options: AcceptOptions<Msg>
+): Effect.Effect<Connection.Connection<Msg>, AcceptError, CryptoBackend | Scope.Scope> =>
   Effect.gen(function* () {
     const state = yield* claim(auth, "accept")
     const backend = yield* CryptoBackend
     const socket = state.reader.socket
     const budget = options.timeout === undefined ? yield* remaining(state) : Duration.fromInputUnsafe(options.timeout)
     const timeoutMillis = Duration.toMillis(budget)
+    const messageEncoding = toEncoding(options.messageEncoding)
 
     const exchange = Effect.gen(function* () {
+      // Refused before our Ack goes out: options the connection would refuse (a chunk size out of
+      // range, a message encoding that cannot mark where a message ends) must not accept the peer.
       yield* Effect.fromResult(Connection.validateOptions(options))
+      yield* Effect.fromResult(Connection.checkEncoding(messageEncoding))
       // A peer that nacks may close before our Ack arrives; its Nack, already received, says more
       // than the failed write, so we still read it and report the write failure only otherwise.
       const ackChunk = Ack.seal(backend, state.channelKey, state.localNonce, { _tag: "Ack" })
@@ -405,7 +428,7 @@ export const accept = <Meta, Msg>(auth: AuthenticatedConnection<Meta>, options: 
       channelKey: state.channelKey,
       localNonce: state.localNonce.current,
       remoteNonce: state.remoteNonce.current,
-      encoding: toEncoding(options.messageEncoding),
+      encoding: messageEncoding,
       handshakeBytes: { sent: state.sentBytes, received: state.reader.consumed() },
       ...(options.incomingQueueSize === undefined ? {} : { incomingQueueSize: options.incomingQueueSize }),
       ...(options.outgoingQueueSize === undefined ? {} : { outgoingQueueSize: options.outgoingQueueSize }),
@@ -433,7 +456,7 @@ export interface NackOptions {
  * errors are ignored, as Octez does: the peer is refused either way. Consumes the authenticated
  * connection.
  *
- * Can fail with: `AlreadyUsed`.
+ * Can fail with ({@link NackError}): `AlreadyUsed`.
  *
  * @category constructors
  * @since 0.1.0
@@ -445,7 +468,10 @@ export interface NackOptions {
  *   Session.nack(auth, { motive: "TooManyConnections", alternativePoints: ["10.0.0.2:9732"] })
  * ```
  */
-export const nack = <Meta>(auth: AuthenticatedConnection<Meta>, options: NackOptions = {}) =>
+export const nack = <Meta>(
+  auth: AuthenticatedConnection<Meta>,
+  options: NackOptions = {}
+): Effect.Effect<void, NackError, CryptoBackend> =>
   Effect.gen(function* () {
     const state = yield* claim(auth, "nack")
     const backend = yield* CryptoBackend

@@ -1,8 +1,8 @@
 /**
  * The ways a handshake fails. Each failure the session layer owns is a tagged class with
  * structured fields and a readable `message`; failures that belong to a lower layer are re-used
- * from it rather than duplicated: `DecodeError`/`EncodeError` (codec), `DecipherError` and
- * `InvalidPublicKey` (crypto), `ConnectionClosed`, `InvalidChunksSize` and
+ * from it rather than duplicated: `DecodeError`/`EncodeError` (codec), `DecipherError`,
+ * `InvalidPublicKey` and `InvalidDifficulty` (crypto), `ConnectionClosed`, `InvalidChunksSize` and
  * `InvalidIncomingCiphertextSize` (connection). The unions {@link AuthenticateError},
  * {@link AcceptError} and {@link NackError} list what each step of `Session` can fail with.
  *
@@ -12,9 +12,10 @@ import type { DecodeError, EncodeError } from "@effect-p2p/codec/CodecError"
 import type {
   ConnectionClosed,
   InvalidChunksSize,
-  InvalidIncomingCiphertextSize
+  InvalidIncomingCiphertextSize,
+  UnframedEncoding
 } from "@effect-p2p/connection/ConnectionError"
-import type { DecipherError, InvalidPublicKey } from "@effect-p2p/crypto/CryptoError"
+import type { DecipherError, InvalidDifficulty, InvalidPublicKey } from "@effect-p2p/crypto/CryptoError"
 import { Option, Predicate, Schema } from "effect"
 import * as Rejection from "./Rejection.ts"
 
@@ -239,6 +240,29 @@ export class InvalidMessageSize extends Schema.TaggedError<InvalidMessageSize>()
 }
 
 /**
+ * A list of supported versions (`Negotiation.Supported`) is empty or holds something other than an
+ * integer from 0 to 65535 (a version is a uint16 on the wire). `list` names the field.
+ *
+ * @category errors
+ * @since 0.2.0
+ * @example
+ * ```ts
+ * import { SessionError } from "@effect-p2p/session"
+ *
+ * new SessionError.InvalidVersions({ list: "p2pVersions", versions: [] }).message
+ * // "p2pVersions must list at least one version, each an integer from 0 to 65535; got []"
+ * ```
+ */
+export class InvalidVersions extends Schema.TaggedError<InvalidVersions>()("InvalidVersions", {
+  list: Schema.Literals(["distributedDbVersions", "p2pVersions"]),
+  versions: Schema.Array(Schema.Number)
+}) {
+  override get message(): string {
+    return `${this.list} must list at least one version, each an integer from 0 to 65535; got [${this.versions.join(", ")}]`
+  }
+}
+
+/**
  * The failures this package defines.
  *
  * @category errors
@@ -253,6 +277,7 @@ export type SessionError =
   | HandshakeTimeout
   | AlreadyUsed
   | InvalidMessageSize
+  | InvalidVersions
 
 /**
  * What `Session.authenticate` can fail with.
@@ -261,6 +286,7 @@ export type SessionError =
  * @since 0.1.0
  */
 export type AuthenticateError =
+  | InvalidDifficulty
   | ConnectionClosed
   | EncodeError
   | InvalidMessageSize
@@ -281,6 +307,7 @@ export type AuthenticateError =
 export type AcceptError =
   | AlreadyUsed
   | InvalidChunksSize
+  | UnframedEncoding
   | ConnectionClosed
   | InvalidIncomingCiphertextSize
   | InvalidAuth
@@ -304,7 +331,8 @@ const tags: ReadonlySet<string> = new Set([
   "InvalidAuth",
   "HandshakeTimeout",
   "AlreadyUsed",
-  "InvalidMessageSize"
+  "InvalidMessageSize",
+  "InvalidVersions"
 ])
 
 /**

@@ -6,7 +6,6 @@ import * as ByteSocket from "@effect-p2p/connection/ByteSocket"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import { Effect, Exit, Fiber, Option, Random, Result, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as Ack from "../src/Ack.ts"
@@ -27,7 +26,7 @@ const options = (
   incoming,
   listeningPort: incoming ? 9732 : undefined,
   remote: { address: "127.0.0.1", port: incoming ? 50000 : 9732 },
-  powTarget: ProofOfWork.target(0),
+  expectedPow: 0,
   version,
   metadata: undefined,
   metadataEncoding: Encoding.empty,

@@ -10,7 +10,6 @@ import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import type * as Connection from "@effect-p2p/connection/Connection"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import type * as Dialer from "@effect-p2p/node/Dialer"
 import * as NodeListener from "@effect-p2p/node/Listener"
 import type * as TcpSession from "@effect-p2p/node/TcpSession"
@@ -100,7 +99,7 @@ export const dialOptions = (
   host: "127.0.0.1",
   port: listener.port,
   identity,
-  powTarget: ProofOfWork.target(overrides.powDifficulty ?? difficulty),
+  expectedPow: overrides.powDifficulty ?? difficulty,
   supported,
   metadata,
   metadataEncoding: Metadata.octez,
@@ -145,7 +144,7 @@ export const listen = (options: ListenerOptions = {}): Effect.Effect<Listener, u
     const listener = yield* NodeListener.make(
       {
         identity,
-        powTarget: ProofOfWork.target(options.difficulty ?? difficulty),
+        expectedPow: options.difficulty ?? difficulty,
         supported,
         metadata,
         metadataEncoding: Metadata.octez,
