@@ -281,6 +281,8 @@ export interface Pool<Msg> {
   readonly untrustPoint: (point: string) => Effect.Effect<void>
   readonly trustPeer: (peerId: string) => Effect.Effect<void>
   readonly acl: Acl.Acl
+  /** This pool's series of {@link metrics} (attribute `peer_id` = our peer id). */
+  readonly metrics: typeof metrics
 }
 
 /**
@@ -306,7 +308,8 @@ export const cooldowns: Readonly<Record<PoolMessage.P2p["_tag"], number>> = {
 export const sharedPoints = 50
 
 /**
- * Pool metrics, named `p2p_pool_*` (conventions.md).
+ * Pool metrics, named `p2p_pool_*` (conventions.md); each pool updates its own series, with the
+ * attribute `peer_id` (see {@link Pool.metrics}).
  *
  * @category metrics
  * @since 0.1.0
@@ -442,16 +445,28 @@ export const make = <Msg>(options: Options<Msg>) =>
       Math.max(1, limits.incomingAppMessageQueueSize * limits.maxConnections)
     )
     const now = Clock.currentTimeMillis
+    // One series per pool (several pools may share a process: tests, simulations).
+    const attributes = { peer_id: ownPeerId }
+    const own: typeof metrics = {
+      connections: Metric.withAttributes(metrics.connections, attributes),
+      knownPoints: Metric.withAttributes(metrics.knownPoints, attributes),
+      knownPeers: Metric.withAttributes(metrics.knownPeers, attributes),
+      greylisted: Metric.withAttributes(metrics.greylisted, attributes),
+      greylistings: Metric.withAttributes(metrics.greylistings, attributes),
+      bytesSent: Metric.withAttributes(metrics.bytesSent, attributes),
+      bytesReceived: Metric.withAttributes(metrics.bytesReceived, attributes),
+      established: Metric.withAttributes(metrics.established, attributes)
+    }
 
     const updateMetrics = Effect.gen(function* () {
       const t = yield* now
       const stat = scheduler.globalStat()
-      yield* Metric.update(metrics.connections, live.size)
-      yield* Metric.update(metrics.knownPoints, points.size)
-      yield* Metric.update(metrics.knownPeers, peers.size)
-      yield* Metric.update(metrics.greylisted, acl.greylistedAddresses(t).length)
-      yield* Metric.update(metrics.bytesSent, stat.totalSent)
-      yield* Metric.update(metrics.bytesReceived, stat.totalRecv)
+      yield* Metric.update(own.connections, live.size)
+      yield* Metric.update(own.knownPoints, points.size)
+      yield* Metric.update(own.knownPeers, peers.size)
+      yield* Metric.update(own.greylisted, acl.greylistedAddresses(t).length)
+      yield* Metric.update(own.bytesSent, stat.totalSent)
+      yield* Metric.update(own.bytesReceived, stat.totalRecv)
     })
     const emit = (event: Event) => Effect.andThen(PubSub.publish(events, event), updateMetrics)
 
@@ -570,7 +585,7 @@ export const make = <Msg>(options: Options<Msg>) =>
     const greylistAddress = (ip: string, reason: string, peerId?: string) =>
       Effect.gen(function* () {
         acl.greylistAddress(ip, yield* now)
-        yield* Metric.update(metrics.greylistings, 1)
+        yield* Metric.update(own.greylistings, 1)
         yield* emit({ event: "greylisted", point: ip, peerId, reason })
       })
 
@@ -810,7 +825,7 @@ export const make = <Msg>(options: Options<Msg>) =>
         live.set(peerId, entry)
         yield* setPoint(remotePoint, (p, t) => PointState.setRunning(p, peerId, t))
         yield* setPeer(peerId, (p, t) => PeerState.setRunning(p, shownPoint, t))
-        yield* Metric.update(metrics.established, 1)
+        yield* Metric.update(own.established, 1)
         yield* emit({ event: "connection_established", point: shownPoint, peerId, incoming })
         yield* onEstablished(summary)
         const reason = yield* run(entry, remoteHost).pipe(Effect.onInterrupt(() => teardown(entry, "interrupted")))
@@ -1020,7 +1035,8 @@ export const make = <Msg>(options: Options<Msg>) =>
           peers.set(peerId, { ...info, trusted: true })
           acl.unbanPeer(peerId)
         }),
-      acl
+      acl,
+      metrics: own
     }
     yield* updateMetrics
     return pool

@@ -8,7 +8,7 @@ import * as fc from "fast-check"
 import * as Limits from "../src/Limits.ts"
 import * as MemoryNetwork from "../src/MemoryNetwork.ts"
 import * as PeersFile from "../src/PeersFile.ts"
-import * as Pool from "../src/Pool.ts"
+import type * as Pool from "../src/Pool.ts"
 import { type App, host, identities, point, rawPeer, startPool, supported, until, waitFor } from "./harness.ts"
 
 const ids = identities(12)
@@ -162,7 +162,8 @@ describe("Pool scenarios (Octez p2p-connection-pool, in memory)", () => {
       yield* TestClock.adjust("1 days")
       yield* client.connect(point(0))
       assert.strictEqual((yield* target.connections).length, 1)
-    }).pipe(withCrypto))
+    }).pipe(withCrypto)
+  )
 
   it.effect("clear: emptying the greylists lets the address in again", () =>
     Effect.gen(function* () {
@@ -175,7 +176,8 @@ describe("Pool scenarios (Octez p2p-connection-pool, in memory)", () => {
       yield* TestClock.adjust("2 seconds") // the client's back-off after its failed attempt
       yield* client.connect(point(0))
       assert.strictEqual((yield* target.connections).length, 1)
-    }).pipe(withCrypto))
+    }).pipe(withCrypto)
+  )
 
   it.effect("banAddress disconnects the peers there; unbanAddress lets them back; trustPoint unbans", () =>
     Effect.gen(function* () {
@@ -489,38 +491,42 @@ describe("hostile peers", () => {
       }).pipe(withCrypto)
   )
 
-  it.effect("Connect then destroy: closing a pool's scope closes its connections; the peer sees an external disconnection and no event follows", () =>
-    Effect.gen(function* () {
-      const network = yield* MemoryNetwork.make()
-      const stayer = yield* startPool(network, ids[0]!, 0)
-      const stayerEvents = yield* stayer.subscribe
-      const counts = { established: 0, disconnected: 0, after: 0 }
-      let destroyed = false
-      yield* Effect.scoped(
-        Effect.gen(function* () {
-          const leaver = yield* startPool(network, ids[1]!, 1)
-          const events = yield* leaver.subscribe
-          yield* Effect.forkScoped(
-            Stream.runForEach(events, (e) =>
-              Effect.sync(() => {
-                if (destroyed) counts.after++
-                if (e.event === "connection_established") counts.established++
-                if (e.event === "disconnection" || e.event === "external_disconnection") counts.disconnected++
-              })
+  it.effect(
+    "Connect then destroy: closing a pool's scope closes its connections; the peer sees an external disconnection and no event follows",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const stayer = yield* startPool(network, ids[0]!, 0)
+        const stayerEvents = yield* stayer.subscribe
+        const counts = { established: 0, disconnected: 0, after: 0 }
+        let destroyed = false
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const leaver = yield* startPool(network, ids[1]!, 1)
+            const events = yield* leaver.subscribe
+            yield* Effect.forkScoped(
+              Stream.runForEach(events, (e) =>
+                Effect.sync(() => {
+                  if (destroyed) counts.after++
+                  if (e.event === "connection_established") counts.established++
+                  if (e.event === "disconnection" || e.event === "external_disconnection") counts.disconnected++
+                })
+              )
             )
-          )
-          yield* leaver.connect(point(0))
-          yield* until(Effect.sync(() => counts.established === 1))
-        })
-      )
-      destroyed = true
-      const gone = yield* waitFor(stayerEvents, (e) => e.event === "external_disconnection")
-      assert.strictEqual(gone?.peerId, PeerId.toBase58(ids[1]!.peerId))
-      yield* until(Effect.map(stayer.connections, (c) => c.length === 0))
-      // The closed pool listens no more.
-      assert.strictEqual((yield* Effect.flip(stayer.connect(point(1))))._tag, "ConnectionFailed")
-      assert.strictEqual(counts.after, 0)
-    }).pipe(withCrypto))
+            yield* leaver.connect(point(0))
+            yield* until(Effect.sync(() => counts.established === 1))
+          })
+        )
+        destroyed = true
+        yield* TestClock.adjust("61 seconds") // past the back-off of the closed connection's point
+        const gone = yield* waitFor(stayerEvents, (e) => e.event === "external_disconnection")
+        assert.strictEqual(gone?.peerId, PeerId.toBase58(ids[1]!.peerId))
+        yield* until(Effect.map(stayer.connections, (c) => c.length === 0))
+        // The closed pool listens no more.
+        assert.strictEqual((yield* Effect.flip(stayer.connect(point(1))))._tag, "ConnectionFailed")
+        assert.strictEqual(counts.after, 0)
+      }).pipe(withCrypto)
+  )
 
   it.effect("metrics follow the pool: connections, known points, greylisted addresses", () =>
     Effect.gen(function* () {
@@ -528,12 +534,13 @@ describe("hostile peers", () => {
       const a = yield* startPool(network, ids[0]!, 0)
       yield* startPool(network, ids[1]!, 1)
       yield* a.connect(point(1))
-      assert.strictEqual((yield* Metric.value(Pool.metrics.connections)).value, 1)
-      assert.isAtLeast((yield* Metric.value(Pool.metrics.knownPoints)).value, 1)
+      assert.strictEqual((yield* Metric.value(a.metrics.connections)).value, 1)
+      assert.isAtLeast((yield* Metric.value(a.metrics.knownPoints)).value, 1)
       yield* a.greylistPeer(PeerId.toBase58(ids[1]!.peerId))
       yield* until(Effect.map(a.connections, (c) => c.length === 0))
-      assert.strictEqual((yield* Metric.value(Pool.metrics.connections)).value, 0)
-      assert.strictEqual((yield* Metric.value(Pool.metrics.greylisted)).value, 1)
-      assert.isAbove((yield* Metric.value(Pool.metrics.bytesSent)).value, 0)
-    }).pipe(withCrypto))
+      assert.strictEqual((yield* Metric.value(a.metrics.connections)).value, 0)
+      assert.strictEqual((yield* Metric.value(a.metrics.greylisted)).value, 1)
+      assert.isAbove((yield* Metric.value(a.metrics.bytesSent)).value, 0)
+    }).pipe(withCrypto)
+  )
 })
