@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Result } from "effect"
-import { InvalidTransition } from "./PointState.ts"
+import { InvalidTransition, type Event as PointEvent } from "./PointState.ts"
 
 export {
   /**
@@ -32,13 +32,8 @@ export type State =
  * @since 0.1.0
  */
 export interface Event {
-  readonly kind:
-    | "accepting_request"
-    | "rejecting_request"
-    | "request_rejected"
-    | "connection_established"
-    | "disconnection"
-    | "external_disconnection"
+  /** A point's event kinds but `outgoing_request` (a peer is only known once authenticated). */
+  readonly kind: Exclude<PointEvent["kind"], "outgoing_request">
   readonly timestamp: number
   readonly point: string
 }

@@ -155,12 +155,7 @@ export type EventName =
   | "outgoing_connection"
   | "incoming_connection_refused"
   | "authentication_failed"
-  | "accepting_request"
-  | "rejecting_request"
-  | "request_rejected"
-  | "connection_established"
-  | "disconnection"
-  | "external_disconnection"
+  | PeerState.Event["kind"]
   | "bootstrap_received"
   | "bootstrap_sent"
   | "advertise_received"
