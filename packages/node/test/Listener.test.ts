@@ -8,6 +8,7 @@ import * as Dialer from "@effect-p2p/node/Dialer"
 import * as Listener from "@effect-p2p/node/Listener"
 import * as Tcp from "@effect-p2p/node/Tcp"
 import * as Metadata from "@effect-p2p/session/Metadata"
+import type * as Negotiation from "@effect-p2p/session/Negotiation"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
 
 const supported = { chainName: "TEST_CHAIN", distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] } as const
@@ -249,4 +250,37 @@ describe("Listener and Dialer over TCP", () => {
       }).pipe(Effect.provide(CryptoBackend.layerNoble)),
     20_000
   )
+
+  // Options are checked before any socket: a bad value is the caller's error, not a peer's.
+  const badOptions: ReadonlyArray<
+    readonly [string, { readonly expectedPow?: number; readonly supported?: Negotiation.Supported }, string]
+  > = [
+    ["expectedPow above 256", { expectedPow: 257 }, "InvalidDifficulty"],
+    ["expectedPow NaN", { expectedPow: Number.NaN }, "InvalidDifficulty"],
+    ["negative expectedPow", { expectedPow: -1 }, "InvalidDifficulty"],
+    ["no p2p version", { supported: { ...supported, p2pVersions: [] } }, "InvalidVersions"],
+    [
+      "a distributed-db version past uint16",
+      { supported: { ...supported, distributedDbVersions: [65536] } },
+      "InvalidVersions"
+    ],
+    ["a fractional version", { supported: { ...supported, p2pVersions: [0.5] } }, "InvalidVersions"]
+  ]
+  for (const [name, bad, tag] of badOptions) {
+    it.live(`${name}: Listener.make and Dialer.connect fail with ${tag} before opening a socket`, () =>
+      Effect.gen(function* () {
+        const identity = yield* Identity.generate({ difficulty: 0 })
+        // A port we hold, so that binding it would fail with EADDRINUSE, not the options' error.
+        const holder = yield* Tcp.listen({ port: 0, host: "127.0.0.1" })
+        const { port } = holder.address
+        const listening = yield* Effect.flip(
+          Listener.make({ ...common, ...bad, identity, port, host: "127.0.0.1" }, () => Effect.void)
+        )
+        assert.strictEqual(listening._tag, tag)
+        // Nothing listens on port 1: dialling would fail with a TcpError.
+        const dialling = yield* Effect.flip(Dialer.connect({ ...common, ...bad, identity, host: "127.0.0.1", port: 1 }))
+        assert.strictEqual(dialling._tag, tag)
+      }).pipe(Effect.scoped, Effect.provide(CryptoBackend.layerNoble))
+    )
+  }
 })

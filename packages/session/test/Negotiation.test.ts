@@ -68,6 +68,32 @@ describe("Negotiation", () => {
     )
   })
 
+  const lists: ReadonlyArray<readonly [string, Partial<Negotiation.Supported>, string | undefined]> = [
+    ["Octez's lists", {}, undefined],
+    ["one version each", { distributedDbVersions: [2], p2pVersions: [0] }, undefined],
+    ["the largest uint16", { p2pVersions: [65535] }, undefined],
+    ["no distributed-db version", { distributedDbVersions: [] }, "distributedDbVersions"],
+    ["no p2p version", { p2pVersions: [] }, "p2pVersions"],
+    ["a negative version", { p2pVersions: [0, -1] }, "p2pVersions"],
+    ["a version past uint16", { distributedDbVersions: [65536] }, "distributedDbVersions"],
+    ["a fractional version", { distributedDbVersions: [1.5] }, "distributedDbVersions"],
+    ["NaN", { p2pVersions: [Number.NaN] }, "p2pVersions"]
+  ]
+  for (const [name, change, failing] of lists) {
+    it(`validate: ${name}`, () => {
+      const supported = { ...octez, ...change }
+      const result = Negotiation.validate(supported)
+      if (failing === undefined) assert.deepStrictEqual(result, Result.succeed(supported))
+      else {
+        assert.isTrue(Result.isFailure(result))
+        if (Result.isFailure(result)) {
+          assert.strictEqual(result.failure._tag, "InvalidVersions")
+          assert.strictEqual(result.failure.list, failing)
+        }
+      }
+    })
+  }
+
   it("motive names follow Octez, unknown codes are kept", () => {
     assert.strictEqual(Rejection.name(Rejection.DeprecatedP2pVersion), "Deprecated_p2p_version")
     assert.strictEqual(Rejection.name({ _tag: "UnknownMotive", code: -3 }), "Unknown_motive(-3)")

@@ -268,6 +268,47 @@ describe("Session", () => {
       )
     }))
 
+  for (const expectedPow of [-1, 256.5, 300, Number.NaN, Number.POSITIVE_INFINITY]) {
+    test(`expectedPow ${expectedPow}: InvalidDifficulty before a byte is sent, and the socket is closed`, () =>
+      Effect.gen(function* () {
+        const [a, b] = ByteSocket.makePair()
+        const me = yield* Identity.generate({ difficulty: 0 })
+        const error = yield* Effect.flip(Session.authenticate(options(a, false, me, { expectedPow })))
+        assert.deepStrictEqual(error._tag === "InvalidDifficulty" ? error.difficulty : error._tag, expectedPow)
+        // The first read sees the close: nothing was written.
+        assert.strictEqual((yield* Effect.flip(b.read))._tag, "ConnectionClosed")
+      }))
+  }
+
+  test("expectedPow 256 demands a hash of 0: a difficulty-0 peer fails NotEnoughProofOfWork", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      const [ia, ib] = [yield* Identity.generate({ difficulty: 0 }), yield* Identity.generate({ difficulty: 0 })]
+      const [strict] = yield* Effect.all(
+        [
+          Effect.flip(Session.authenticate(options(a, false, ia, { expectedPow: 256 }))),
+          Effect.exit(Session.authenticate(options(b, true, ib)))
+        ],
+        { concurrency: 2 }
+      )
+      assert.strictEqual(strict._tag, "NotEnoughProofOfWork")
+    }))
+
+  test("accept refuses a message encoding that cannot delimit messages before sending its Ack", () =>
+    Effect.gen(function* () {
+      const { authA, authB } = yield* handshake()
+      const [refused, other] = yield* Effect.all(
+        [
+          Effect.flip(Session.accept(authA, { messageEncoding: Encoding.Variable.string })),
+          Effect.flip(Session.accept(authB, { messageEncoding: Encoding.bytes }))
+        ],
+        { concurrency: 2 }
+      )
+      assert.strictEqual(refused._tag, "UnframedEncoding")
+      // No Ack came: the other side sees the socket close, not an accepted connection.
+      assert.strictEqual(other._tag, "ConnectionClosed")
+    }))
+
   test("a peer that sends nothing: HandshakeTimeout after 5 s when incoming, and the socket is closed", () =>
     Effect.gen(function* () {
       const [a, b] = ByteSocket.makePair()
