@@ -247,7 +247,7 @@ export interface Pool<Msg> {
   readonly send: (peerId: string, message: Msg) => Effect.Effect<void, PeerNotConnected | Connection.WriteError>
   /** Queues a message to every connected peer without waiting (dropped where a queue is full); returns how many took it. */
   readonly broadcast: (message: Msg) => Effect.Effect<number>
-  /** Every application message from every peer, with the sender's peer id. One consumer. */
+  /** Every application message from every peer, with the sender's peer id; ends when the pool stops. One consumer. */
   readonly messages: Stream.Stream<readonly [peerId: string, message: Msg]>
   /** Pool events from now on (a slow subscriber loses the oldest beyond 4,096). */
   readonly events: Stream.Stream<Event>
@@ -436,9 +436,11 @@ export const make = <Msg>(options: Options<Msg>) =>
     })
     const fibers = yield* FiberSet.make<unknown, unknown>()
     const events = yield* PubSub.sliding<Event>(4096)
-    const inbox = yield* Queue.bounded<readonly [string, Msg]>(
+    const inbox = yield* Queue.bounded<readonly [string, Msg], Cause.Done>(
       Math.max(1, limits.incomingAppMessageQueueSize * limits.maxConnections)
     )
+    // When the pool stops, `messages` ends after what was already queued.
+    yield* Effect.addFinalizer(() => Queue.end(inbox))
     const now = Clock.currentTimeMillis
     // One series per pool (several pools may share a process: tests, simulations).
     const attributes = { peer_id: ownPeerId }

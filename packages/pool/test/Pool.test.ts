@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Rejection from "@effect-p2p/session/Rejection"
-import { Clock, Effect, Exit, Metric, Option, Random, Stream } from "effect"
+import { Clock, Effect, Exit, Fiber, Metric, Option, Random, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import * as Limits from "../src/Limits.ts"
@@ -541,6 +541,29 @@ describe("hostile peers", () => {
       assert.strictEqual((yield* Metric.value(a.metrics.connections)).value, 0)
       assert.strictEqual((yield* Metric.value(a.metrics.greylisted)).value, 1)
       assert.isAbove((yield* Metric.value(a.metrics.bytesSent)).value, 0)
+    }).pipe(withCrypto)
+  )
+
+  it.effect("messages ends when the pool stops, after what was already queued", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const b = yield* startPool(network, ids[1]!, 1)
+      const scope = yield* Scope.make()
+      const a = yield* startPool(network, ids[0]!, 0).pipe(Scope.provide(scope))
+      yield* b.connect(point(0))
+      yield* until(Effect.map(a.connections, (c) => c.length === 1))
+      const before = (yield* a.stat(b.peerId)).totalRecv
+      yield* b.send(a.peerId, { _tag: "Ping", n: 7 })
+      // Received (and queued by the reader) before the pool stops.
+      yield* until(Effect.map(a.stat(b.peerId), (stat) => stat.totalRecv > before))
+      for (let i = 0; i < 100; i++) yield* Effect.yieldNow
+      const collected = yield* Effect.forkChild(Stream.runCollect(a.messages))
+      yield* Scope.close(scope, Exit.void)
+      const got = yield* Fiber.join(collected)
+      assert.deepStrictEqual(
+        got.map(([, m]) => m),
+        [{ _tag: "Ping", n: 7 }]
+      )
     }).pipe(withCrypto)
   )
 })
