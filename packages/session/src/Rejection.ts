@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import * as MotiveCode from "./internal/motive.ts"
 
 /**
  * A motive we can send: one of Octez's named rejection motives.
@@ -17,18 +18,12 @@ import { Schema } from "effect"
  * ```ts
  * import { Rejection } from "@effect-p2p/session"
  * import { Schema } from "effect"
+import * as MotiveCode from "./internal/motive.ts"
  *
  * Schema.is(Rejection.Motive)("TooManyConnections") // true
  * ```
  */
-export const Motive = Schema.Literals([
-  "NoMotive",
-  "TooManyConnections",
-  "UnknownChainName",
-  "DeprecatedP2pVersion",
-  "DeprecatedDistributedDbVersion",
-  "AlreadyConnected"
-])
+export const Motive = Schema.Literals(MotiveCode.byCode)
 
 /**
  * @category models

@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest"
 import * as Ack from "../src/Ack.ts"
 import * as ConnectionMessage from "../src/ConnectionMessage.ts"
 import * as Metadata from "../src/Metadata.ts"
-import type * as Rejection from "../src/Rejection.ts"
+import * as Rejection from "../src/Rejection.ts"
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n })
 
@@ -77,22 +77,10 @@ describe("encrypted handshake chunks", () => {
           fc.constant<Ack.AckMessage>({ _tag: "NackV0" }),
           fc.record({
             _tag: fc.constant("Nack" as const),
-            // Every int16 code: the named ones decode to their names, the rest stay UnknownMotive.
+            // Every int16 code: the named ones as their names, the rest as UnknownMotive.
             motive: fc
               .integer({ min: -32768, max: 32767 })
-              .map(
-                (code): Rejection.Received =>
-                  (
-                    [
-                      "NoMotive",
-                      "TooManyConnections",
-                      "UnknownChainName",
-                      "DeprecatedP2pVersion",
-                      "DeprecatedDistributedDbVersion",
-                      "AlreadyConnected"
-                    ] as const
-                  )[code] ?? { _tag: "UnknownMotive", code }
-              ),
+              .map((code): Rejection.Received => Rejection.Motive.literals[code] ?? { _tag: "UnknownMotive", code }),
             alternativePoints: fc.array(
               fc.ipV4().map((ip) => `${ip}:9732`),
               { maxLength: 100 }
