@@ -4,9 +4,9 @@
  *
  * 1. **Connection message.** Each side writes its framed connection message at once (listening
  *    port, public key, proof-of-work stamp, a fresh message nonce, the announced network version)
- *    and reads the peer's. The peer's stamp is checked against our target before anything
- *    encrypted is sent (`NotEnoughProofOfWork`); then the channel key and the two nonces are
- *    derived from the keys and the two framed messages.
+ *    and reads the peer's. The peer's stamp is checked against our `expectedPow` difficulty
+ *    before anything encrypted is sent (`NotEnoughProofOfWork`); then the channel key and the two
+ *    nonces are derived from the keys and the two framed messages.
  * 2. **Metadata.** Each side sends its metadata as one encrypted chunk and reads the peer's
  *    (`DecipherError` if it does not open, `DecodeError` if it does not decode exactly). Only now,
  *    with proof that the peer holds the secret key of the public key it presented, is a connection
