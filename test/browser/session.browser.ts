@@ -119,7 +119,7 @@ beforeAll(async () => {
     ],
     /"event":"bridging","host":"[^"]+","port":(\d+)/
   )
-  // The page as `pnpm --filter @effect-p2p/example-browser build` makes it, into a fresh directory.
+  // The page as `pnpm --filter examples/browser build` makes it, into a fresh directory.
   const outdir = path.join(dir, "page")
   execFileSync(path.join(root, "node_modules", ".bin", "tsx"), [
     path.join(root, "examples", "browser", "build.ts"),

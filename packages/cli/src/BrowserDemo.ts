@@ -50,9 +50,7 @@ export const serveStatic = (
 ): Effect.Effect<number, CliFailure.CliFailure, Scope.Scope> => {
   const root = Path.resolve(dir)
   if (!Fs.existsSync(Path.join(root, "index.html"))) {
-    return CliFailure.fail(
-      `${root} has no index.html: build the page first (pnpm --filter @effect-p2p/example-browser build)`
-    )
+    return CliFailure.fail(`${root} has no index.html: build the page first (pnpm --filter examples/browser build)`)
   }
   return Effect.acquireRelease(
     Effect.callback<Http.Server, CliFailure.CliFailure>((resume) => {
