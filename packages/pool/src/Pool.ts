@@ -165,6 +165,8 @@ export type EventName =
   | "swap_request_ignored"
   | "gc_points"
   | "gc_peer_ids"
+  | "too_few_connections"
+  | "too_many_connections"
   | "greylisted"
 
 /**
@@ -675,6 +677,7 @@ export const make = <Msg>(options: Options<Msg>) =>
           point: entry.summary.point,
           reason
         })
+        if (live.size < limits.minConnections) yield* emit({ event: "too_few_connections", count: live.size })
       })
 
     // ---- the connect handler -----------------------------------------------------------------
@@ -824,6 +827,8 @@ export const make = <Msg>(options: Options<Msg>) =>
         yield* setPeer(peerId, (p, t) => PeerState.setRunning(p, shownPoint, t))
         yield* Metric.update(own.established, 1)
         yield* emit({ event: "connection_established", point: shownPoint, peerId, incoming })
+        // Octez's maintenance triggers, as events (the maintenance worker is not here yet).
+        if (live.size >= limits.maxConnections) yield* emit({ event: "too_many_connections", count: live.size })
         yield* onEstablished(summary)
         const reason = yield* run(entry, remoteHost).pipe(Effect.onInterrupt(() => teardown(entry, "interrupted")))
         yield* teardown(entry, reason)

@@ -69,6 +69,13 @@ describe("Pool scenarios (Octez p2p-connection-pool, in memory)", () => {
             running,
             conns.map((c) => c.peerId)
           )
+          // Nothing is left half-way once every attempt has finished, and Running points are connected.
+          const pointsNow = yield* pool.knownPoints
+          assert.isTrue(pointsNow.every((p) => p.state._tag === "Disconnected" || p.state._tag === "Running"))
+          assert.sameMembers(
+            pointsNow.filter((p) => p.state._tag === "Running").map((p) => p.point),
+            conns.filter((c) => pointsNow.some((p) => p.point === c.point)).map((c) => c.point)
+          )
         }
       }
     }).pipe(Random.withSeed(42), withCrypto)
