@@ -18,7 +18,6 @@ import * as MotiveCode from "./internal/motive.ts"
  * ```ts
  * import { Rejection } from "@effect-p2p/session"
  * import { Schema } from "effect"
-import * as MotiveCode from "./internal/motive.ts"
  *
  * Schema.is(Rejection.Motive)("TooManyConnections") // true
  * ```
