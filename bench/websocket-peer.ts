@@ -13,7 +13,6 @@ import { pathToFileURL } from "node:url"
 import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import { Bridge, Listener, NativeCrypto, WebSocket } from "@effect-p2p/node"
 import type * as TcpSession from "@effect-p2p/node/TcpSession"
 import * as Metadata from "@effect-p2p/session/Metadata"
@@ -78,7 +77,7 @@ const bridge = (port: number) =>
       port: 0,
       host,
       targets: [{ host, port }],
-      powTarget: ProofOfWork.target(benchSession.expectedPow)
+      expectedPow: benchSession.expectedPow
     })
     send({ type: "bridging", port: b.address.port })
     return yield* Effect.never

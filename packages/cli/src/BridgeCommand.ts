@@ -99,7 +99,8 @@ export const command = Command.make(
     json: Flags.withDefault(Flag.Boolean("json"), "print events as JSON lines", false, "off")
   },
   Effect.fn(function* (input) {
-    const powTarget = yield* Effect.fromResult(ProofOfWork.fromDifficulty(input.expectedPow)).pipe(
+    // Checked here too, for the CLI's own message and exit code (input, not network).
+    yield* Effect.fromResult(ProofOfWork.fromDifficulty(input.expectedPow)).pipe(
       CliFailure.orFail(CliFailure.ExitCode.input, "--expected-pow: ")
     )
     const host = Option.getOrUndefined(input.host)
@@ -118,7 +119,7 @@ export const command = Command.make(
       port: input.wsPort,
       host,
       targets,
-      powTarget,
+      expectedPow: input.expectedPow,
       maxSessionsPerTarget: input.maxSessions,
       onEvent: reportEvent(print)
     }).pipe(CliFailure.orFail(CliFailure.ExitCode.network))

@@ -13,7 +13,6 @@ import * as Path from "node:path"
 import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as Bridge from "@effect-p2p/node/Bridge"
 import * as Listener from "@effect-p2p/node/Listener"
 import * as WebSocket from "@effect-p2p/node/WebSocket"
@@ -145,7 +144,7 @@ export const run = Effect.fn("BrowserDemo.run")(function* (options: {
       port: 0,
       host,
       targets: [tcp.address],
-      powTarget: ProofOfWork.target(common.expectedPow)
+      expectedPow: common.expectedPow
     })
     return { ws, bridge }
   }).pipe(Effect.provideService(IoScheduler.IoScheduler, scheduler), CliFailure.orFail(CliFailure.ExitCode.network))

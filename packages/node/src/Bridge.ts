@@ -87,8 +87,11 @@ export interface Options extends WebSocketByteSocket.Options {
   readonly host?: string | undefined
   /** The TCP peers browsers may reach (at least one). */
   readonly targets: ReadonlyArray<Tcp.Endpoint>
-  /** The targets' proof-of-work target (`ProofOfWork.target(26)` for Octez's default). */
-  readonly powTarget: bigint
+  /**
+   * The proof-of-work difficulty the targets demand (their `expectedPow`; Octez nodes use 26): a
+   * browser whose stamp falls short is refused before any dial. 0 to 256, else `InvalidDifficulty`.
+   */
+  readonly expectedPow: number
   /** Browsers per target at once, waiting ones included. Default 100. */
   readonly maxSessionsPerTarget?: number | undefined
   /** Longest wait for a browser's connection message. Default 5 seconds (Octez's `authentication_timeout`). */
@@ -189,17 +192,17 @@ const pump = (from: ByteSocket.ByteSocket, to: ByteSocket.ByteSocket, count: (n:
 
 /**
  * Starts the bridge; closing the scope stops it and closes every relayed connection. Needs a
- * `CryptoBackend` (for the proof-of-work check). Can fail with `TcpError` (port in use, ...).
+ * `CryptoBackend` (for the proof-of-work check). Can fail with `InvalidDifficulty` (a bad
+ * `expectedPow`, before listening) or `TcpError` (port in use, ...).
  *
  * @example
  * ```ts
- * import { ProofOfWork } from "@effect-p2p/crypto"
  * import { Bridge } from "@effect-p2p/node"
  * import { Effect } from "effect"
  *
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const bridge = yield* Bridge.make({
- *     port: 9733, targets: [{ host: "127.0.0.1", port: 9732 }], powTarget: ProofOfWork.target(26),
+ *     port: 9733, targets: [{ host: "127.0.0.1", port: 9732 }], expectedPow: 26,
  *     onEvent: (event) => Effect.log(event._tag)
  *   })
  *   yield* Effect.log(`bridge on ws://127.0.0.1:${bridge.address.port}/`)
@@ -211,6 +214,7 @@ const pump = (from: ByteSocket.ByteSocket, to: ByteSocket.ByteSocket, count: (n:
  */
 export const make = (options: Options) =>
   Effect.gen(function* () {
+    const powTarget = yield* Effect.fromResult(ProofOfWork.fromDifficulty(options.expectedPow))
     const server: WebSocket.Server = yield* WebSocket.listen(options)
     const max = options.maxSessionsPerTarget ?? defaultMaxSessionsPerTarget
     const emit = options.onEvent ?? (() => Effect.void)
@@ -254,7 +258,7 @@ export const make = (options: Options) =>
         return yield* refuse(connection, CloseCode.badConnectionMessage, "invalid connection message")
       }
       const { message, bytes } = received
-      if (!(yield* ProofOfWork.check(message.publicKey, message.powStamp, options.powTarget))) {
+      if (!(yield* ProofOfWork.check(message.publicKey, message.powStamp, powTarget))) {
         const met = ProofOfWork.difficultyMet(message.publicKey, message.powStamp)
         return yield* refuse(connection, CloseCode.notEnoughProofOfWork, `proof of work too low (${met})`)
       }

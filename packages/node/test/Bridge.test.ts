@@ -58,7 +58,7 @@ const startBridge = (targets: ReadonlyArray<{ host: string; port: number }>, opt
       port: 0,
       host,
       targets,
-      powTarget: ProofOfWork.target(difficulty),
+      expectedPow: difficulty,
       onEvent: (e) => Queue.offer(events, e).pipe(Effect.asVoid),
       ...options
     })
@@ -198,6 +198,15 @@ describe("Bridge", () => {
         assert.strictEqual(target.count(), 0)
       }).pipe(Effect.provide(CryptoBackend.layerNoble)),
     { timeout: 20_000 }
+  )
+
+  it.live("an expectedPow outside 0..256 fails make with InvalidDifficulty before listening", () =>
+    Effect.gen(function* () {
+      for (const expectedPow of [-1, 257, Number.NaN]) {
+        const error = yield* Effect.flip(Bridge.make({ port: 0, host, targets: [{ host, port: 1 }], expectedPow }))
+        assert.strictEqual(error._tag, "InvalidDifficulty")
+      }
+    }).pipe(Effect.scoped, Effect.provide(CryptoBackend.layerNoble))
   )
 
   it.live("sessions per target are capped, waiting ones included", () =>

@@ -5,6 +5,7 @@
 import type { ByteSocket } from "@effect-p2p/connection/ByteSocket"
 import * as WebSocketByteSocket from "@effect-p2p/connection/WebSocketByteSocket"
 import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
+import type { InvalidDifficulty } from "@effect-p2p/crypto/CryptoError"
 import * as Bridge from "@effect-p2p/node/Bridge"
 import type { TcpError } from "@effect-p2p/node/TcpError"
 import * as WebSocket from "@effect-p2p/node/WebSocket"
@@ -22,7 +23,7 @@ describe("WebSocket and bridge types", () => {
     >()
     expectTypeOf(WebSocket.listen).returns.toEqualTypeOf<Effect.Effect<WebSocket.Server, TcpError, Scope.Scope>>()
     expectTypeOf(Bridge.make).returns.toEqualTypeOf<
-      Effect.Effect<Bridge.Bridge, TcpError, Scope.Scope | CryptoBackend>
+      Effect.Effect<Bridge.Bridge, InvalidDifficulty | TcpError, Scope.Scope | CryptoBackend>
     >()
     expect(Bridge.CloseCode.notEnoughProofOfWork).toBe(4003)
   })
