@@ -24,8 +24,10 @@
  * is answered with an `Advertise` of known public points (never those of private nodes);
  * `Advertise`d points are registered; each P2P kind is throttled as Octez does (a repeat within
  * its cooldown waits the cooldown; nothing is dropped); a decoding or decryption failure greylists
- * the peer and its address. Swap requests and acks are recorded as events and not acted on (swap
- * belongs with maintenance).
+ * the peer and its address. A `Swap_request` is answered as Octez does (at most one accepted swap
+ * per `swapLinger`: reply with one of our other connections, dial the proposed point, and on success
+ * drop the connection we gave away); a `Swap_ack` to our own request ({@link Pool.swap}) dials the
+ * proposed point and drops the peer we proposed.
  *
  * All time comes from `Clock`, all choice from `Random`: a whole network runs under `TestClock`.
  *
@@ -162,7 +164,11 @@ export type EventName =
   | "advertise_sent"
   | "swap_request_received"
   | "swap_ack_received"
+  | "swap_request_sent"
+  | "swap_ack_sent"
   | "swap_request_ignored"
+  | "swap_success"
+  | "swap_failure"
   | "gc_points"
   | "gc_peer_ids"
   | "too_few_connections"
@@ -253,7 +259,10 @@ export interface Pool<Msg> {
   readonly messages: Stream.Stream<readonly [peerId: string, message: Msg]>
   /** Pool events from now on (a slow subscriber loses the oldest beyond 4,096). */
   readonly events: Stream.Stream<Event>
-  /** Subscribes now, so that no event after this call is missed; read the stream later. */
+  /**
+   * Subscribes now, so that no event after this call is missed; read the stream later, in one run or
+   * several (each run takes events one at a time and leaves the rest for the next).
+   */
   readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
   readonly connections: Effect.Effect<ReadonlyArray<ConnectionSummary>>
   readonly stat: (peerId: string) => Effect.Effect<Stat, PeerNotConnected>
@@ -265,6 +274,12 @@ export interface Pool<Msg> {
   readonly pendingIncoming: Effect.Effect<number>
   /** Sends a Bootstrap to every connected public peer; returns how many. */
   readonly bootstrap: Effect.Effect<number>
+  /**
+   * Proposes a swap as Octez's maintenance does: to a random public peer, the point and id of
+   * another of our public connections. False when swap is disabled, in private mode, or with fewer
+   * than two public connections.
+   */
+  readonly swap: Effect.Effect<boolean>
   /** Blacklists an IP address and disconnects the peers there (Octez `Points.ban` with `ban_peers`). */
   readonly banAddress: (ip: string) => Effect.Effect<void>
   readonly unbanAddress: (ip: string) => Effect.Effect<void>
@@ -328,6 +343,8 @@ interface Live<Msg> {
   readonly connection: Connection.Connection<PoolMessage.PoolMessage<Msg>>
   /** Set when we close it (Octez `Disconnection` rather than `External_disconnection`). */
   requested: boolean
+  /** The peer we proposed in our last Swap_request on this connection (Octez `last_sent_swap_request`). */
+  proposed: string | undefined
 }
 
 /** Handshake failures that greylist the address (Octez `raw_authenticate`). */
@@ -629,15 +646,109 @@ export const make = <Msg>(options: Options<Msg>) =>
           }
           case "SwapRequest":
             yield* emit({ event: "swap_request_received", peerId, point: message.point })
-            yield* emit({ event: "swap_request_ignored", peerId, point: message.point, reason: "swap not implemented" })
-            return
+            return yield* onSwapRequest(entry, message.point)
           case "SwapAck":
             yield* emit({ event: "swap_ack_received", peerId, point: message.point })
-            return
+            return yield* onSwapAck(entry, message.point)
           case "Disconnect":
             return
         }
       })
+
+    // ---- swap (Octez `P2p_protocol`: a peer proposes one of its connections for one of ours) ----
+
+    let latestAcceptedSwap = Number.NEGATIVE_INFINITY
+    let latestSuccessfulSwap = Number.NEGATIVE_INFINITY
+
+    /** Connections that may be proposed: public, with a listening point, not `except`. */
+    const proposable = (except: string) =>
+      [...live.values()].filter(
+        (e) => e.summary.peerId !== except && !e.summary.privateNode && e.pointKey !== undefined
+      )
+
+    /** Dials the swapped-in point in the background; on success drops the swapped-out peer. */
+    const swapTo = (point: string, dropPeerId: string | undefined, onFailure: Effect.Effect<void>) =>
+      FiberSet.run(
+        fibers,
+        Effect.gen(function* () {
+          const exit = yield* Effect.exit(connect(point))
+          if (Exit.isFailure(exit)) {
+            yield* onFailure
+            return yield* emit({ event: "swap_failure", point, reason: tagOf(exit.cause) })
+          }
+          latestSuccessfulSwap = yield* now
+          const dropped = dropPeerId === undefined ? undefined : live.get(dropPeerId)
+          if (dropped !== undefined) yield* closeFor(dropped)
+          yield* emit({ event: "swap_success", point, peerId: dropPeerId })
+        })
+      )
+
+    const onSwapRequest = (entry: Live<Msg>, point: string) =>
+      Effect.gen(function* () {
+        const peerId = entry.summary.peerId
+        const ignore = (reason: string) => emit({ event: "swap_request_ignored", peerId, point, reason })
+        if (limits.swapLinger === null || privateMode) return yield* ignore("swap disabled")
+        const t = yield* now
+        if (t - Math.max(latestAcceptedSwap, latestSuccessfulSwap) < limits.swapLinger * 1000) {
+          return yield* ignore("swap linger")
+        }
+        const known = points.get(point)
+        if ((known !== undefined && known.state._tag !== "Disconnected") || isOwnPoint(point)) {
+          return yield* ignore("already connected")
+        }
+        const candidates = proposable(peerId)
+        if (candidates.length === 0) return yield* ignore("nothing to propose")
+        const proposal = candidates[yield* Random.nextIntBetween(0, candidates.length - 1)]!
+        const sent = yield* entry.connection
+          .writeNow({
+            _tag: "SwapAck",
+            point: proposal.pointKey!,
+            peerId: PeerId.fromBase58(proposal.summary.peerId).pipe(Result.getOrThrow)
+          })
+          .pipe(Effect.orElseSucceed(() => false))
+        if (!sent) return yield* ignore("write queue full")
+        yield* emit({ event: "swap_ack_sent", peerId, point: proposal.pointKey })
+        latestAcceptedSwap = t
+        const previous = latestSuccessfulSwap
+        yield* swapTo(
+          point,
+          proposal.summary.peerId,
+          Effect.sync(() => {
+            latestAcceptedSwap = previous
+          })
+        )
+      })
+
+    const onSwapAck = (entry: Live<Msg>, point: string) =>
+      Effect.gen(function* () {
+        const proposed = entry.proposed
+        if (limits.swapLinger === null || proposed === undefined) return
+        entry.proposed = undefined
+        const known = points.get(point)
+        if ((known !== undefined && known.state._tag !== "Disconnected") || isOwnPoint(point)) return
+        yield* swapTo(point, proposed, Effect.void)
+      })
+
+    /** Octez `propose_swap_request`: to a random public peer, one of our other public connections. */
+    const swap = Effect.gen(function* () {
+      if (limits.swapLinger === null || privateMode) return false
+      const recipients = proposable("")
+      if (recipients.length < 2) return false
+      const recipient = recipients[yield* Random.nextIntBetween(0, recipients.length - 1)]!
+      const others = proposable(recipient.summary.peerId)
+      const proposal = others[yield* Random.nextIntBetween(0, others.length - 1)]!
+      const sent = yield* recipient.connection
+        .writeNow({
+          _tag: "SwapRequest",
+          point: proposal.pointKey!,
+          peerId: PeerId.fromBase58(proposal.summary.peerId).pipe(Result.getOrThrow)
+        })
+        .pipe(Effect.orElseSucceed(() => false))
+      if (!sent) return false
+      recipient.proposed = proposal.summary.peerId
+      yield* emit({ event: "swap_request_sent", peerId: recipient.summary.peerId, point: proposal.pointKey })
+      return true
+    })
 
     /** Reads until the connection ends; returns why it ended. */
     const readLoop = (entry: Live<Msg>) =>
@@ -821,7 +932,7 @@ export const make = <Msg>(options: Options<Msg>) =>
           version: selected.success,
           established: t
         }
-        const entry: Live<Msg> = { summary, pointKey: remotePoint, connection, requested: false }
+        const entry: Live<Msg> = { summary, pointKey: remotePoint, connection, requested: false, proposed: undefined }
         live.set(peerId, entry)
         yield* setPoint(remotePoint, (p, t) => PointState.setRunning(p, peerId, t))
         yield* setPeer(peerId, (p, t) => PeerState.setRunning(p, shownPoint, t))
@@ -982,7 +1093,11 @@ export const make = <Msg>(options: Options<Msg>) =>
         }),
       messages: Stream.fromQueue(inbox),
       events: Stream.fromPubSub(events),
-      subscribe: Effect.map(PubSub.subscribe(events), Stream.fromSubscription),
+      // One event per pull, so that a consumer may run the stream several times (each run takes
+      // what it needs and leaves the rest queued), as tests waiting for one event after another do.
+      subscribe: Effect.map(PubSub.subscribe(events), (subscription) =>
+        Stream.fromEffectRepeat(PubSub.take(subscription))
+      ),
       connections: Effect.sync(() => [...live.values()].map((entry) => entry.summary)),
       stat: (peerId) => withPeer(peerId, (entry) => entry.connection.stat),
       globalStat: Effect.sync(() => scheduler.globalStat()),
@@ -1001,6 +1116,7 @@ export const make = <Msg>(options: Options<Msg>) =>
         }
         return count
       }),
+      swap,
       banAddress: (ip) =>
         Effect.andThen(
           Effect.sync(() => acl.banAddress(ip)),

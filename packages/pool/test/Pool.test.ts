@@ -573,4 +573,61 @@ describe("hostile peers", () => {
       )
     }).pipe(withCrypto)
   )
+
+  it.effect(
+    "p2p-swap: S proposes Y to X; X answers with Z and dials Y; S dials Z; each drops the peer it gave away",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const [s, x, y, z] = yield* Effect.forEach([0, 1, 2, 3], (i) => startPool(network, ids[i]!, i))
+        yield* s!.connect(point(1)) // S–X
+        yield* s!.connect(point(2)) // S–Y
+        yield* x!.connect(point(3)) // X–Z
+        const linked = (a: Pool.Pool<App>, b: Pool.Pool<App>) =>
+          Effect.map(a.connections, (cs) => cs.some((c) => c.peerId === b.peerId))
+        const sEvents = yield* s!.subscribe
+        const xEvents = yield* x!.subscribe
+        // Force S's choice: with only X and Y, the recipient and the proposal are one each way; retry until X receives.
+        let sent = false
+        for (let attempt = 0; attempt < 20 && !sent; attempt++) {
+          assert.isTrue(yield* s!.swap)
+          const event = yield* waitFor(sEvents, (e) => e.event === "swap_request_sent")
+          sent = event?.peerId === x!.peerId
+          if (!sent) yield* TestClock.adjust("61 seconds") // Y's throttle and linger; try again
+        }
+        assert.isTrue(sent)
+        assert.strictEqual((yield* waitFor(xEvents, (e) => e.event === "swap_ack_sent"))?.point, point(3))
+        yield* until(Effect.map(Effect.all([linked(x!, y!), linked(s!, z!)]), ([a, b]) => a && b))
+        yield* until(Effect.map(Effect.all([linked(x!, z!), linked(s!, y!)]), ([a, b]) => !a && !b))
+        assert.isTrue(yield* linked(s!, x!))
+        // X accepted a swap just now: another request within swap-linger (30 s) is ignored, after it is not.
+        const raw = yield* rawPeer(network, ids[4]!, host(4), { host: host(1), port: 9732 })
+        const xLater = yield* x!.subscribe
+        yield* raw.connection.write({ _tag: "SwapRequest", point: "10.9.9.9:9732", peerId: ids[5]!.peerId })
+        const ignored = yield* waitFor(xLater, (e) => e.event === "swap_request_ignored")
+        assert.strictEqual(ignored?.reason, "swap linger")
+        yield* TestClock.adjust("61 seconds")
+        yield* raw.connection.write({ _tag: "SwapRequest", point: "10.9.9.9:9732", peerId: ids[5]!.peerId })
+        const acked = yield* waitFor(xLater, (e) => e.event === "swap_ack_sent")
+        assert.strictEqual(acked?.peerId, PeerId.toBase58(ids[4]!.peerId))
+      }).pipe(withCrypto)
+  )
+
+  it.effect("swap disabled (swap-linger null): requests are ignored and none is sent", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const off = { limits: { ...Limits.defaults, swapLinger: null } }
+      const s = yield* startPool(network, ids[0]!, 0, off)
+      yield* startPool(network, ids[1]!, 1, off)
+      yield* startPool(network, ids[2]!, 2, off)
+      yield* s.connect(point(1))
+      yield* s.connect(point(2))
+      assert.isFalse(yield* s.swap)
+      const raw = yield* rawPeer(network, ids[3]!, host(3), { host: host(0), port: 9732 })
+      const events = yield* s.subscribe
+      yield* raw.connection.write({ _tag: "SwapRequest", point: "10.3.3.3:9732", peerId: ids[4]!.peerId })
+      const ignored = yield* waitFor(events, (e) => e.event === "swap_request_ignored")
+      assert.strictEqual(ignored?.reason, "swap disabled")
+    }).pipe(withCrypto)
+  )
 })
