@@ -1,8 +1,9 @@
 /**
  * `effect-p2p node`: runs a pool (`@effect-p2p/pool`) over TCP as an Octez node's P2P layer does:
  * listens, dials its bootstrap points and trusted peers, learns points through Bootstrap /
- * Advertise, prints every pool event under its Octez name, and on SIGINT / SIGTERM closes every
- * connection and saves the peers file.
+ * Advertise, proposes a swap every maintenance period (`maintenance-idle-time`, 120 s), prints every
+ * pool event under its Octez name, and on SIGINT / SIGTERM closes every connection and saves the
+ * peers file.
  *
  * Application messages (tags from 0x10) are printed, not interpreted.
  *
@@ -97,11 +98,15 @@ export const command = Command.make(
     port: Flags.withDefault(Flags.integer("port", 0, 65535), "TCP port to listen on (0 picks a free one)", 9732),
     host: Flags.withDefault(Flag.String("host"), "address to bind", "0.0.0.0"),
     bootstrap: Flag.String("bootstrap").pipe(
-      Flag.withDescription("a bootstrap point HOST:PORT, trusted and dialled at start; repeat the flag for more (default: none)"),
+      Flag.withDescription(
+        "a bootstrap point HOST:PORT, trusted and dialled at start; repeat the flag for more (default: none)"
+      ),
       Flag.atLeast(0)
     ),
     peer: Flag.String("peer").pipe(
-      Flag.withDescription("a trusted peer HOST:PORT or HOST:PORT#PEER_ID, dialled at start; repeatable (default: none)"),
+      Flag.withDescription(
+        "a trusted peer HOST:PORT or HOST:PORT#PEER_ID, dialled at start; repeatable (default: none)"
+      ),
       Flag.atLeast(0)
     ),
     privateMode: Flags.withDefault(
@@ -203,6 +208,11 @@ export const command = Command.make(
       if ((yield* pool.connections).length < threshold) yield* pool.bootstrap
     })
     yield* Effect.forkScoped(Effect.repeat(round, Schedule.spaced(lookForPeersEvery)))
+    // One swap proposal per maintenance period, as Octez's maintenance does when within bounds.
+    if (limits.maintenanceIdleTime !== null) {
+      const every = Duration.seconds(limits.maintenanceIdleTime)
+      yield* Effect.forkScoped(Effect.repeat(Effect.delay(pool.swap, every), Schedule.forever))
+    }
     return yield* Effect.never
   }, Effect.scoped)
 ).pipe(
