@@ -1,8 +1,14 @@
 /**
- * A FIFO queue bounded by an estimate of its size in bytes, with Octez's `Lwt_pipe` acceptance
- * rule: an element is accepted when the queue is empty or when it fits under the limit. So one
- * element larger than the limit still goes through (alone), and the queue never holds more than
- * `maxBytes` plus one element.
+ * A FIFO queue bounded by what its elements really cost in memory, with Octez's `Lwt_pipe`
+ * acceptance rule: an element is accepted when the queue holds nothing or when it fits under the
+ * limit. So one element larger than the limit still goes through (alone), and the queue never
+ * holds more than `maxBytes` or that one element.
+ *
+ * Each element is charged its payload bytes plus {@link elementOverhead}, the per-message cost
+ * measured on V8 (the queue slot, the message object and its own small buffer), so a flood of
+ * empty messages is bounded as truly as one of large ones. A queue may also charge a
+ * `MemoryAccount` of the host's budget (see `IoScheduler`): then an element is accepted only if
+ * the account has room too, and a refused offer waits for any connection to free some.
  *
  * Closing the queue ends it: offers fail at once, takers drain what is left and then fail with
  * the close reason (or die with the defect, for a queue ended by `die`).
@@ -10,6 +16,7 @@
  * @since 0.1.0
  */
 import { Effect, Option } from "effect"
+import type { MemoryAccount } from "./IoScheduler.ts"
 import * as Signal from "./internal/Signal.ts"
 
 /**
@@ -29,6 +36,8 @@ export interface BoundedQueue<A, E> {
   readonly poll: Effect.Effect<Option.Option<A>, E>
   /** The next element if there is one, synchronously (for a consumer batching what is already queued). */
   readonly pollUnsafe: () => A | undefined
+  /** The next element without taking it, if there is one. */
+  readonly peekUnsafe: () => A | undefined
   /** Ends the queue with `error`; only the first close counts. Elements already queued remain takeable. */
   readonly close: (error: E) => void
   /** Ends the queue with a defect: like `close`, but offers and takers die with `defect` (a bug, not a failure). */
@@ -36,21 +45,46 @@ export interface BoundedQueue<A, E> {
   /** Drops every queued element and returns them, so the caller can tell their owners. */
   readonly clear: () => ReadonlyArray<A>
   readonly isClosed: () => boolean
-  /** Current accounted size in bytes. */
+  /** Current accounted size in bytes: queued elements with their overhead, plus what is reserved. */
   readonly bytes: () => number
+  /**
+   * Keeps counting `bytes` the consumer took but still holds (a writer's batch until the socket has
+   * it), so the bound covers them; `unreserve` when they are gone.
+   */
+  readonly reserve: (bytes: number) => void
+  readonly unreserve: (bytes: number) => void
+  /**
+   * Waits until `bytes` more could be reserved: they fit under the bound and the account, or the
+   * queue has no element (reservations aside), which lets one oversized element grow alone.
+   */
+  readonly awaitRoom: (bytes: number) => Effect.Effect<void>
   readonly length: () => number
   /** Resolves once the queue is empty (used to flush on close). */
   readonly awaitEmpty: Effect.Effect<void>
 }
 
 /**
- * Per-element bookkeeping counted on top of its payload, as Octez counts a few machine words per
- * queued element, so a flood of empty messages is bounded too.
+ * What one element costs beyond its payload bytes unless the queue is made with another
+ * `elementOverhead`: 256 bytes, what V8 (Node 20, x64) holds per queued outgoing message (the queue
+ * slot, the message record, its encoded buffer's objects: about 200 B measured by
+ * `packages/connection/test/memory/fill.ts`). The connection's incoming queue charges more
+ * (`Connection.incomingMessageOverhead`); docs/LIMITS.md gives the figures.
  *
  * @category constants
  * @since 0.1.0
  */
-export const elementOverhead = 32
+export const elementOverhead = 256
+
+/**
+ * @category models
+ * @since 0.2.0
+ */
+export interface Options {
+  /** The host's memory budget to charge as well (see `IoScheduler.MemoryAccount`). */
+  readonly account?: MemoryAccount
+  /** Bytes charged per element on top of its payload. Default {@link elementOverhead}. */
+  readonly elementOverhead?: number
+}
 
 /**
  * Creates a queue holding at most about `maxBytes` (see the module doc for the exact rule).
@@ -70,7 +104,9 @@ export const elementOverhead = 32
  * })
  * ```
  */
-export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
+export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueue<A, E> => {
+  const account = options.account
+  const overhead = options.elementOverhead ?? elementOverhead
   const items: Array<{ readonly value: A; readonly bytes: number }> = []
   let head = 0
   let size = 0
@@ -78,12 +114,31 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
   let closedWith: Effect.Effect<never, E> | undefined
   const hasRoom = Signal.make()
   const hasItems = Signal.make()
+  // With an account, room can come from any connection releasing bytes: wait on the host's signal.
+  const room = account?.room ?? hasRoom
 
   const count = () => items.length - head
-  const fits = (bytes: number) => count() === 0 || size + bytes + elementOverhead <= maxBytes
+  const fits = (bytes: number) => {
+    const charge = bytes + overhead
+    if (size === 0) return account === undefined || account.fits(charge, true)
+    return size + charge <= maxBytes && (account === undefined || account.fits(charge, false))
+  }
+  const hasRoomFor = (bytes: number) => {
+    if (count() === 0) return account === undefined || account.fits(bytes, true)
+    return size + bytes <= maxBytes && (account === undefined || account.fits(bytes, false))
+  }
+  const charge = (bytes: number) => {
+    size += bytes
+    account?.charge(bytes)
+  }
+  const release = (bytes: number) => {
+    size -= bytes
+    if (account === undefined) hasRoom.notifyAll()
+    else account.release(bytes)
+  }
   const push = (value: A, bytes: number) => {
     items.push({ value, bytes })
-    size += bytes + elementOverhead
+    charge(bytes + overhead)
     hasItems.notifyAll()
   }
   const shift = (): A => {
@@ -95,13 +150,11 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
       items.splice(0, head)
       head = 0
     }
-    size -= item.bytes + elementOverhead
     if (count() === 0) {
       items.length = 0
       head = 0
-      size = 0
     }
-    hasRoom.notifyAll()
+    release(item.bytes + overhead)
     return item.value
   }
 
@@ -109,7 +162,7 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
     if (closedWith) return
     closedWith = ended
     hasItems.notifyAll()
-    hasRoom.notifyAll()
+    room.notifyAll()
   }
 
   const offer = (value: A, bytes: number): Effect.Effect<void, E> =>
@@ -119,7 +172,7 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
         push(value, bytes)
         return Effect.void
       }
-      return Effect.flatMap(hasRoom.wait, () => offer(value, bytes))
+      return Effect.flatMap(room.wait, () => offer(value, bytes))
     })
 
   const take: Effect.Effect<A, E> = Effect.suspend(() => {
@@ -128,8 +181,13 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
     return Effect.flatMap(hasItems.wait, () => take)
   })
 
+  const awaitRoom = (bytes: number): Effect.Effect<void> =>
+    Effect.suspend(() =>
+      closedWith !== undefined || hasRoomFor(bytes) ? Effect.void : Effect.flatMap(room.wait, () => awaitRoom(bytes))
+    )
+
   const awaitEmpty: Effect.Effect<void> = Effect.suspend(() =>
-    count() === 0 ? Effect.void : Effect.flatMap(hasRoom.wait, () => awaitEmpty)
+    count() === 0 ? Effect.void : Effect.flatMap(room.wait, () => awaitEmpty)
   )
 
   return {
@@ -153,18 +211,23 @@ export const make = <A, E>(maxBytes: number): BoundedQueue<A, E> => {
       return Effect.succeed(Option.none())
     }),
     pollUnsafe: () => (count() > 0 ? shift() : undefined),
+    peekUnsafe: () => (count() > 0 ? items[head]!.value : undefined),
     close: (error) => end(Effect.fail(error)),
     die: (defect) => end(Effect.die(defect)),
     clear: () => {
-      const dropped = items.slice(head).map((item) => item.value)
+      const dropped = items.slice(head)
       items.length = 0
       head = 0
-      size = 0
-      hasRoom.notifyAll()
-      return dropped
+      let freed = 0
+      for (const item of dropped) freed += item.bytes + overhead
+      release(freed)
+      return dropped.map((item) => item.value)
     },
     isClosed: () => closedWith !== undefined,
     bytes: () => size,
+    reserve: charge,
+    unreserve: release,
+    awaitRoom,
     length: count,
     awaitEmpty
   }

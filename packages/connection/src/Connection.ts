@@ -59,9 +59,15 @@ import { spanOptions as traceOptions } from "./Trace.ts"
  * @since 0.1.0
  */
 export interface Options {
-  /** Bytes of decoded messages held before the reader stops reading the socket. Default 8 MiB (Octez's node default). */
+  /**
+   * Bytes of received messages held before the reader stops reading the socket, each charged its
+   * encoded size plus {@link incomingMessageOverhead}. Default 8 MiB (Octez's node default).
+   */
   readonly incomingQueueSize?: number
-  /** Bytes of encoded messages held before `write` waits and `writeNow` drops. Default 8 MiB. */
+  /**
+   * Bytes of messages to send held before `write` waits and `writeNow` drops, each charged its
+   * encoded size plus {@link outgoingMessageOverhead}. Default 8 MiB.
+   */
   readonly outgoingQueueSize?: number
   /** Largest chunk on the wire, header and tag included: 19..65535. Default 65535. */
   readonly binaryChunksSize?: number
@@ -87,6 +93,27 @@ export interface Options {
  * @since 0.1.0
  */
 export const defaultQueueSize = 8 * 1024 * 1024
+
+/**
+ * Bytes each message in the incoming queue is charged on top of its encoded size: what V8 (Node 20,
+ * x64) holds for a small decoded message, measured by `test/memory/fill.ts`: about 250 B for a P2p
+ * envelope, 660–700 B for an `Encoding.bytes` value (its bytes are a view into a copy of up to 512
+ * bytes of the input, made by the codec), rounded up. A decoded value built of many small objects
+ * (a list of points, of strings) costs more than this per message; see docs/LIMITS.md.
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const incomingMessageOverhead = 768
+
+/**
+ * Bytes each message in the outgoing queue (or in the batch being written) is charged on top of its
+ * encoded size: about 200 B measured on V8, rounded up (`BoundedQueue.elementOverhead`).
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const outgoingMessageOverhead = BoundedQueue.elementOverhead
 
 /**
  * What `read` fails with: the connection was closed, or the reader stopped on bad input.
@@ -135,10 +162,27 @@ export interface Connection<Msg> {
   readonly close: (options?: { readonly wait?: boolean; readonly reason?: string }) => Effect.Effect<void>
   /** Traffic counters of this connection (wire bytes). */
   readonly stat: Effect.Effect<Stat.Stat>
+  /** What the queues hold now, as they account it (see {@link QueueUsage}). */
+  readonly queued: Effect.Effect<QueueUsage>
   /** Completes when the connection is closed, with the reason. */
   readonly closed: Effect.Effect<ConnectionClosed>
   /** The encoding of the messages. */
   readonly encoding: Encoding<Msg>
+}
+
+/**
+ * What a connection's queues hold, in messages and in accounted bytes: each message's bytes plus
+ * `incomingMessageOverhead` or `outgoingMessageOverhead`; the outgoing side includes the batch the
+ * writer is writing.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface QueueUsage {
+  readonly incomingMessages: number
+  readonly incomingBytes: number
+  readonly outgoingMessages: number
+  readonly outgoingBytes: number
 }
 
 /**
@@ -160,8 +204,19 @@ export interface MakeOptions<Msg> extends Options {
   readonly handshakeBytes?: { readonly sent: number; readonly received: number }
 }
 
-/** Largest batch of queued messages the writer seals and writes at once. */
+/**
+ * Largest batch of queued messages the writer seals and writes at once. A message larger than this
+ * is sealed and written in pieces of about this size, so the writer never holds a second copy of it.
+ */
 const maxBatchBytes = 256 * 1024
+
+/**
+ * The reader feeds the decoder at most this many bytes of a chunk at once and queues what they
+ * complete before feeding more, so the messages decoded but not yet accepted by a full queue are
+ * those of one slice at most: 512 empty `Encoding.bytes` messages (about 350 KiB), 341 empty P2p
+ * envelopes (about 85 KiB); a whole 64 KiB chunk of them would be 16,000 (11 MiB).
+ */
+const feedSlice = 2 * 1024
 
 interface Outgoing {
   readonly bytes: Uint8Array
@@ -283,12 +338,21 @@ export const make = <Msg>(
     const key = options.channelKey
     const localNonce: Chunk.NonceCounter = { current: options.localNonce }
     const remoteNonce: Chunk.NonceCounter = { current: options.remoteNonce }
-    const incoming = BoundedQueue.make<readonly [number, Msg], ReadError>(options.incomingQueueSize ?? defaultQueueSize)
-    const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize)
+    // Both queues charge the host's memory budget too (IoScheduler), as one connection.
+    const incoming = BoundedQueue.make<readonly [number, Msg], ReadError>(
+      options.incomingQueueSize ?? defaultQueueSize,
+      { account: scheduled.memory, elementOverhead: incomingMessageOverhead }
+    )
+    const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize, {
+      account: scheduled.memory,
+      elementOverhead: outgoingMessageOverhead
+    })
     const closedSignal = Deferred.makeUnsafe<ConnectionClosed>()
     // The batch the writer took from the queue and has not finished writing: its `writeSync`
-    // callers are told too when the connection finishes meanwhile.
+    // callers are told too when the connection finishes meanwhile, and its bytes stay charged to
+    // the outgoing queue (`reserve`) until then.
     let inFlight: ReadonlyArray<Outgoing> = []
+    let inFlightBytes = 0
 
     // ---- The lifecycle: the state and its two transitions. ----
     let state: State = { _tag: "Open" }
@@ -344,6 +408,8 @@ export const make = <Msg>(
           if (pending.written) Deferred.doneUnsafe(pending.written, refused)
         }
         inFlight = []
+        outgoing.unreserve(inFlightBytes)
+        inFlightBytes = 0
         Deferred.doneUnsafe(closedSignal, Effect.succeed(closed))
         return closeSocket
       })
@@ -414,34 +480,47 @@ export const make = <Msg>(
     // a burst of small messages costs one wake-up rather than several effects per chunk. Each chunk
     // is fed to the decoder as soon as it is opened: its bytes may lie in the reader's reused scratch
     // buffer, which the next chunk overwrites.
+    // The message being reassembled is charged to the incoming queue as it grows (a reservation),
+    // and the reader reads on only while the queue and the budget have room for another chunk of
+    // it, or while nothing else is queued (a message larger than the queue then grows alone).
+    let reassembling = 0
+    const chargeReassembly = () => {
+      const now = decoder.buffered
+      if (now > reassembling) incoming.reserve(now - reassembling)
+      else if (now < reassembling) incoming.unreserve(reassembling - now)
+      reassembling = now
+    }
     const readLoop: Effect.Effect<never, ReadError> = Effect.gen(function* () {
       while (true) {
+        if (reassembling > 0) yield* incoming.awaitRoom(Chunk.maxChunkSize)
         let item: Opened = yield* readChunk
-        const messages: Array<readonly [number, Msg]> = []
-        let failure: ReadError | undefined
         let batchBytes = 0
         while (true) {
           if (!(item instanceof Uint8Array)) {
-            failure = item
-            break
+            if (batchBytes > 0) yield* scheduled.download(batchBytes)
+            return yield* Effect.fail(item)
           }
-          const decoded = decoder.feed(item)
-          if (Result.isFailure(decoded)) {
-            failure = decoded.failure
-            break
+          // What decoded before a bad chunk is still delivered, in order, before the error. A full
+          // queue makes the reader wait here, before it reads any further chunk: the rest of this
+          // one stays where it lies meanwhile.
+          for (let at = 0; at < item.length; at += feedSlice) {
+            const decoded = decoder.feed(item.length <= feedSlice ? item : item.subarray(at, at + feedSlice))
+            if (Result.isFailure(decoded)) {
+              if (batchBytes > 0) yield* scheduled.download(batchBytes)
+              return yield* Effect.fail(decoded.failure)
+            }
+            // First the reservation, so the completed messages are not counted twice while offered.
+            chargeReassembly()
+            for (const message of decoded.success) {
+              if (!incoming.offerUnsafe(message, message[0])) yield* incoming.offer(message, message[0])
+            }
           }
-          for (const message of decoded.success) messages.push(message)
           const next = readChunkNow()
           if (next === undefined) break
           item = next[0]
           batchBytes += next[1]
         }
         if (batchBytes > 0) yield* scheduled.download(batchBytes)
-        // What decoded before a bad chunk is still delivered, in order, before the error.
-        for (const message of messages) {
-          if (!incoming.offerUnsafe(message, message[0])) yield* incoming.offer(message, message[0])
-        }
-        if (failure !== undefined) return yield* Effect.fail(failure)
       }
     })
     const reading = supervised("ReadFailed", readLoop, (error) =>
@@ -465,41 +544,70 @@ export const make = <Msg>(
         borrowed = writeReusable === undefined ? undefined : WireBuffers.borrow(size)
         return borrowed === undefined ? allocUninitialized(size) : borrowed.subarray(0, size)
       }
+      /** Seals messages into one buffer (they share chunks with `packMessages`) and writes it. */
+      const sealAndWrite = (messages: ReadonlyArray<Uint8Array>) =>
+        Effect.suspend(() => {
+          borrowed = undefined
+          const wire = Chunk.sealMessages(backend, key, localNonce, messages, piece, pack, allocateWire)
+          const lent = borrowed
+          return Effect.andThen(
+            scheduled.upload(wire.length),
+            lent === undefined || writeReusable === undefined
+              ? socket.write(wire)
+              : writeReusable(wire, () => WireBuffers.release(lent))
+          )
+        })
+      // A message over `maxBatchBytes` goes in pieces of whole chunks (the same chunks as in one
+      // piece), each sealed and written before the next: never a second copy of all of it.
+      const segment = Math.max(piece, Math.floor(maxBatchBytes / piece) * piece)
+      const writeLarge = (bytes: Uint8Array, limited: boolean) =>
+        Effect.gen(function* () {
+          for (let at = 0; at < bytes.length; at += segment) {
+            const part = bytes.subarray(at, at + segment)
+            if (!limited) yield* sealAndWrite([part])
+            else {
+              const wire = Chunk.sealMessage(backend, key, localNonce, part, piece)
+              yield* scheduled.upload(wire.length)
+              yield* socket.write(wire)
+            }
+          }
+        })
       while (true) {
         const batch = [yield* outgoing.take]
         let batchBytes = batch[0]!.bytes.length
-        while (batchBytes < maxBatchBytes) {
-          const next = outgoing.pollUnsafe()
-          if (next === undefined) break
-          batch.push(next)
+        // Whole messages only, so a batch stays under `maxBatchBytes` unless its one message is larger.
+        while (true) {
+          const next = outgoing.peekUnsafe()
+          if (next === undefined || batchBytes + next.bytes.length > maxBatchBytes) break
+          batch.push(outgoing.pollUnsafe()!)
           batchBytes += next.bytes.length
         }
+        // Still charged to the queue until written: taking them frees no memory yet.
         inFlight = batch
+        inFlightBytes = batchBytes + batch.length * outgoingMessageOverhead
+        outgoing.reserve(inFlightBytes)
         if (scheduled.uploadLimited) {
           // Under a bandwidth limit each message waits for its own share, so a batch is no burst.
           for (const next of batch) {
-            if (!next.flush) {
+            if (next.bytes.length > maxBatchBytes) yield* writeLarge(next.bytes, true)
+            else if (!next.flush) {
               const wire = Chunk.sealMessage(backend, key, localNonce, next.bytes, piece)
               yield* scheduled.upload(wire.length)
               yield* socket.write(wire)
             }
             if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
           }
-          inFlight = []
-          continue
-        }
-        const messages: Array<Uint8Array> = []
-        for (const next of batch) if (!next.flush) messages.push(next.bytes)
-        if (messages.length > 0) {
-          borrowed = undefined
-          const wire = Chunk.sealMessages(backend, key, localNonce, messages, piece, pack, allocateWire)
-          yield* scheduled.upload(wire.length)
-          const lent = borrowed
-          if (lent === undefined || writeReusable === undefined) yield* socket.write(wire)
-          else yield* writeReusable(wire, () => WireBuffers.release(lent))
+        } else if (batch.length === 1 && batchBytes > maxBatchBytes) {
+          yield* writeLarge(batch[0]!.bytes, false)
+        } else {
+          const messages: Array<Uint8Array> = []
+          for (const next of batch) if (!next.flush) messages.push(next.bytes)
+          if (messages.length > 0) yield* sealAndWrite(messages)
         }
         for (const next of batch) if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
         inFlight = []
+        outgoing.unreserve(inFlightBytes)
+        inFlightBytes = 0
       }
     })
     const writing = supervised("WriteFailed", writeLoop, finish)
@@ -566,6 +674,12 @@ export const make = <Msg>(
       writeEncodedSync: enqueueSync,
       close,
       stat: Effect.sync(() => scheduled.stat()),
+      queued: Effect.sync(() => ({
+        incomingMessages: incoming.length(),
+        incomingBytes: incoming.bytes(),
+        outgoingMessages: outgoing.length() + inFlight.length,
+        outgoingBytes: outgoing.bytes()
+      })),
       closed: Deferred.await(closedSignal),
       encoding
     }

@@ -14,13 +14,39 @@
  * one-second window with overdraft carried into the next. Without limits a request is just two
  * additions.
  *
+ * It also holds the host's **memory budget** for queued messages (see {@link MemoryAccount}): the
+ * bytes all connections' incoming and outgoing queues hold together stay under `totalBytes`, and
+ * one connection's two queues under `perConnectionBytes`. When the host is more than half full, a
+ * connection already holding more than its fair share (`totalBytes / connections`) waits, so the
+ * rest stays for the others; when it is full, everyone waits. A waiting reader stops reading its
+ * socket, so TCP pushes back on the peer instead of our memory growing.
+ *
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Metric, type Scope } from "effect"
+import * as Signal from "./internal/Signal.ts"
 import * as Stat from "./Stat.ts"
 
 /**
- * Global limits, in bytes per second. Absent means unlimited.
+ * Default bound of what one connection's queues hold together: 20 MiB (bytes, each message
+ * charged its size plus `BoundedQueue.elementOverhead`).
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const defaultPerConnectionBytes = 20 * 1024 * 1024
+
+/**
+ * Default bound of what all connections' queues hold together: 512 MiB.
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const defaultTotalBytes = 512 * 1024 * 1024
+
+/**
+ * Global limits: bandwidth in bytes per second (absent means unlimited) and the memory budget of
+ * the queues in bytes.
  *
  * @category models
  * @since 0.1.0
@@ -28,6 +54,43 @@ import * as Stat from "./Stat.ts"
 export interface Options {
   readonly maxDownloadSpeed?: number
   readonly maxUploadSpeed?: number
+  /** Bytes one connection's incoming and outgoing queues may hold together. Default {@link defaultPerConnectionBytes} (20 MiB). */
+  readonly perConnectionBytes?: number
+  /** Bytes all connections' queues may hold together. Default {@link defaultTotalBytes} (512 MiB). */
+  readonly totalBytes?: number
+}
+
+/**
+ * The memory bounds a scheduler applies, in bytes (what `effect-p2p listen --json` prints as its
+ * `limits` event).
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface MemoryLimits {
+  readonly perConnectionBytes: number
+  readonly totalBytes: number
+}
+
+/**
+ * One connection's share of the host's memory budget; its two queues charge and release through it.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface MemoryAccount {
+  /**
+   * Whether `bytes` more may be queued. `alone`: the queue asking holds nothing, so one message of
+   * any size is let through (Octez's rule) as long as the host budget has room for it, or the host
+   * holds nothing at all.
+   */
+  readonly fits: (bytes: number, alone: boolean) => boolean
+  readonly charge: (bytes: number) => void
+  readonly release: (bytes: number) => void
+  /** Bytes this connection's queues hold. */
+  readonly held: () => number
+  /** Notified whenever any connection releases bytes: a refused queue waits on it. */
+  readonly room: Signal.Signal
 }
 
 /**
@@ -46,6 +109,8 @@ export interface ScheduledConnection {
   readonly uploadLimited: boolean
   /** Counts bytes that already went through without this scheduler (the handshake), never waiting. */
   readonly count: (direction: "download" | "upload", bytes: number) => void
+  /** This connection's share of the host's memory budget. */
+  readonly memory: MemoryAccount
 }
 
 /**
@@ -59,6 +124,10 @@ export interface IoSchedulerShape {
   readonly globalStat: () => Stat.Stat
   /** Number of registered connections. */
   readonly connections: () => number
+  /** The memory bounds in force. */
+  readonly limits: MemoryLimits
+  /** Bytes all connections' queues hold now. */
+  readonly queuedBytes: () => number
 }
 
 /**
@@ -77,13 +146,16 @@ const metrics = {
   outflow: Metric.gauge("p2p_connection_outflow_bytes_per_second", {
     description: "moving average of bytes written/s"
   }),
-  connections: Metric.gauge("p2p_connection_open", { description: "registered connections" })
+  connections: Metric.gauge("p2p_connection_open", { description: "registered connections" }),
+  queued: Metric.gauge("p2p_connection_queued_bytes", {
+    description: "bytes held by all connections' queues (messages plus their per-message overhead)"
+  })
 }
 
 /**
  * The metrics the scheduler updates every second: `p2p_connection_sent_bytes_total`,
  * `p2p_connection_received_bytes_total`, `p2p_connection_inflow_bytes_per_second`,
- * `p2p_connection_outflow_bytes_per_second`, `p2p_connection_open`.
+ * `p2p_connection_outflow_bytes_per_second`, `p2p_connection_open`, `p2p_connection_queued_bytes`.
  *
  * @category metrics
  * @since 0.1.0
@@ -172,6 +244,49 @@ const makeDirection = (maxSpeed: number | undefined) => {
   return { counter, request, account, tick, add, remove, size: () => entries.size }
 }
 
+/** The host's memory budget: the total held, the connections sharing it, one wake-up for all. */
+const makeBudget = (limits: MemoryLimits) => {
+  let total = 0
+  let connections = 0
+  const room = Signal.make()
+  const add = () => {
+    connections += 1
+    let held = 0
+    // Once the connection is gone, what its queues still hold (messages left to read) is no longer
+    // counted against the host.
+    let detached = false
+    const memory: MemoryAccount = {
+      fits: (bytes, alone) => {
+        const after = total + bytes
+        if (alone) return total === 0 || after <= limits.totalBytes
+        if (held + bytes > limits.perConnectionBytes || after > limits.totalBytes) return false
+        // Past half the budget, only connections under their fair share may take more.
+        return after <= limits.totalBytes / 2 || held + bytes <= limits.totalBytes / Math.max(1, connections)
+      },
+      charge: (bytes) => {
+        held += bytes
+        if (!detached) total += bytes
+      },
+      release: (bytes) => {
+        held -= bytes
+        if (detached) return
+        total -= bytes
+        room.notifyAll()
+      },
+      held: () => held,
+      room
+    }
+    const detach = () => {
+      connections -= 1
+      detached = true
+      total -= held
+      room.notifyAll()
+    }
+    return { memory, detach }
+  }
+  return { add, total: () => total }
+}
+
 /**
  * Creates a scheduler whose refresh fiber lives in the current scope.
  *
@@ -194,6 +309,11 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
   Effect.gen(function* () {
     const down = makeDirection(options.maxDownloadSpeed)
     const up = makeDirection(options.maxUploadSpeed)
+    const limits: MemoryLimits = {
+      perConnectionBytes: options.perConnectionBytes ?? defaultPerConnectionBytes,
+      totalBytes: options.totalBytes ?? defaultTotalBytes
+    }
+    const budget = makeBudget(limits)
     let reported = { sent: 0, received: 0 }
     const refreshEverySecond = Effect.gen(function* () {
       yield* Effect.sleep(Duration.seconds(1))
@@ -205,6 +325,7 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
       yield* Metric.update(metrics.inflow, down.counter.average)
       yield* Metric.update(metrics.outflow, up.counter.average)
       yield* Metric.update(metrics.connections, down.size())
+      yield* Metric.update(metrics.queued, budget.total())
     }).pipe(Effect.forever)
     // Started at once, so the refresh timer exists as soon as the scheduler does (nothing appears later).
     yield* Effect.forkScoped(refreshEverySecond, { startImmediately: true })
@@ -214,6 +335,7 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
         Effect.sync(() => {
           const d = down.add()
           const u = up.add()
+          const { memory, detach } = budget.add()
           return {
             handle: {
               download: (bytes: number) => down.request(d, bytes),
@@ -221,20 +343,25 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
               stat: () => Stat.fromCounters(d.counter, u.counter),
               uploadLimited: options.maxUploadSpeed !== undefined,
               count: (direction: "download" | "upload", bytes: number) =>
-                direction === "download" ? down.account(d, bytes) : up.account(u, bytes)
+                direction === "download" ? down.account(d, bytes) : up.account(u, bytes),
+              memory
             } satisfies ScheduledConnection,
             d,
-            u
+            u,
+            detach
           }
         }),
-        ({ d, u }) =>
+        ({ d, u, detach }) =>
           Effect.sync(() => {
             down.remove(d)
             up.remove(u)
+            detach()
           })
       ).pipe(Effect.map(({ handle }) => handle)),
       globalStat: () => Stat.fromCounters(down.counter, up.counter),
-      connections: () => down.size()
+      connections: () => down.size(),
+      limits,
+      queuedBytes: budget.total
     }
   })
 
