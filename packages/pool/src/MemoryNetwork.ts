@@ -170,11 +170,14 @@ export const make = (defaults: LinkOptions = {}): Effect.Effect<MemoryNetwork> =
           }
           const queue = yield* Queue.unbounded<Connected>()
           listeners.set(key, queue)
+          // Closing the listener resets the connections it had not taken yet, as a kernel does with its backlog.
           yield* Effect.addFinalizer(() =>
-            Effect.andThen(
-              Effect.sync(() => listeners.delete(key)),
-              Queue.shutdown(queue)
-            )
+            Effect.gen(function* () {
+              listeners.delete(key)
+              const pending = yield* Queue.clear(queue)
+              yield* Effect.forEach(pending, (connected) => connected.abort, { discard: true })
+              yield* Queue.shutdown(queue)
+            })
           )
           const listening: Listening = {
             address: bound,
