@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import * as ByteSocket from "@effect-p2p/connection/ByteSocket"
-import { Duration, Effect, Queue, type Scope } from "effect"
+import { Cause, Duration, Effect, Queue, type Scope } from "effect"
 import {
   type Address,
   type Connected,
@@ -184,11 +184,22 @@ export const make = (defaults: LinkOptions = {}): Effect.Effect<MemoryNetwork> =
             run: (handler) =>
               Effect.forever(
                 Effect.flatMap(Queue.take(queue), (connected) =>
-                  Effect.forkChild(handler(connected).pipe(Effect.ensuring(connected.socket.close), Effect.scoped), {
-                    startImmediately: true
-                  })
+                  Effect.forkChild(
+                    handler(connected).pipe(
+                      Effect.ensuring(connected.socket.close),
+                      Effect.scoped,
+                      // A handler that dies is a bug: said, never silent; the other connections go on.
+                      Effect.tapCause((cause) =>
+                        Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("connection handler died", cause)
+                      )
+                    ),
+                    { startImmediately: true }
+                  )
                 )
-              ).pipe(Effect.catchCause(() => Effect.never)) as never
+              ).pipe(
+                // The queue is shut down when the listener closes: serve nothing more, until interrupted.
+                Effect.catchCause(() => Effect.never)
+              ) as never
           }
           return listening
         }),

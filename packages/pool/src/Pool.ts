@@ -770,7 +770,7 @@ export const make = <Msg>(options: Options<Msg>) =>
           yield* greylistPeerAndAddress(entry.summary.peerId, remoteHost, reason)
         }
         yield* entry.connection.close({ wait: false })
-        return reason
+        return { reason, exit }
       })
 
     const teardown = (entry: Live<Msg>, reason: string) =>
@@ -823,11 +823,20 @@ export const make = <Msg>(options: Options<Msg>) =>
           Effect.tapCause((cause) =>
             Effect.gen(function* () {
               const tag = tagOf(cause)
-              if (tag === "Myself") {
-                const own = dialled ?? format(connected.remote)
-                myPoints.push(own)
-                if (myPoints.length > 7) myPoints.shift()
-                points.delete(own)
+              const error = Cause.findErrorOption(cause)
+              if (Option.isSome(error) && error.value._tag === "Myself") {
+                // Our own point: the one we dialled, or the address and port the peer (us) announced.
+                const announced = error.value.point
+                const own =
+                  dialled ??
+                  (Option.isSome(announced.port)
+                    ? CodecPoint.format(announced.address, announced.port.value)
+                    : undefined)
+                if (own !== undefined) {
+                  myPoints.push(own)
+                  if (myPoints.length > 7) myPoints.shift()
+                  points.delete(own)
+                }
               }
               if (!Cause.hasInterruptsOnly(cause)) {
                 yield* emit({ event: "authentication_failed", point: format(connected.remote), incoming, reason: tag })
@@ -941,8 +950,10 @@ export const make = <Msg>(options: Options<Msg>) =>
         // Octez's maintenance triggers, as events (the maintenance worker is not here yet).
         if (live.size >= limits.maxConnections) yield* emit({ event: "too_many_connections", count: live.size })
         yield* onEstablished(summary)
-        const reason = yield* run(entry, remoteHost).pipe(Effect.onInterrupt(() => teardown(entry, "interrupted")))
-        yield* teardown(entry, reason)
+        const ended = yield* run(entry, remoteHost).pipe(Effect.onInterrupt(() => teardown(entry, "interrupted")))
+        yield* teardown(entry, ended.reason)
+        // A defect in the answerer is a bug: the connection is closed and accounted for, then it goes on.
+        if (Exit.isFailure(ended.exit) && Cause.hasDies(ended.exit.cause)) yield* Effect.failCause(ended.exit.cause)
       }).pipe(Effect.provideService(CryptoBackend, backend))
 
     const accept = (connected: Connected): Effect.Effect<void> =>

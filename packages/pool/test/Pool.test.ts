@@ -630,4 +630,18 @@ describe("hostile peers", () => {
       assert.strictEqual(ignored?.reason, "swap disabled")
     }).pipe(withCrypto)
   )
+
+  it.effect("myself: a point that turns out to be us is forgotten and never dialled again", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const a = yield* startPool(network, ids[0]!, 0)
+      // The same identity behind another address: to a, that point is itself.
+      yield* startPool(network, ids[0]!, 1)
+      const error = yield* Effect.flip(a.connect(point(1)))
+      assert.strictEqual(error._tag, "Myself")
+      assert.isFalse((yield* a.knownPoints).some((p) => p.point === point(1)))
+      const again = yield* Effect.flip(a.connect(point(1)))
+      assert.strictEqual(again._tag, "InvalidPoint")
+    }).pipe(withCrypto)
+  )
 })
