@@ -1012,7 +1012,15 @@ export const make = <Msg>(options: Options<Msg>) =>
             })
           )
         )
-        yield* FiberSet.run(fibers, Effect.exit(attempt))
+        // The caller learns the outcome from `established`; a defect later in the connection's life is logged.
+        yield* FiberSet.run(
+          fibers,
+          attempt.pipe(
+            Effect.catchCause((cause) =>
+              Cause.hasDies(cause) ? Effect.logError("connection died", cause) : Effect.void
+            )
+          )
+        )
         return yield* Deferred.await(established).pipe(
           Effect.timeoutOrElse({
             duration: Duration.seconds(limits.connectionTimeout),
