@@ -249,8 +249,12 @@ export interface Pool<Msg> {
   ) => Effect.Effect<ConnectionSummary, ConnectError>
   /** Runs the connect handler on an incoming connection (what the listener does with each). */
   readonly accept: (connection: Connected) => Effect.Effect<void>
-  /** Closes the connection to a peer (Octez `Disconnection`, flushing what is queued). */
-  readonly disconnect: (peerId: string) => Effect.Effect<void, PeerNotConnected>
+  /**
+   * Closes the connection to a peer (Octez `Disconnection`): at once, or with `wait` after sending
+   * what is queued (which waits as long as the peer does not read). Bans, greylisting and swaps
+   * close at once.
+   */
+  readonly disconnect: (peerId: string, options?: { readonly wait?: boolean }) => Effect.Effect<void, PeerNotConnected>
   /** Queues a message to one peer; waits while its queue is full. */
   readonly send: (peerId: string, message: Msg) => Effect.Effect<void, PeerNotConnected | Connection.WriteError>
   /** Queues a message to every connected peer without waiting (dropped where a queue is full); returns how many took it. */
@@ -1082,10 +1086,11 @@ export const make = <Msg>(options: Options<Msg>) =>
         return entry === undefined ? Effect.fail(new PeerNotConnected({ peerId })) : f(entry)
       })
 
-    const closeFor = (entry: Live<Msg>) =>
+    /** Closes a connection we decided to drop: at once, or (`wait`) after sending what is queued. */
+    const closeFor = (entry: Live<Msg>, wait = false) =>
       Effect.suspend(() => {
         entry.requested = true
-        return entry.connection.close({ wait: true })
+        return entry.connection.close({ wait })
       })
 
     const disconnectWhere = (predicate: (entry: Live<Msg>) => boolean) =>
@@ -1097,7 +1102,7 @@ export const make = <Msg>(options: Options<Msg>) =>
       limits,
       connect,
       accept,
-      disconnect: (peerId) => withPeer(peerId, closeFor),
+      disconnect: (peerId, options) => withPeer(peerId, (entry) => closeFor(entry, options?.wait ?? false)),
       send: (peerId, message) => withPeer(peerId, (entry) => entry.connection.write(PoolMessage.message(message))),
       broadcast: (message) =>
         Effect.gen(function* () {
