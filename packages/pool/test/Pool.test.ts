@@ -644,4 +644,21 @@ describe("hostile peers", () => {
       assert.strictEqual(again._tag, "InvalidPoint")
     }).pipe(withCrypto)
   )
+
+  it.effect("overcrowded-mixed: a p2p-version-0 client gets a bare Nack_v_0, a version-1 client the points", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      yield* startPool(network, ids[0]!, 0, {
+        limits: { ...Limits.defaults, minConnections: 0, expectedConnections: 0, maxConnections: 0 }
+      })
+      const v0 = yield* startPool(network, ids[1]!, 1, { supported: { ...supported, p2pVersions: [0] } })
+      const v1 = yield* startPool(network, ids[2]!, 2)
+      const e0 = yield* Effect.flip(v0.connect(point(0)))
+      const e1 = yield* Effect.flip(v1.connect(point(0)))
+      assert.strictEqual(e0._tag, "RejectedByNack")
+      assert.strictEqual(e1._tag, "RejectedByNack")
+      if (e0._tag === "RejectedByNack") assert.isTrue(Option.isNone(e0.alternativePoints))
+      if (e1._tag === "RejectedByNack") assert.include(Option.getOrThrow(e1.alternativePoints), point(1))
+    }).pipe(withCrypto)
+  )
 })
