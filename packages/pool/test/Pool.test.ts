@@ -661,4 +661,29 @@ describe("hostile peers", () => {
       if (e1._tag === "RejectedByNack") assert.include(Option.getOrThrow(e1.alternativePoints), point(1))
     }).pipe(withCrypto)
   )
+
+  it.effect(
+    "p2p-peer-discovery: through one center, every node learns every other point by Bootstrap / Advertise",
+    () =>
+      Effect.gen(function* () {
+        const n = 10
+        const network = yield* MemoryNetwork.make()
+        const center = yield* startPool(network, ids[0]!, 0)
+        const nodes = yield* Effect.forEach(ids.slice(1, n), (id, i) =>
+          startPool(network, id, i + 1, { trustedPoints: [{ point: point(0) }] })
+        )
+        for (const node of nodes) yield* node.connect(point(0))
+        yield* until(Effect.map(center.connections, (c) => c.length === n - 1))
+        for (const node of nodes) assert.strictEqual(yield* node.bootstrap, 1)
+        yield* TestClock.adjust("1 second")
+        for (const [i, node] of nodes.entries()) {
+          const want = Array.from({ length: n }, (_, j) => point(j)).filter((p) => p !== point(i + 1))
+          yield* until(Effect.map(node.knownPoints, (ps) => want.every((p) => ps.some((k) => k.point === p))))
+          assert.notInclude(
+            (yield* node.knownPoints).map((p) => p.point),
+            point(i + 1)
+          )
+        }
+      }).pipe(withCrypto)
+  )
 })
