@@ -377,6 +377,22 @@ const tagOf = (cause: Cause.Cause<unknown>): string => {
     : "Defect"
 }
 
+/**
+ * Octez keeps IPv4 addresses as IPv4-mapped IPv6 and prints them `a.b.c.d`; a dual-stack socket
+ * reports `::ffff:a.b.c.d`. Both are written `a.b.c.d` here, so one peer has one point.
+ */
+const canonicalHost = (host: string): string => {
+  const lower = host.toLowerCase()
+  return /^::ffff:\d{1,3}(\.\d{1,3}){3}$/.test(lower) ? lower.slice(7) : lower
+}
+
+const canonicalPoint = (point: string): string | undefined => {
+  const parsed = CodecPoint.parse(point)
+  return Result.isSuccess(parsed)
+    ? CodecPoint.format(canonicalHost(parsed.success.host), parsed.success.port)
+    : undefined
+}
+
 const hostOf = (point: string): string => {
   const parsed = CodecPoint.parse(point)
   return Result.isSuccess(parsed) ? parsed.success.host : point
@@ -515,14 +531,17 @@ export const make = <Msg>(options: Options<Msg>) =>
 
     const isOwnPoint = (point: string) =>
       myPoints.includes(point) ||
-      (listening !== undefined && point === format({ ...listening.address, port: announcedPort ?? 0 }))
+      (listening !== undefined &&
+        point === format({ host: canonicalHost(listening.address.host), port: announcedPort ?? 0 }))
 
     /** Octez `register_point`: collect first if full, then add (events `gc_points`, `new_point`). */
     const registerPoint = (
-      point: string,
+      given: string,
       extra: { readonly trusted?: boolean; readonly expectedPeerId?: string | undefined } = {}
     ): Effect.Effect<PointState.Info | undefined> =>
       Effect.gen(function* () {
+        const point = canonicalPoint(given)
+        if (point === undefined) return undefined
         const existing = points.get(point)
         if (existing !== undefined) {
           const updated: PointState.Info = {
@@ -533,7 +552,7 @@ export const make = <Msg>(options: Options<Msg>) =>
           points.set(point, updated)
           return updated
         }
-        if (isOwnPoint(point) || Result.isFailure(CodecPoint.parse(point))) return undefined
+        if (isOwnPoint(point)) return undefined
         if (points.size >= maxPoints) {
           const removed = gcPoints(yield* now)
           if (removed > 0) yield* emit({ event: "gc_points", count: removed })
@@ -811,7 +830,7 @@ export const make = <Msg>(options: Options<Msg>) =>
       onEstablished: (summary: ConnectionSummary) => Effect.Effect<void>
     ) =>
       Effect.gen(function* () {
-        const remoteHost = connected.remote.host
+        const remoteHost = canonicalHost(connected.remote.host)
         const [info, auth] = yield* Session.authenticate({
           socket: connected.socket,
           identity: options.identity,
@@ -851,9 +870,9 @@ export const make = <Msg>(options: Options<Msg>) =>
         )
         const peerId = PeerId.toBase58(info.peerId)
         const remotePoint = Option.isSome(info.remotePoint.port)
-          ? CodecPoint.format(info.remotePoint.address, info.remotePoint.port.value)
+          ? CodecPoint.format(canonicalHost(info.remotePoint.address), info.remotePoint.port.value)
           : undefined
-        const shownPoint = remotePoint ?? format(connected.remote)
+        const shownPoint = remotePoint ?? format({ host: remoteHost, port: connected.remote.port })
         const nack = (motive: Rejection.Motive, event: Event["event"] = "rejecting_request") =>
           Effect.gen(function* () {
             const alternatives = yield* listKnownPoints(sharedPoints)
@@ -967,7 +986,7 @@ export const make = <Msg>(options: Options<Msg>) =>
           yield* connected.abort
           return yield* emit({ event: "incoming_connection_refused", point: address, reason: "too many incoming" })
         }
-        if (acl.isAddressBanned(connected.remote.host, yield* now)) {
+        if (acl.isAddressBanned(canonicalHost(connected.remote.host), yield* now)) {
           yield* connected.abort
           return yield* emit({ event: "incoming_connection_refused", point: address, reason: "banned" })
         }
@@ -1033,11 +1052,12 @@ export const make = <Msg>(options: Options<Msg>) =>
         )
       })
 
-    const connect: Pool<Msg>["connect"] = (point, extra = {}) =>
+    const connect: Pool<Msg>["connect"] = (given, extra = {}) =>
       Effect.gen(function* () {
-        const parsed = CodecPoint.parse(point)
-        if (Result.isFailure(parsed)) return yield* new InvalidPoint({ point, reason: parsed.failure })
-        const address: Address = { host: parsed.success.host, port: parsed.success.port }
+        const parsed = CodecPoint.parse(given)
+        if (Result.isFailure(parsed)) return yield* new InvalidPoint({ point: given, reason: parsed.failure })
+        const address: Address = { host: canonicalHost(parsed.success.host), port: parsed.success.port }
+        const point = format(address)
         const t = yield* now
         if (acl.isAddressBanned(address.host, t)) return yield* new PointBanned({ point })
         if (live.size > limits.maxConnections) {
@@ -1143,10 +1163,10 @@ export const make = <Msg>(options: Options<Msg>) =>
       swap,
       banAddress: (ip) =>
         Effect.andThen(
-          Effect.sync(() => acl.banAddress(ip)),
-          disconnectWhere((entry) => hostOf(entry.summary.point) === ip)
+          Effect.sync(() => acl.banAddress(canonicalHost(ip))),
+          disconnectWhere((entry) => hostOf(entry.summary.point) === canonicalHost(ip))
         ),
-      unbanAddress: (ip) => Effect.sync(() => acl.unbanAddress(ip)),
+      unbanAddress: (ip) => Effect.sync(() => acl.unbanAddress(canonicalHost(ip))),
       banPeer: (peerId) =>
         Effect.andThen(
           Effect.sync(() => acl.banPeer(peerId)),

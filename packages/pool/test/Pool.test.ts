@@ -686,4 +686,19 @@ describe("hostile peers", () => {
         }
       }).pipe(withCrypto)
   )
+
+  it.effect("an IPv4-mapped IPv6 point is the IPv4 point (one peer, one point, as Octez)", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const a = yield* startPool(network, ids[0]!, 0, { trustedPoints: [{ point: "[::FFFF:10.0.0.2]:9732" }] })
+      yield* startPool(network, ids[1]!, 1)
+      const connection = yield* a.connect("[::ffff:10.0.0.2]:9732")
+      assert.strictEqual(connection.point, point(1))
+      const known = yield* a.knownPoints
+      assert.deepStrictEqual(
+        known.map((p) => [p.point, p.trusted, p.state._tag]),
+        [[point(1), true, "Running"]]
+      )
+    }).pipe(withCrypto)
+  )
 })
