@@ -41,7 +41,8 @@ describe("effect-p2p usage", { timeout: 90_000 }, () => {
       ["identity", "show"],
       ["listen"],
       ["connect"],
-      ["demo"]
+      ["demo"],
+      ["node"]
     ]
     const helps = await Promise.all(commands.map((command) => run([...command, "--help"])))
     helps.forEach((help, i) => {
