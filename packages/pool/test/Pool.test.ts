@@ -701,4 +701,26 @@ describe("hostile peers", () => {
       )
     }).pipe(withCrypto)
   )
+
+  it.effect("wrong inputs are refused with their tagged error, before any socket", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const badLimits = yield* Effect.flip(
+        startPool(network, ids[0]!, 0, { limits: { ...Limits.defaults, minConnections: 60 } })
+      )
+      assert.strictEqual((badLimits as { _tag: string })._tag, "InvalidLimits")
+      const a = yield* startPool(network, ids[0]!, 0)
+      const taken = yield* Effect.flip(startPool(network, ids[1]!, 0))
+      assert.strictEqual((taken as { _tag: string; reason: string }).reason, "AddressInUse")
+      for (const bad of ["nonsense", "10.0.0.2", "10.0.0.2:70000", "[::1:9732", ":9732"]) {
+        const error = yield* Effect.flip(a.connect(bad))
+        assert.strictEqual(error._tag, "InvalidPoint", bad)
+      }
+      const nobody = PeerId.toBase58(ids[5]!.peerId)
+      assert.strictEqual((yield* Effect.flip(a.send(nobody, { _tag: "Ping", n: 1 })))._tag, "PeerNotConnected")
+      assert.strictEqual((yield* Effect.flip(a.stat(nobody)))._tag, "PeerNotConnected")
+      assert.strictEqual((yield* Effect.flip(a.disconnect(nobody)))._tag, "PeerNotConnected")
+      assert.strictEqual(yield* network.openLinks, 0)
+    }).pipe(withCrypto)
+  )
 })
