@@ -1205,7 +1205,8 @@ export const make = <Msg>(options: Options<Msg>) =>
   })
 
 /**
- * The crypto backend the pool's sessions need, named for signatures.
+ * What {@link make} needs: a crypto backend for the sessions, a transport, and the scope the pool
+ * lives in.
  *
  * @category models
  * @since 0.1.0
