@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
-import * as Connection from "@effect-p2p/connection/Connection"
 import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Listener from "@effect-p2p/node/Listener"
@@ -161,6 +160,18 @@ export const command = Command.make(
       "connections the kernel queues before they are accepted (capped by net.core.somaxconn)",
       listenDefaults.backlog
     ),
+    maxConnectionBytes: Flags.withDefault(
+      Flags.integer("max-connection-bytes", 64 * 1024),
+      "bytes one connection's queues may hold (each message charged its size plus a measured overhead); a full connection stops reading its socket",
+      IoScheduler.defaultPerConnectionBytes,
+      `${IoScheduler.defaultPerConnectionBytes} = 20 MiB`
+    ),
+    maxTotalBytes: Flags.withDefault(
+      Flags.integer("max-total-bytes", 64 * 1024),
+      "bytes all connections' queues may hold together; when reached, the connections holding the most stop reading first",
+      IoScheduler.defaultTotalBytes,
+      `${IoScheduler.defaultTotalBytes} = 512 MiB`
+    ),
     maxDownloadSpeed: Flags.optional(
       Flags.integer("max-download-speed", 1),
       "global download limit in KiB/s, shared fairly by all peers (as Octez's flag)",
@@ -205,9 +216,11 @@ export const command = Command.make(
           event._tag === "Accepted" ? stopping.accepted : event._tag === "Closed" ? stopping.closed : Effect.void
         )
     }
-    // One scheduler for both transports, so the bandwidth limits are shared by every peer.
+    // One scheduler for both transports: the bandwidth limits and the memory budget cover every peer.
     const kib = (value: Option.Option<number>) => Option.map(value, (k) => k * 1024)
     const scheduler = yield* IoScheduler.make({
+      perConnectionBytes: input.maxConnectionBytes,
+      totalBytes: input.maxTotalBytes,
       ...Option.match(kib(input.maxDownloadSpeed), { onNone: () => ({}), onSome: (b) => ({ maxDownloadSpeed: b }) }),
       ...Option.match(kib(input.maxUploadSpeed), { onNone: () => ({}), onSome: (b) => ({ maxUploadSpeed: b }) })
     })
@@ -241,7 +254,7 @@ export const command = Command.make(
         `listening for WebSocket peers on ws://${Tcp.formatEndpoint(ws.address)}/ as ${peerId}`
       )
     }
-    const limits = memoryLimits(input.maxConnections)
+    const limits = scheduler.limits
     yield* print(
       {
         event: "limits",
@@ -256,7 +269,7 @@ export const command = Command.make(
     // `kill -USR2 <pid>` prints what the process holds, after a full collection when Node runs with --expose-gc.
     yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const onSignal = () => Effect.runFork(print(...memoryEvent()))
+        const onSignal = () => Effect.runFork(print(...memoryEvent(scheduler.queuedBytes())))
         process.on("SIGUSR2", onSignal)
         return onSignal
       }),
@@ -286,8 +299,11 @@ export const command = Command.make(
   }, Effect.scoped)
 ).pipe(Command.withDescription("Accept peers and log sessions and messages (SIGINT or SIGTERM to stop)"))
 
-/** The `memory` event: heap and array buffers (where socket data and queued messages live). */
-const memoryEvent = (): [Output.Event, string] => {
+/**
+ * The `memory` event: heap and array buffers (where socket data and queued messages live), and
+ * what the queues account for (`queuedBytes`, bounded by the host budget).
+ */
+const memoryEvent = (queuedBytes: number): [Output.Event, string] => {
   const gc = (globalThis as { readonly gc?: () => void }).gc
   gc?.()
   const usage = process.memoryUsage()
@@ -299,24 +315,9 @@ const memoryEvent = (): [Output.Event, string] => {
       heap_used: usage.heapUsed,
       array_buffers: usage.arrayBuffers,
       rss: usage.rss,
+      queued_bytes: queuedBytes,
       after_gc: gc !== undefined
     },
-    `memory: ${Output.bytes(held)} held (heap ${Output.bytes(usage.heapUsed)}, array buffers ${Output.bytes(usage.arrayBuffers)}), rss ${Output.bytes(usage.rss)}${gc === undefined ? "" : ", after a full collection"}`
+    `memory: ${Output.bytes(held)} held (heap ${Output.bytes(usage.heapUsed)}, array buffers ${Output.bytes(usage.arrayBuffers)}), rss ${Output.bytes(usage.rss)}, ${Output.bytes(queuedBytes)} accounted in queues${gc === undefined ? "" : ", after a full collection"}`
   ]
-}
-
-/**
- * What the listener may hold in memory at most: per connection (its two queues) and in all.
- *
- * @example
- * ```ts
- * import { ListenCommand } from "@effect-p2p/cli"
- * ListenCommand.memoryLimits(1000).perConnectionBytes // 16777216
- * ```
- * @category constructors
- * @since 0.1.0
- */
-export const memoryLimits = (maxConnections: number) => {
-  const perConnectionBytes = 2 * Connection.defaultQueueSize
-  return { perConnectionBytes, totalBytes: perConnectionBytes * maxConnections }
 }
