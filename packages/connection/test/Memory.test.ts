@@ -104,28 +104,21 @@ describe("queues charge what messages really cost", () => {
   )
 
   it("the heap really held stays within the accounted bytes plus the fixed buffers (child process, --expose-gc)", () => {
-    const queueSize = 256 * 1024
+    const queueSize = 2 * 1024 * 1024
     // What a connection pair holds beyond its queues (docs/LIMITS.md): the in-memory pair's 64 KiB,
-    // the writer's sealed batch (a buffer of about 320 KiB), the reader's 64 KiB scratch, one 2 KiB
-    // slice's decoded messages waiting for room (at most 512 empty ones), the message being
-    // reassembled (at most 2 × queueSize here, in a buffer up to twice what arrived); plus 512 KiB
-    // of slack for the runtime's own allocations.
-    const slice = (2048 / 4) * Connection.incomingMessageOverhead
-    const fixed = 64 * 1024 + 320 * 1024 + 64 * 1024 + slice + 2 * (2 * queueSize) + 512 * 1024
+    // the writer's sealed batch (a buffer of about 320 KiB), the reader's 64 KiB scratch, the
+    // decoded messages of one chunk waiting for room (at most 65517 / 4 empty ones), and the
+    // message being reassembled (charged, but in a buffer up to twice what arrived); plus 1 MiB of
+    // slack for the runtime's own allocations. Charging 32 B per message (as before issue 18) would
+    // overshoot this by tens of MiB.
+    const oneChunk = Math.floor(Chunk.maxContentLength / 4) * Connection.incomingMessageOverhead
+    const fixed = 64 * 1024 + 320 * 1024 + 64 * 1024 + oneChunk + 2 * queueSize + 1024 * 1024
     fc.assert(
-      fc.property(sizesUpTo(queueSize, 3000), (sizes) => {
+      fc.property(sizesUpTo(queueSize, 20_000), (sizes) => {
         const child = spawnSync(
           process.execPath,
-          [
-            "--expose-gc",
-            "--conditions=source",
-            "--import",
-            tsxLoader,
-            fillScript,
-            "fill",
-            JSON.stringify({ sizes, queueSize })
-          ],
-          { cwd: root, encoding: "utf8", timeout: 60_000 }
+          ["--expose-gc", "--conditions=source", "--import", tsxLoader, fillScript, "fill", "-"],
+          { cwd: root, encoding: "utf8", timeout: 60_000, input: JSON.stringify({ sizes, queueSize }) }
         )
         assert.strictEqual(child.status, 0, child.stderr)
         const result = JSON.parse(child.stdout.trim().split("\n").pop()!) as {
@@ -133,9 +126,11 @@ describe("queues charge what messages really cost", () => {
           maxOutgoing: number
           growth: number
         }
+        assert.isAtMost(result.maxIncoming, queueSize + 4 * Chunk.maxChunkSize, child.stdout)
         assert.isAtMost(result.growth, result.maxIncoming + result.maxOutgoing + fixed, child.stdout)
       }),
-      { numRuns: 4 }
+      // Always one flood of empty messages: the case the old 32 B charge got 20 times wrong.
+      { numRuns: 3, examples: [[Array.from({ length: 60_000 }, () => 0)]] }
     )
   }, 240_000)
 })

@@ -9,11 +9,12 @@
  * heap plus array buffer growth per message, beyond its encoded bytes (`PAYLOAD=n` in the environment:
  * `bytes` messages of n bytes instead of empty ones).
  *
- * `fill JSON`: `{ sizes, queueSize }`: a sender writes messages of these sizes (bytes, `Encoding.bytes`)
+ * `fill JSON` (or `fill -`, the JSON on stdin): `{ sizes, queueSize }`: a sender writes messages of these sizes (bytes, `Encoding.bytes`)
  * as fast as it can to a receiver that never reads, over an in-memory pair that buffers at most
  * 64 KiB; once nothing moves any more, prints the queues' accounted bytes (sampled all along) and
  * the heap growth.
  */
+import { readFileSync } from "node:fs"
 import { Encoding, P2pMessage } from "@effect-p2p/codec"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import type { ChannelKey } from "@effect-p2p/crypto/Keys"
@@ -114,7 +115,6 @@ const fill = (sizes: ReadonlyArray<number>, queueSize: number) =>
       const options = { incomingQueueSize: queueSize, outgoingQueueSize: queueSize }
       const sender = yield* connect(a, Encoding.bytes, true, options)
       const receiver = yield* connect(b, Encoding.bytes, false, options)
-      const messages = sizes.map((n) => new Uint8Array(n).fill(n & 0xff))
       const before = heldNow()
       let maxIncoming = 0
       let maxOutgoing = 0
@@ -125,7 +125,10 @@ const fill = (sizes: ReadonlyArray<number>, queueSize: number) =>
         maxOutgoing = Math.max(maxOutgoing, s.outgoingBytes)
         return r.incomingMessages + s.outgoingMessages
       })
-      const writing = yield* Effect.forkChild(Effect.forEach(messages, (m) => sender.write(m), { discard: true }))
+      // Each message is made when it is written, so only what the connections keep counts.
+      const writing = yield* Effect.forkChild(
+        Effect.forEach(sizes, (n) => sender.write(new Uint8Array(n).fill(n & 0xff)), { discard: true })
+      )
       // Sample until nothing has changed for 50 ms (the writer waits on full queues, or is done).
       let last = -1
       let still = 0
@@ -138,17 +141,8 @@ const fill = (sizes: ReadonlyArray<number>, queueSize: number) =>
       const growth = heldNow() - before
       const r = yield* receiver.queued
       const s = yield* sender.queued
-      // Keep the messages alive until after the measure: they were allocated before `before`.
-      const total = messages.reduce((sum, m) => sum + m.length, 0)
       yield* Fiber.interrupt(writing)
-      return {
-        maxIncoming,
-        maxOutgoing,
-        incoming: r,
-        outgoing: s,
-        growth,
-        total
-      }
+      return { maxIncoming, maxOutgoing, incoming: r, outgoing: s, growth }
     })
   )
 
@@ -157,7 +151,9 @@ const program =
   mode === "measure"
     ? measure(arg1 ?? "bytes", arg2 ?? "incoming", Number(process.argv[5] ?? 100_000))
     : (() => {
-        const input = JSON.parse(arg1 ?? "{}") as { sizes: ReadonlyArray<number>; queueSize: number }
+        // `-`: the JSON comes on stdin (a long list of sizes does not fit in one argument).
+        const text = arg1 === "-" ? readFileSync(0, "utf8") : (arg1 ?? "{}")
+        const input = JSON.parse(text) as { sizes: ReadonlyArray<number>; queueSize: number }
         return fill(input.sizes, input.queueSize)
       })()
 const result = await Effect.runPromise(
