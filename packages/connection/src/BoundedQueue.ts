@@ -48,8 +48,9 @@ export interface BoundedQueue<A, E> {
   /** Current accounted size in bytes: queued elements with their overhead, plus what is reserved. */
   readonly bytes: () => number
   /**
-   * Keeps counting `bytes` the consumer took but still holds (a writer's batch until the socket has
-   * it), so the bound covers them; `unreserve` when they are gone.
+   * Charges `bytes` held outside the queue's elements (a message being reassembled), so the bound
+   * covers them; `unreserve` when they are gone (also how a `holdTaken` queue's consumer releases
+   * what it took).
    */
   readonly reserve: (bytes: number) => void
   readonly unreserve: (bytes: number) => void
@@ -58,6 +59,8 @@ export interface BoundedQueue<A, E> {
    * queue has no element (reservations aside), which lets one oversized element grow alone.
    */
   readonly awaitRoom: (bytes: number) => Effect.Effect<void>
+  /** Whether `awaitRoom(bytes)` would return at once. */
+  readonly hasRoomFor: (bytes: number) => boolean
   readonly length: () => number
   /** Resolves once the queue is empty (used to flush on close). */
   readonly awaitEmpty: Effect.Effect<void>
@@ -84,6 +87,12 @@ export interface Options {
   readonly account?: MemoryAccount
   /** Bytes charged per element on top of its payload. Default {@link elementOverhead}. */
   readonly elementOverhead?: number
+  /**
+   * Taken elements stay charged until the consumer calls `unreserve` with their bytes (payload plus
+   * overhead): for a consumer that still holds what it took (a writer until the socket has it).
+   * Releasing only then also spares waiting producers a wake-up per element taken. Default `false`.
+   */
+  readonly holdTaken?: boolean
 }
 
 /**
@@ -107,6 +116,7 @@ export interface Options {
 export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueue<A, E> => {
   const account = options.account
   const overhead = options.elementOverhead ?? elementOverhead
+  const holdTaken = options.holdTaken ?? false
   const items: Array<{ readonly value: A; readonly bytes: number }> = []
   let head = 0
   let size = 0
@@ -154,7 +164,7 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
       items.length = 0
       head = 0
     }
-    release(item.bytes + overhead)
+    if (!holdTaken) release(item.bytes + overhead)
     return item.value
   }
 
@@ -228,6 +238,7 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     reserve: charge,
     unreserve: release,
     awaitRoom,
+    hasRoomFor,
     length: count,
     awaitEmpty
   }

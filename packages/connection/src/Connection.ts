@@ -335,14 +335,16 @@ export const make = <Msg>(
       options.incomingQueueSize ?? defaultQueueSize,
       { account: scheduled.memory, elementOverhead: incomingMessageOverhead }
     )
+    // The writer's batch stays charged until the socket has it (`holdTaken`, then `unreserve`).
     const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize, {
       account: scheduled.memory,
-      elementOverhead: outgoingMessageOverhead
+      elementOverhead: outgoingMessageOverhead,
+      holdTaken: true
     })
     const closedSignal = Deferred.makeUnsafe<ConnectionClosed>()
     // The batch the writer took from the queue and has not finished writing: its `writeSync`
     // callers are told too when the connection finishes meanwhile, and its bytes stay charged to
-    // the outgoing queue (`reserve`) until then.
+    // the outgoing queue (`holdTaken`) until then.
     let inFlight: ReadonlyArray<Outgoing> = []
     let inFlightBytes = 0
 
@@ -484,7 +486,9 @@ export const make = <Msg>(
     }
     const readLoop: Effect.Effect<never, ReadError> = Effect.gen(function* () {
       while (true) {
-        if (reassembling > 0) yield* incoming.awaitRoom(Chunk.maxChunkSize)
+        if (reassembling > 0 && !incoming.hasRoomFor(Chunk.maxChunkSize)) {
+          yield* incoming.awaitRoom(Chunk.maxChunkSize)
+        }
         let item: Opened = yield* readChunk
         let batchBytes = 0
         while (true) {
@@ -574,10 +578,9 @@ export const make = <Msg>(
           batch.push(outgoing.pollUnsafe()!)
           batchBytes += next.bytes.length
         }
-        // Still charged to the queue until written: taking them frees no memory yet.
+        // Still charged to the queue until written (`holdTaken`): taking them frees no memory yet.
         inFlight = batch
         inFlightBytes = batchBytes + batch.length * outgoingMessageOverhead
-        outgoing.reserve(inFlightBytes)
         if (scheduled.uploadLimited) {
           // Under a bandwidth limit each message waits for its own share, so a batch is no burst.
           for (const next of batch) {
