@@ -8,12 +8,14 @@ import type { DecodeError, EncodeError } from "@effect-p2p/codec/CodecError"
 import * as Encoding from "@effect-p2p/codec/Encoding"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import type { DecipherError } from "@effect-p2p/crypto/CryptoError"
-import { Cause, Effect, Exit, Fiber, Result, type Scope, type Sink, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, type Layer, Result, type Scope, type Sink, Stream } from "effect"
 import * as ByteReader from "../src/ByteReader.ts"
 import * as ByteSocket from "../src/ByteSocket.ts"
 import * as Chunk from "../src/Chunk.ts"
 import * as Connection from "../src/Connection.ts"
 import type { ConnectionClosed, InvalidIncomingCiphertextSize } from "../src/ConnectionError.ts"
+import * as IoScheduler from "../src/IoScheduler.ts"
+import * as WebSocketByteSocket from "../src/WebSocketByteSocket.ts"
 import { channelKey, connectionsOver, inMemory, nonceA, nonceB } from "./helpers.ts"
 
 const live = <A, E>(name: string, body: () => Effect.Effect<A, E, Scope.Scope | CryptoBackend.CryptoBackend>) =>
@@ -277,5 +279,22 @@ describe("declared types", () => {
     >()
     expectTypeOf(Connection.stream<string>).returns.toEqualTypeOf<Stream.Stream<string, Connection.ReadError>>()
     expectTypeOf(Connection.sink<string>).returns.toEqualTypeOf<Sink.Sink<void, string, never, Connection.WriteError>>()
+  })
+
+  it("the transports and the scheduler declare theirs", () => {
+    expectTypeOf(ByteSocket.fromSocket).returns.toEqualTypeOf<
+      Effect.Effect<ByteSocket.ByteSocket, ConnectionClosed, Scope.Scope>
+    >()
+    expectTypeOf(WebSocketByteSocket.connect).returns.toEqualTypeOf<
+      Effect.Effect<ByteSocket.ByteSocket, WebSocketByteSocket.WebSocketError, Scope.Scope>
+    >()
+    expectTypeOf(WebSocketByteSocket.make).returns.toEqualTypeOf<
+      Effect.Effect<ByteSocket.ByteSocket, never, Scope.Scope>
+    >()
+    expectTypeOf(IoScheduler.make).returns.toEqualTypeOf<
+      Effect.Effect<IoScheduler.IoSchedulerShape, never, Scope.Scope>
+    >()
+    expectTypeOf(IoScheduler.layer).returns.toEqualTypeOf<Layer.Layer<IoScheduler.IoScheduler>>()
+    expectTypeOf<ByteSocket.ByteSocket["read"]>().toEqualTypeOf<Effect.Effect<Uint8Array, ConnectionClosed>>()
   })
 })
