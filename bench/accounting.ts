@@ -10,7 +10,8 @@
  * (`f65503e`: before issue 17's connection changes; `66a0a58`: after them, before the accounting.)
  * Each round sends MB of messages of 64 B, 1 KiB and 64 KiB over loopback TCP between two
  * connections of one variant in a process of its own (native crypto), the receiver reading every
- * message (MODE=replay: the receiver alone, reading sealed wire bytes replayed from memory); the
+ * message (MODE=replay: the receiver alone, reading sealed wire bytes replayed from memory;
+ * MODE=send: the sender alone, writing into a socket that takes everything at once); the
  * variants alternate within each round, in a different order each time. Prints MB/s of payload and
  * CPU time per message (user + system of the measuring process: both ends, or the receiver alone),
  * min / median / max.
@@ -150,7 +151,38 @@ const replay = (make: Make, size: number, count: number) =>
       return { mbps: (size * count) / (ms * 1000), cpuPerMessage: (cpu.user + cpu.system) / count }
     })
   )
-const measureOne = process.env.MODE === "replay" ? replay : transfer
+/** The sending side alone (MODE=send): `count` writes into a socket that takes everything at once. */
+const send = (make: Make, size: number, count: number) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      let wire = 0
+      const sink: ByteSocket.ByteSocket = {
+        read: Effect.never,
+        write: (bytes) =>
+          Effect.sync(() => {
+            wire += bytes.length
+          }),
+        close: Effect.void
+      }
+      const sender = yield* make({
+        channelKey: key,
+        encoding: Encoding.bytes,
+        reader: ByteReader.make(sink),
+        localNonce: nonceA,
+        remoteNonce: nonceB
+      })
+      const message = new Uint8Array(size).fill(0x5a)
+      const cpu0 = process.cpuUsage()
+      const t0 = performance.now()
+      for (let i = 0; i < count - 1; i++) yield* sender.write(message)
+      yield* (sender as unknown as { writeSync: (m: Uint8Array) => Effect.Effect<void> }).writeSync(message)
+      const ms = performance.now() - t0
+      const cpu = process.cpuUsage(cpu0)
+      if (wire < size * count) throw new Error(`only ${wire} wire bytes for ${size * count} of payload`)
+      return { mbps: (size * count) / (ms * 1000), cpuPerMessage: (cpu.user + cpu.system) / count }
+    })
+  )
+const measureOne = process.env.MODE === "replay" ? replay : process.env.MODE === "send" ? send : transfer
 
 // Each measurement runs in a process of its own (so one variant's garbage is not collected on
 // another's time), the variants alternating within each round, in a different order each time.
@@ -189,13 +221,20 @@ const stats = (xs: ReadonlyArray<number>) => {
 }
 const fmt = (x: { min: number; median: number; max: number }, digits: number) =>
   `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}–${x.max.toFixed(digits)})`
-console.log("| message | variant | MB/s, median (min–max) | CPU µs per message, median (min–max) |")
-console.log("| --- | --- | --- | --- |")
+// Against the first variant, round by round (both sides of a ratio from the same moment).
+const [baseline] = variants[0]!
+console.log(
+  `| message | variant | MB/s, median (min–max) | CPU µs per message, median (min–max) | MB/s ÷ ${baseline}, median of rounds | CPU ÷ ${baseline} |`
+)
+console.log("| --- | --- | --- | --- | --- | --- |")
 for (const size of sizes) {
+  const base = results.get(`${size}\u0000${baseline}`)!
   for (const [name] of variants) {
     const rs = results.get(`${size}\u0000${name}`)!
+    const mbpsRatio = stats(rs.map((r, i) => r.mbps / base[i]!.mbps)).median
+    const cpuRatio = stats(rs.map((r, i) => r.cpuPerMessage / base[i]!.cpuPerMessage)).median
     console.log(
-      `| ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`} | ${name} | ${fmt(stats(rs.map((r) => r.mbps)), 1)} | ${fmt(stats(rs.map((r) => r.cpuPerMessage)), 2)} |`
+      `| ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`} | ${name} | ${fmt(stats(rs.map((r) => r.mbps)), 1)} | ${fmt(stats(rs.map((r) => r.cpuPerMessage)), 2)} | ${mbpsRatio.toFixed(3)} | ${cpuRatio.toFixed(3)} |`
     )
   }
 }
