@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as Binary from "@effect-p2p/codec/Binary"
 import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
@@ -100,7 +101,10 @@ const serve =
   (print: ReturnType<typeof Output.make>, echo: boolean, stopping: Stopping.Stopping) =>
   (peer: TcpSession.Peer<Metadata.OctezMetadata, P2pMessage.Envelope>) => {
     const peerId = PeerId.toBase58(peer.info.peerId)
-    const one = Effect.gen(function* () {
+    // Reads, logs and (with echo) encodes one message. Only the encoding leaves this effect, so while
+    // the echo waits for room (a peer that does not read) the decoded message is already garbage:
+    // one copy of it is held, not two.
+    const receive = Effect.gen(function* () {
       const [size, message] = yield* peer.connection.read
       const body = Output.hexPrefix(message.body)
       const truncated = message.body.length > Output.hexPrefixBytes
@@ -108,8 +112,11 @@ const serve =
         { event: "message", peer_id: peerId, size, tag: message.tag, body, truncated },
         `${peerId} sent tag 0x${message.tag.toString(16).padStart(4, "0")}, ${size} bytes: ${body}`
       )
-      if (echo) yield* peer.connection.write(message)
+      return echo ? yield* Effect.fromResult(Binary.encode(P2pMessage.envelope, message)) : undefined
     })
+    const one = Effect.flatMap(receive, (encoded) =>
+      encoded === undefined ? Effect.void : peer.connection.writeEncoded(encoded)
+    )
     // The peer closing is the normal end; any other read error (garbled data) closes with its reason.
     return stopping.serve(
       peer.connection,
