@@ -231,6 +231,16 @@ export const command = Command.make(
       ...Option.match(kib(input.maxDownloadSpeed), { onNone: () => ({}), onSome: (b) => ({ maxDownloadSpeed: b }) }),
       ...Option.match(kib(input.maxUploadSpeed), { onNone: () => ({}), onSome: (b) => ({ maxUploadSpeed: b }) })
     })
+    // `kill -USR2 <pid>` prints what the process holds, after a full collection when Node runs with --expose-gc.
+    // Set up before the listening event, so a signal sent once the pid is printed never meets Node's default (exit).
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const onSignal = () => Effect.runFork(print(...memoryEvent(scheduler.queuedBytes())))
+        process.on("SIGUSR2", onSignal)
+        return onSignal
+      }),
+      (onSignal) => Effect.sync(() => process.off("SIGUSR2", onSignal))
+    )
     const handler = serve(print, input.echo, stopping)
     const listener = yield* Listener.make(options, handler).pipe(
       Effect.provideService(IoScheduler.IoScheduler, scheduler),
@@ -272,15 +282,6 @@ export const command = Command.make(
         backlog: input.backlog
       },
       `limits: at most ${Output.bytes(limits.perConnectionBytes)} held per connection and ${Output.bytes(limits.totalBytes)} in all; messages up to ${Output.bytes(input.maxMessageSize)}; ${input.maxConnections} connections; backlog ${input.backlog}`
-    )
-    // `kill -USR2 <pid>` prints what the process holds, after a full collection when Node runs with --expose-gc.
-    yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const onSignal = () => Effect.runFork(print(...memoryEvent(scheduler.queuedBytes())))
-        process.on("SIGUSR2", onSignal)
-        return onSignal
-      }),
-      (onSignal) => Effect.sync(() => process.off("SIGUSR2", onSignal))
     )
     // Added last, so it runs first when the scope closes: while the listeners still serve.
     yield* Effect.addFinalizer(() =>
