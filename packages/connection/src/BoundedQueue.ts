@@ -28,6 +28,11 @@ export interface BoundedQueue<A, E> {
   readonly offer: (value: A, bytes: number) => Effect.Effect<void, E>
   /** Never waits: true if queued, false if the queue was full. */
   readonly offerNow: (value: A, bytes: number) => Effect.Effect<boolean, E>
+  /**
+   * Queues at once whatever the bounds say (still charged); fails only once closed. For a marker
+   * that must not wait for room, such as a flush on close.
+   */
+  readonly offerAlways: (value: A, bytes: number) => Effect.Effect<void, E>
   /** `offerNow` synchronously; false also when the queue is closed (use `offer` to learn why). */
   readonly offerUnsafe: (value: A, bytes: number) => boolean
   /** Waits for the next element; after close, drains then fails with the close error. */
@@ -208,6 +213,12 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
         if (!fits(bytes)) return Effect.succeed(false)
         push(value, bytes)
         return Effect.succeed(true)
+      }),
+    offerAlways: (value, bytes) =>
+      Effect.suspend(() => {
+        if (closedWith) return closedWith
+        push(value, bytes)
+        return Effect.void
       }),
     offerUnsafe: (value, bytes) => {
       if (closedWith || !fits(bytes)) return false

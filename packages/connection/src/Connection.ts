@@ -653,7 +653,8 @@ export const make = <Msg>(
         if (closeOptions?.wait && beginClosing()) {
           const flushed = yield* Deferred.make<void, ConnectionClosed>()
           const marker: Outgoing = { bytes: new Uint8Array(0), written: flushed, flush: true }
-          yield* outgoing.offer(marker, 0).pipe(Effect.andThen(Deferred.await(flushed)), Effect.ignoreCause)
+          // The marker never waits for room: closing must not depend on the host's memory budget.
+          yield* outgoing.offerAlways(marker, 0).pipe(Effect.andThen(Deferred.await(flushed)), Effect.ignoreCause)
         }
         yield* stop(ConnectionClosed.locally(closeOptions?.reason))
       })

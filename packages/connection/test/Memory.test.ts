@@ -289,6 +289,23 @@ describe("the host's memory budget (IoScheduler)", () => {
       })
   )
 
+  it.live("close({ wait: true }) does not wait for room in a full host", () =>
+    Effect.gen(function* () {
+      const [other] = yield* connectionsOver(ByteSocket.makePair(), Encoding.bytes)
+      const scheduler = yield* IoScheduler.IoScheduler
+      // Something else holds the whole budget: no write fits, not even alone.
+      const hog = yield* scheduler.register
+      hog.memory.charge(scheduler.limits.totalBytes)
+      assert.isFalse(yield* other.writeNow(new Uint8Array(0)))
+      yield* other.close({ wait: true })
+      assert.strictEqual((yield* other.closed).reason._tag, "ClosedLocally")
+      hog.memory.release(scheduler.limits.totalBytes)
+    }).pipe(
+      Effect.provide(IoScheduler.layer({ totalBytes: 64 * 1024, perConnectionBytes: 1 << 20 })),
+      Effect.provide(CryptoBackend.layerNoble)
+    )
+  )
+
   it.live("connections under one scheduler share the budget: a full host stops every reader until someone reads", () =>
     Effect.gen(function* () {
       const totalBytes = 200 * 1024
