@@ -14,15 +14,18 @@
  *    chunks of at most `binaryChunksSize − 18` bytes of plaintext, seals them in place with
  *    consecutive local nonces and writes them with one socket write. With `packMessages` (the
  *    default) the messages of a batch share chunks; without it each starts a chunk of its own, as
- *    Octez's writer does. Under an upload limit each message is sealed and written on its own.
+ *    Octez's writer does. Under an upload limit each message is sealed and written on its own. A
+ *    message over 256 KiB is sealed and written in pieces, never as a second copy of itself.
  *
- * Both queues are bounded in bytes with Octez's rule (see `BoundedQueue`): `write` waits for room,
- * `writeNow` drops and says so, and the reader stops reading the socket while the incoming queue
- * is full, so a fast peer is slowed by TCP rather than by our memory.
+ * Both queues are bounded by what their messages cost in memory (encoded bytes plus a per-message
+ * overhead measured on V8), with Octez's rule (see `BoundedQueue`), and charge the host's budget
+ * (`IoScheduler`): `write` waits for room, `writeNow` drops and says so, and the reader stops
+ * reading the socket while the incoming queue is full, so a fast peer is slowed by TCP rather than
+ * by our memory. The message being reassembled and the batch being written stay charged too.
  *
  * The lifecycle is one named state (`Open`, `Closing` while `close({ wait: true })` flushes,
  * `Closed` with the reason), changed only by `beginClosing` and `finish`. A defect in either fiber
- * (a bug, e.g. an encoding that throws) finishes the connection too: every pending and later
+ * (a bug, e.g. a crypto backend or socket that throws) finishes the connection too: every pending and later
  * `read` and write dies with that defect, and `closed` reports `ReadFailed` / `WriteFailed`
  * with `error: "Defect"`, so nothing waits forever on a dead fiber.
  *
