@@ -88,6 +88,10 @@ describe("IoScheduler", () => {
       assert.strictEqual((yield* Metric.value(IoScheduler.Metrics.sent)).count - before, 1234)
       assert.isAtLeast((yield* Metric.value(IoScheduler.Metrics.received)).count, 99)
       assert.strictEqual((yield* Metric.value(IoScheduler.Metrics.outflow)).value, 246)
+      conn.memory.charge(5000)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Metric.value(IoScheduler.Metrics.queued)).value, 5000)
+      conn.memory.release(5000)
     })
   )
 
