@@ -26,6 +26,11 @@ import * as Signal from "./internal/Signal.ts"
 export interface BoundedQueue<A, E> {
   /** Waits while the queue is full; fails with the close error once closed. */
   readonly offer: (value: A, bytes: number) => Effect.Effect<void, E>
+  /**
+   * `offer` for an element whose charge (`bytes` plus the overhead) the caller already reserved, so
+   * it stays counted while it waits for room; queuing it turns the reservation into its charge.
+   */
+  readonly offerReserved: (value: A, bytes: number) => Effect.Effect<void, E>
   /** Never waits: true if queued, false if the queue was full. */
   readonly offerNow: (value: A, bytes: number) => Effect.Effect<boolean, E>
   /**
@@ -133,10 +138,12 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
   const room = account?.room ?? hasRoom
 
   const count = () => items.length - head
-  const fits = (bytes: number) => {
+  // `credit`: bytes already reserved for this element (see `offerReserved`), counted as free.
+  const fits = (bytes: number, credit = 0) => {
     const charge = bytes + overhead
-    if (size === 0) return account === undefined || account.fits(charge, true)
-    return size + charge <= maxBytes && (account === undefined || account.fits(charge, false))
+    const before = size - credit
+    if (before === 0) return account === undefined || account.fits(charge, true, credit)
+    return before + charge <= maxBytes && (account === undefined || account.fits(charge, false, credit))
   }
   const hasRoomFor = (bytes: number) => {
     if (count() === 0) return account === undefined || account.fits(bytes, true)
@@ -180,6 +187,22 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     room.notifyAll()
   }
 
+  // The element's charge was reserved by the caller: queue it without charging again.
+  const offerReserved = (value: A, bytes: number): Effect.Effect<void, E> =>
+    Effect.suspend(() => {
+      const charge = bytes + overhead
+      if (closedWith) {
+        release(charge)
+        return closedWith
+      }
+      if (fits(bytes, charge)) {
+        items.push({ value, bytes })
+        hasItems.notifyAll()
+        return Effect.void
+      }
+      return Effect.flatMap(room.wait, () => offerReserved(value, bytes))
+    })
+
   const offer = (value: A, bytes: number): Effect.Effect<void, E> =>
     Effect.suspend(() => {
       if (closedWith) return closedWith
@@ -214,6 +237,7 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
         push(value, bytes)
         return Effect.succeed(true)
       }),
+    offerReserved,
     offerAlways: (value, bytes) =>
       Effect.suspend(() => {
         if (closedWith) return closedWith

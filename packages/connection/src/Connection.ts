@@ -512,7 +512,11 @@ export const make = <Msg>(
           // First the reservation, so the completed messages are not counted twice while offered.
           chargeReassembly()
           for (const message of decoded.success) {
-            if (!incoming.offerUnsafe(message, message[0])) yield* incoming.offer(message, message[0])
+            if (incoming.offerUnsafe(message, message[0])) continue
+            // No room: the message stays charged while the reader waits with it (a large one
+            // would otherwise be held uncounted).
+            incoming.reserve(message[0] + incomingMessageOverhead)
+            yield* incoming.offerReserved(message, message[0])
           }
           const next = readChunkNow()
           if (next === undefined) break

@@ -82,9 +82,10 @@ export interface MemoryAccount {
   /**
    * Whether `bytes` more may be queued. `alone`: the queue asking holds nothing, so one message of
    * any size is let through (Octez's rule) as long as the host budget has room for it, or the host
-   * holds nothing at all.
+   * holds nothing at all. `credit`: bytes already charged for this very message (a reservation it
+   * replaces), counted as free.
    */
-  readonly fits: (bytes: number, alone: boolean) => boolean
+  readonly fits: (bytes: number, alone: boolean, credit?: number) => boolean
   readonly charge: (bytes: number) => void
   readonly release: (bytes: number) => void
   /** Bytes this connection's queues hold. */
@@ -256,12 +257,14 @@ const makeBudget = (limits: MemoryLimits) => {
     // counted against the host.
     let detached = false
     const memory: MemoryAccount = {
-      fits: (bytes, alone) => {
-        const after = total + bytes
-        if (alone) return total === 0 || after <= limits.totalBytes
-        if (held + bytes > limits.perConnectionBytes || after > limits.totalBytes) return false
+      fits: (bytes, alone, credit = 0) => {
+        const before = total - credit
+        const after = before + bytes
+        if (alone) return before === 0 || after <= limits.totalBytes
+        const mine = held - credit + bytes
+        if (mine > limits.perConnectionBytes || after > limits.totalBytes) return false
         // Past half the budget, only connections under their fair share may take more.
-        return after <= limits.totalBytes / 2 || held + bytes <= limits.totalBytes / Math.max(1, connections)
+        return after <= limits.totalBytes / 2 || mine <= limits.totalBytes / Math.max(1, connections)
       },
       charge: (bytes) => {
         held += bytes

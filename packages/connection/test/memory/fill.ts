@@ -77,7 +77,8 @@ const measure = (which: string, side: string, count: number) =>
     const incoming = Effect.scoped(
       Effect.gen(function* () {
         const [a, b] = ByteSocket.makePair()
-        const sender = yield* connect(a, empty.encoding, true, big)
+        // PACK=0: one message per chunk, as Octez's writer (and a flooding peer) may send them.
+        const sender = yield* connect(a, empty.encoding, true, { ...big, packMessages: process.env.PACK !== "0" })
         const receiver = yield* connect(b, empty.encoding, false, big)
         const before = heldNow()
         for (let i = 0; i < count; i++) yield* sender.writeNow(empty.message)
