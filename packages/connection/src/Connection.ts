@@ -479,10 +479,12 @@ export const make = <Msg>(
     // buffer, which the next chunk overwrites.
     // The message being reassembled is charged to the incoming queue as it grows (a reservation),
     // and the reader reads on only while the queue and the budget have room for another chunk of
-    // it, or while nothing else is queued (a message larger than the queue then grows alone).
+    // it, or while nothing else is queued (a message larger than the queue then grows alone). The
+    // decoder's buffer may be up to twice what has arrived (it doubles as it fills), so twice that
+    // is charged: what is counted is never less than what is held.
     let reassembling = 0
     const chargeReassembly = () => {
-      const now = decoder.buffered
+      const now = 2 * decoder.buffered
       if (now > reassembling) incoming.reserve(now - reassembling)
       else if (now < reassembling) incoming.unreserve(reassembling - now)
       reassembling = now
