@@ -66,6 +66,7 @@ import {
 } from "effect"
 import * as Acl from "./Acl.ts"
 import * as Limits from "./Limits.ts"
+import * as Maintenance from "./Maintenance.ts"
 import * as PeerState from "./PeerState.ts"
 import * as PeersFile from "./PeersFile.ts"
 import * as PointState from "./PointState.ts"
@@ -141,6 +142,11 @@ export interface Options<Msg> {
   /** The application's accept / refuse decision after the metadata, before the Ack. */
   readonly policy?: Policy | undefined
   readonly reconnection?: PointState.ReconnectionConfig | undefined
+  /**
+   * Runs the maintenance worker (`Maintenance`) in the pool's scope. Default false; it is also off
+   * when `limits.maintenanceIdleTime` is null.
+   */
+  readonly maintenance?: boolean | undefined
 }
 
 /**
@@ -284,6 +290,8 @@ export interface Pool<Msg> {
    * than two public connections.
    */
   readonly swap: Effect.Effect<boolean>
+  /** Wakes the maintenance worker (Octez `P2p.maintain`); fails when maintenance is not running. */
+  readonly maintain: Effect.Effect<void, Maintenance.MaintenanceDisabled>
   /** Blacklists an IP address and disconnects the peers there (Octez `Points.ban` with `ban_peers`). */
   readonly banAddress: (ip: string) => Effect.Effect<void>
   readonly unbanAddress: (ip: string) => Effect.Effect<void>
@@ -970,7 +978,7 @@ export const make = <Msg>(options: Options<Msg>) =>
         yield* setPeer(peerId, (p, t) => PeerState.setRunning(p, shownPoint, t))
         yield* Metric.update(own.established, 1)
         yield* emit({ event: "connection_established", point: shownPoint, peerId, incoming })
-        // Octez's maintenance triggers, as events (the maintenance worker is not here yet).
+        // Octez's maintenance triggers, as events (`Maintenance` wakes on them).
         if (live.size >= limits.maxConnections) yield* emit({ event: "too_many_connections", count: live.size })
         yield* onEstablished(summary)
         const ended = yield* run(entry, remoteHost).pipe(Effect.onInterrupt(() => teardown(entry, "interrupted")))
@@ -1161,6 +1169,9 @@ export const make = <Msg>(options: Options<Msg>) =>
         return count
       }),
       swap,
+      maintain: Effect.suspend(() =>
+        maintenance === undefined ? Effect.fail(new Maintenance.MaintenanceDisabled()) : maintenance.maintain
+      ),
       banAddress: (ip) =>
         Effect.andThen(
           Effect.sync(() => acl.banAddress(canonicalHost(ip))),
@@ -1201,6 +1212,12 @@ export const make = <Msg>(options: Options<Msg>) =>
       metrics: own
     }
     yield* updateMetrics
+    // Started last, so that it stops first when the scope closes.
+    let maintenance: Maintenance.Maintenance | undefined
+    if (options.maintenance === true && limits.maintenanceIdleTime !== null) {
+      // Cannot fail: the idle time is set (checked just above).
+      maintenance = yield* Effect.orDie(Maintenance.make(pool, { privateMode }))
+    }
     return pool
   })
 

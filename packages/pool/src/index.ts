@@ -8,6 +8,7 @@
 
 export * as Acl from "./Acl.ts"
 export * as Limits from "./Limits.ts"
+export * as Maintenance from "./Maintenance.ts"
 export * as MemoryNetwork from "./MemoryNetwork.ts"
 export * as PeerState from "./PeerState.ts"
 export * as PeersFile from "./PeersFile.ts"
