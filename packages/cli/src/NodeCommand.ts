@@ -1,9 +1,12 @@
 /**
  * `effect-p2p node`: runs a pool (`@effect-p2p/pool`) over TCP as an Octez node's P2P layer does:
- * listens, dials its bootstrap points and trusted peers, learns points through Bootstrap /
- * Advertise, proposes a swap every maintenance period (`maintenance-idle-time`, 120 s), prints every
- * pool event under its Octez name, and on SIGINT / SIGTERM closes every connection and saves the
- * peers file.
+ * listens, runs the pool's maintenance (Octez `p2p_maintenance`: dials its bootstrap points,
+ * trusted peers and learnt points while under the bounds, asks for points with Bootstrap when it
+ * runs out of them, trims above the bounds, proposes a swap every `maintenance-idle-time`, 120 s),
+ * prints every pool event under its Octez name, and on SIGINT / SIGTERM closes every connection and
+ * saves the peers file. `--disable-maintenance` (Octez `--disable-p2p-maintenance`) only dials the
+ * trusted points once at start; `--disable-swap` (Octez `--disable-p2p-swap`) neither sends nor
+ * answers swaps.
  *
  * Application messages (tags from 0x10) are printed, not interpreted.
  *
@@ -16,22 +19,13 @@ import * as PeersFile from "@effect-p2p/node/PeersFile"
 import * as TcpTransport from "@effect-p2p/node/TcpTransport"
 import * as Limits from "@effect-p2p/pool/Limits"
 import * as Pool from "@effect-p2p/pool/Pool"
-import { Duration, Effect, Layer, Option, Result, Schedule, Stream } from "effect"
+import { Effect, Layer, Option, Result, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as CliFailure from "./CliFailure.ts"
 import * as Flags from "./Flags.ts"
 import * as Host from "./Host.ts"
 import * as Output from "./Output.ts"
 import * as SessionFlags from "./SessionFlags.ts"
-
-/**
- * How often the node asks its peers for points while it has fewer connections than the
- * maintenance minimum (Octez's `time_between_looking_for_peers`, 5 s).
- *
- * @category constants
- * @since 0.1.0
- */
-export const lookForPeersEvery: Duration.Duration = Duration.seconds(5)
 
 const inputFailure = (reason: string) => new CliFailure.CliFailure({ reason, exitCode: CliFailure.ExitCode.input })
 
@@ -115,6 +109,18 @@ export const command = Command.make(
       false,
       "off"
     ),
+    disableMaintenance: Flags.withDefault(
+      Flag.Boolean("disable-maintenance"),
+      "no maintenance: trusted points are dialled once at start, nothing else (Octez's --disable-p2p-maintenance)",
+      false,
+      "off"
+    ),
+    disableSwap: Flags.withDefault(
+      Flag.Boolean("disable-swap"),
+      "neither send nor answer swap requests (Octez's --disable-p2p-swap)",
+      false,
+      "off"
+    ),
     connections: Flags.optional(
       Flags.integer("connections", 1, 100),
       "scales the connection limits as Octez's --connections (min N/2, expected N, max 3N/2)",
@@ -142,11 +148,16 @@ export const command = Command.make(
         trusted.push(parsed.success)
       }
     }
-    const limits = Option.isSome(input.connections)
+    const scaled = Option.isSome(input.connections)
       ? yield* Effect.fromResult(Limits.fromConnections(Limits.defaults, input.connections.value)).pipe(
           Effect.mapError((error) => inputFailure(`--connections: ${error.reason}`))
         )
       : Limits.defaults
+    const limits: Limits.Limits = {
+      ...scaled,
+      maintenanceIdleTime: input.disableMaintenance ? null : scaled.maintenanceIdleTime,
+      swapLinger: input.disableSwap ? null : scaled.swapLinger
+    }
     const session = yield* SessionFlags.sessionOptions(input)
     const print = Output.make(input.json)
     const peerId = PeerId.toBase58(session.identity.peerId)
@@ -169,7 +180,8 @@ export const command = Command.make(
       limits,
       listen: { host: input.host, port: input.port },
       privateMode: input.privateMode,
-      trustedPoints: trusted
+      trustedPoints: trusted,
+      maintenance: true
     }).pipe(
       Effect.provide(Layer.merge(TcpTransport.layer(), peersLayer)),
       CliFailure.orFail(CliFailure.ExitCode.network)
@@ -195,23 +207,13 @@ export const command = Command.make(
       )
     )
 
-    const threshold = Limits.maintenanceBounds(limits).minThreshold
-    // Dial every trusted point that is not connected (its back-off permitting), then ask the
-    // connected peers for points while under the minimum, as Octez's maintenance does.
-    const round = Effect.gen(function* () {
-      const connected = new Set((yield* pool.connections).map((c) => c.point))
-      for (const t of trusted) {
-        if (!connected.has(t.point)) {
-          yield* pool.connect(t.point, { trusted: true, expectedPeerId: t.expectedPeerId }).pipe(Effect.ignore)
-        }
-      }
-      if ((yield* pool.connections).length < threshold) yield* pool.bootstrap
-    })
-    yield* Effect.forkScoped(Effect.repeat(round, Schedule.spaced(lookForPeersEvery)))
-    // One swap proposal per maintenance period, as Octez's maintenance does when within bounds.
-    if (limits.maintenanceIdleTime !== null) {
-      const every = Duration.seconds(limits.maintenanceIdleTime)
-      yield* Effect.forkScoped(Effect.repeat(Effect.delay(pool.swap, every), Schedule.forever))
+    // The pool's maintenance dials the trusted points among the others; without it, dial them once.
+    if (input.disableMaintenance) {
+      yield* Effect.forEach(
+        trusted,
+        (t) => Effect.ignore(pool.connect(t.point, { trusted: true, expectedPeerId: t.expectedPeerId })),
+        { concurrency: "unbounded", discard: true }
+      )
     }
     return yield* Effect.never
   }, Effect.scoped)
