@@ -21,12 +21,16 @@ import * as Raw from "../support/raw.ts"
 const emptyEnvelope = 6
 
 /**
- * What docs/LIMITS.md ("What a connection holds") documents beyond what the queues charge: about
- * 1.5 MiB per connection (one 2 KiB slice of decoded messages, the reader's scratch buffer, the
- * last socket read, the sealed batch, what Node has not yet handed to the kernel), and the
- * writers' pool of free batch buffers, 2.5 MiB per process.
+ * What docs/LIMITS.md ("What a connection holds") documents beyond what the queues charge, for a
+ * flood of `messageSize`-byte envelopes: the decoded messages of the last chunk waiting for room (a
+ * chunk, at most 65,517 bytes, is decoded at once; each message costs its size plus the measured
+ * 252 B), about 1 MiB of buffers (the reader's 64 KiB scratch, the last 64 KiB socket read, the
+ * 320 KiB sealed batch, up to 512 KiB Node has not yet handed to the kernel), and the echo's write
+ * waiting for room, which holds its encoded message outside the queue (the application's: one per
+ * connection). Plus the writers' pool of free batch buffers, 2.5 MiB per process.
  */
-const unchargedPerConnection = 1.5 * 1024 * 1024
+const unchargedPerConnection = (messageSize: number) =>
+  Math.floor(65_517 / messageSize) * (messageSize + 252) + 1024 * 1024 + messageSize
 const writerPool = 2.5 * 1024 * 1024
 
 /**
@@ -131,8 +135,8 @@ const flood = (options: { readonly peers: number; readonly messageSize: number; 
     const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`
     const sent = results.map((r) => r.written)
     const summary = `peak ${mib(peak)} held above the baseline (${mib(peakQueued)} accounted in queues); each attacker sent ${mib(Math.min(...sent))} to ${mib(Math.max(...sent))}`
-    const perPeer = perConnectionBytes + unchargedPerConnection
-    const host = totalBytes + unchargedPerConnection * options.peers + writerPool
+    const perPeer = perConnectionBytes + unchargedPerConnection(options.messageSize)
+    const host = totalBytes + unchargedPerConnection(options.messageSize) * options.peers + writerPool
     // Every check at once, so a failing run says all that went wrong, not only the first thing.
     const problems = [
       goodFailures.length === 0 ? undefined : `the good peer failed ${goodFailures.length} times: ${goodFailures[0]}`,
