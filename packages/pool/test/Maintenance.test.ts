@@ -1,12 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
+import * as PeerId from "@effect-p2p/crypto/PeerId"
 import { Effect, Exit, Result } from "effect"
 import { TestClock } from "effect/testing"
 import * as Limits from "../src/Limits.ts"
 import * as Maintenance from "../src/Maintenance.ts"
 import * as MemoryNetwork from "../src/MemoryNetwork.ts"
 import * as PointState from "../src/PointState.ts"
-import { identities, point, startPool, until } from "./harness.ts"
+import { host, identities, point, rawPeer, startPool, until, waitFor } from "./harness.ts"
 
 const ids = identities(10)
 const withCrypto = Effect.provide(CryptoBackend.layerNoble)
@@ -172,5 +173,68 @@ describe("Maintenance scenarios (Octez test_p2p_maintenance and tezt p2p, in mem
       assert.strictEqual(yield* count(off), 0)
       assert.strictEqual(yield* count(enabled), 1)
     }).pipe(withCrypto)
+  )
+  it.effect("p2p-peer-discovery: a learns b through Advertise from the centre and connects to it", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const options = { limits: six, maintenance: true, trustedPoints: [{ point: point(0) }] }
+      const center = yield* startPool(network, ids[0]!, 0, { limits: six, maintenance: true })
+      const a = yield* startPool(network, ids[1]!, 1, options)
+      const aEvents = yield* a.subscribe
+      const b = yield* startPool(network, ids[2]!, 2, options)
+      // a knew only the centre: under min_threshold with no candidate left, it asks with Bootstrap.
+      const advertised = yield* waitFor(aEvents, (e) => e.event === "new_point" && e.point === point(2))
+      assert.strictEqual(advertised?.point, point(2))
+      yield* TestClock.adjust("10 seconds")
+      yield* until(Effect.map(a.connections, (cs) => cs.some((c) => c.peerId === b.peerId)))
+      assert.sameMembers(
+        (yield* center.connections).map((c) => c.peerId),
+        [a.peerId, b.peerId]
+      )
+    }).pipe(withCrypto)
+  )
+
+  it.effect(
+    "check preservation of trusted known points and peers: collections keep them, maintenance dials them again",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const trusted = yield* startPool(network, ids[1]!, 1)
+        const target = yield* startPool(network, ids[0]!, 0, {
+          limits: { ...six, maxKnownPoints: [6, 3], maxKnownPeerIds: [3, 2] },
+          maintenance: true,
+          trustedPoints: [{ point: point(1) }]
+        })
+        const events = yield* target.subscribe
+        yield* until(Effect.map(target.connections, (cs) => cs.some((c) => c.peerId === trusted.peerId)))
+        yield* target.trustPeer(trusted.peerId)
+        // Points: 20 advertised ones overflow the table.
+        const flooder = yield* rawPeer(network, ids[2]!, host(2), { host: host(0), port: 9732 })
+        yield* flooder.connection.write({
+          _tag: "Advertise",
+          points: Array.from({ length: 20 }, (_, i) => `10.2.0.${i}:9732`)
+        })
+        yield* waitFor(events, (e) => e.event === "gc_points")
+        // Peers: the trusted one goes, then short-lived peers overflow the peer table.
+        yield* trusted.disconnect(target.peerId)
+        yield* until(Effect.map(target.connections, (cs) => !cs.some((c) => c.peerId === trusted.peerId)))
+        for (const k of [3, 4, 5, 6]) {
+          const raw = yield* rawPeer(network, ids[k]!, host(k), { host: host(0), port: 9732 })
+          const rawId = PeerId.toBase58(ids[k]!.peerId)
+          yield* until(Effect.map(target.connections, (cs) => cs.some((c) => c.peerId === rawId)))
+          yield* raw.connection.close()
+          yield* until(Effect.map(target.connections, (cs) => !cs.some((c) => c.peerId === rawId)))
+        }
+        yield* waitFor(events, (e) => e.event === "gc_peer_ids")
+        const points = yield* target.knownPoints
+        assert.isTrue(points.some((p) => p.point === point(1) && p.trusted))
+        assert.isAtMost(points.length, 6)
+        const peers = yield* target.knownPeers
+        assert.isTrue(peers.some((p) => p.peerId === trusted.peerId && p.trusted))
+        assert.isAtMost(peers.length, 3)
+        // Past its back-off, maintenance (under its minimum) dials the trusted point again.
+        for (let i = 0; i < 12; i++) yield* TestClock.adjust("10 seconds")
+        yield* until(Effect.map(target.connections, (cs) => cs.some((c) => c.peerId === trusted.peerId)))
+      }).pipe(withCrypto)
   )
 })
