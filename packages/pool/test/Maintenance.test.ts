@@ -140,9 +140,26 @@ describe("Maintenance scenarios (Octez test_p2p_maintenance and tezt p2p, in mem
       yield* until(Effect.map(count(target), (c) => c === 3))
       const fresh = clients.find((c) => !connected.has(c.peerId))!
       assert.isTrue((yield* target.connections).some((c) => c.peerId === fresh.peerId))
-      // After the back-off (Bootstrap every 5 s meanwhile), back inside the targets.
-      yield* TestClock.adjust("66 seconds")
+      // During the back-off no dropped point is dialled (Bootstrap every 5 s finds nothing new).
+      yield* TestClock.adjust("59 seconds")
+      assert.strictEqual(yield* count(target), 3)
+      // After it, back inside the targets.
+      yield* TestClock.adjust("7 seconds")
       yield* until(Effect.map(count(target), (c) => c >= 5 && c <= 7))
+      // Every dial of a dropped point started after its back-off's end (60 s after the drop).
+      const dropped = new Set(dropping.map((c) => c.peerId))
+      let redials = 0
+      for (const info of yield* target.knownPoints) {
+        const drop = info.events.find((e) => e.kind === "external_disconnection" && dropped.has(e.peerId ?? ""))
+        if (drop === undefined) continue
+        for (const e of info.events) {
+          if (e.kind === "outgoing_request" && e.timestamp > drop.timestamp) {
+            assert.isAbove(e.timestamp, drop.timestamp + 60_000)
+            redials++
+          }
+        }
+      }
+      assert.isAtLeast(redials, 2)
     }).pipe(withCrypto)
   )
 
