@@ -16,3 +16,4 @@ export * as Stat from "./Stat.ts"
  * @since 0.2.0
  */
 export * as Trace from "./Trace.ts"
+export * as WebSocketByteSocket from "./WebSocketByteSocket.ts"
