@@ -918,7 +918,38 @@ export const array = list
  * @category combinators
  * @since 0.1.0
  */
-export const option = <A>(encoding: Encoding<A>): Encoding<Option.Option<A>> => {
+export const option = <A>(encoding: Encoding<A>): Encoding<Option.Option<A>> =>
+  presenceTagged(encoding, 0x01, (tag, r) => {
+    if (tag === 0) return false
+    if (tag !== 1) throw new DecodeFailure("UnknownTag", r.pos - 1, `option tag 0x${tag.toString(16)}`)
+    return true
+  })
+
+/**
+ * An optional field of an object (Data_encoding's `opt` field in an `obj`): a presence byte, as
+ * `bool` writes it (`0xff` present, followed by the value; `0x00` absent), read as `bool` reads it
+ * (any non-zero byte is present). Not the same bytes as {@link option}, whose tag is `0x01`:
+ * Data_encoding writes `obj1 (opt "x" e)` and `obj1 (req "x" (option e))` differently.
+ *
+ * @example
+ * ```ts
+ * import { Binary, Encoding } from "@effect-p2p/codec"
+ * import { Option } from "effect"
+ * Binary.encode(Encoding.optionalField(Encoding.uint8), Option.some(7)) // Success(Uint8Array [255, 7])
+ * ```
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const optionalField = <A>(encoding: Encoding<A>): Encoding<Option.Option<A>> =>
+  presenceTagged(encoding, 0xff, (tag) => tag !== 0)
+
+/** One byte saying whether a value follows (`someByte`, or `0x00` for none), then the value. */
+const presenceTagged = <A>(
+  encoding: Encoding<A>,
+  someByte: number,
+  isSome: (tag: number, r: Reader) => boolean
+): Encoding<Option.Option<A>> => {
   const size: Size =
     encoding.size._tag === "Variable"
       ? VARIABLE
@@ -933,16 +964,11 @@ export const option = <A>(encoding: Encoding<A>): Encoding<Option.Option<A>> => 
     },
     write: (w, o) => {
       if (Option.isSome(o)) {
-        w.bytes[w.pos++] = 1
+        w.bytes[w.pos++] = someByte
         encoding.write(w, o.value)
       } else w.bytes[w.pos++] = 0
     },
-    read: (r) => {
-      const tag = r.u8()
-      if (tag === 0) return Option.none()
-      if (tag !== 1) throw new DecodeFailure("UnknownTag", r.pos - 1, `option tag 0x${tag.toString(16)}`)
-      return Option.some(encoding.read(r))
-    }
+    read: (r) => (isSome(r.u8(), r) ? Option.some(encoding.read(r)) : Option.none())
   })
 }
 

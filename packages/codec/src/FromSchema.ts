@@ -15,7 +15,7 @@
  * | `Int` (a number checked `isInt`) | `int32` |
  * | `BigInt` | `z` (Zarith) |
  * | `Literal` / `Literals` / `Enum` | `uint8` index in declaration order (`uint16` past 256) |
- * | `Struct` | `obj`: fields in order; an optional key as `option`; a `_tag` literal takes no bytes |
+ * | `Struct` | `obj`: fields in order; an optional key as an `opt` field (`0xff` + value, or `0x00`); a `_tag` literal takes no bytes |
  * | `Tuple` | `tup` |
  * | `Array` | `list` (uint30 byte length; `isMaxLength` bounds the decoder) |
  * | `NullOr` / `UndefinedOr` / `Option` | `option`: `0x00`, or `0x01` then the value |
@@ -451,12 +451,12 @@ const object = (ast: SchemaAST.Objects, ctx: Context): AnyEncoding => {
     const part = tag !== undefined && annotationOf(p.type) === undefined ? E.constant(tag) : derive(p.type, inner)
     if (isOptionalKey(p.type)) {
       optional.push(name)
-      fields[name] = build(inner, () => E.option(part))
+      fields[name] = build(inner, () => E.optionalField(part))
     } else fields[name] = part
   }
   const struct = build(ctx, () => E.struct(fields))
   if (optional.length === 0) return struct
-  // an optional key is written as an option: present (0x01 + value) or absent (0x00)
+  // an optional key is written as Data_encoding's `opt` field: present (0xff + value) or absent (0x00)
   return E.conv(struct as Encoding<Record<string, unknown>>, {
     encode: (value: Record<string, unknown>) => {
       if (typeof value !== "object" || value === null) return value

@@ -82,10 +82,15 @@ describe("fromSchema defaults, each against the hand-written encoding", () => {
     expect(encodeHex(Encoding.fromSchema(S), v)).toBe("0000000178" + "ff" + "fffffffc")
   })
 
-  it("Struct: an optional key is an option (0x00 absent, 0x01 then the value)", () => {
+  it("Struct: an optional key is Data_encoding's opt field (0x00 absent, 0xff then the value), not an option", () => {
     const e = Encoding.fromSchema(Schema.Struct({ a: Schema.optionalKey(Schema.Int), b: Schema.Boolean }))
     expect(encodeHex(e, { b: false })).toBe("0000")
-    expect(encodeHex(e, { a: 3, b: false })).toBe("010000000300")
+    expect(encodeHex(e, { a: 3, b: false })).toBe("ff0000000300")
+    // as Data_encoding's reader, any non-zero presence byte means present
+    expect(Result.getOrThrow(Binary.decode(e, hex("010000000300")))).toStrictEqual({ a: 3, b: false })
+    // a NullOr value (Data_encoding's option) keeps the 0x01 tag
+    const n = Encoding.fromSchema(Schema.Struct({ a: Schema.NullOr(Schema.Int) }))
+    expect(encodeHex(n, { a: 3 })).toBe("0100000003")
     expect(Result.getOrThrow(Binary.decode(e, hex("0000")))).toStrictEqual({ b: false })
   })
 

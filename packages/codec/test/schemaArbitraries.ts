@@ -93,7 +93,7 @@ const structOf = (gs: ReadonlyArray<SchemaGen>, optionalAt: number): SchemaGen =
     arbs[key] = g.arb
     if (i === optionalAt) {
       fields[key] = Schema.optionalKey(g.schema)
-      hands[key] = Encoding.option(g.hand) as Encoding.Encoding<unknown>
+      hands[key] = Encoding.optionalField(g.hand) as Encoding.Encoding<unknown>
     } else {
       fields[key] = g.schema
       hands[key] = g.hand
