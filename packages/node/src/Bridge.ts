@@ -26,10 +26,12 @@ import * as ByteReader from "@effect-p2p/connection/ByteReader"
 import type * as ByteSocket from "@effect-p2p/connection/ByteSocket"
 import type { ConnectionClosed } from "@effect-p2p/connection/ConnectionError"
 import type * as WebSocketByteSocket from "@effect-p2p/connection/WebSocketByteSocket"
+import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
+import type { InvalidDifficulty } from "@effect-p2p/crypto/CryptoError"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
 import * as ConnectionMessage from "@effect-p2p/session/ConnectionMessage"
-import { type Duration, Effect, Metric } from "effect"
+import { type Duration, Effect, Metric, type Scope } from "effect"
 import * as Tcp from "./Tcp.ts"
 import type { TcpError } from "./TcpError.ts"
 import * as WebSocket from "./WebSocket.ts"
@@ -212,7 +214,9 @@ const pump = (from: ByteSocket.ByteSocket, to: ByteSocket.ByteSocket, count: (n:
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: Options) =>
+export const make = (
+  options: Options
+): Effect.Effect<Bridge, InvalidDifficulty | TcpError, CryptoBackend | Scope.Scope> =>
   Effect.gen(function* () {
     const powTarget = yield* Effect.fromResult(ProofOfWork.fromDifficulty(options.expectedPow))
     const server: WebSocket.Server = yield* WebSocket.listen(options)

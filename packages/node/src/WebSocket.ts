@@ -12,6 +12,7 @@
  */
 import type * as Http from "node:http"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
+import type { ByteSocket } from "@effect-p2p/connection/ByteSocket"
 import * as WebSocketByteSocket from "@effect-p2p/connection/WebSocketByteSocket"
 import { Effect, type Scope } from "effect"
 import * as NetAddress from "effect/net/NetAddress"
@@ -90,7 +91,9 @@ export interface ConnectOptions extends WebSocketByteSocket.Options {
  * @category constructors
  * @since 0.1.0
  */
-export const connect = (options: ConnectOptions) =>
+export const connect = (
+  options: ConnectOptions
+): Effect.Effect<ByteSocket, WebSocketByteSocket.WebSocketError, Scope.Scope> =>
   WebSocketByteSocket.connect({ ...options, WebSocket: makeConstructor(options.maxReadBuffer, options.maskFrames) })
 
 /**

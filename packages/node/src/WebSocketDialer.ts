@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Effect } from "effect"
+import type { WebSocketError } from "@effect-p2p/connection/WebSocketByteSocket"
+import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
+import { type Duration, Effect, type Scope } from "effect"
 import * as TcpSession from "./TcpSession.ts"
 import * as WebSocket from "./WebSocket.ts"
 
@@ -60,7 +62,9 @@ const endpointOf = (url: string) => {
  * @category constructors
  * @since 0.1.0
  */
-export const connect = <Meta, Msg>(options: Options<Meta, Msg>) =>
+export const connect = <Meta, Msg>(
+  options: Options<Meta, Msg>
+): Effect.Effect<TcpSession.Peer<Meta, Msg>, WebSocketError | TcpSession.EstablishError, CryptoBackend | Scope.Scope> =>
   Effect.gen(function* () {
     const socket = yield* WebSocket.connect({
       url: options.url,
