@@ -12,8 +12,8 @@
  *   connection and waits for a new point or peer (at most 5 s), then looks again.
  * - Above `max_threshold` it closes random connections down to `max_target`, never one that is both
  *   a private node and trusted.
- * - Inside the bounds, a wake-up proposes one swap (`pool.swap`: nothing in private mode or with swap
- *   disabled).
+ * - A wake-up that finds the count inside the bounds proposes one swap instead (`pool.swap`: nothing
+ *   in private mode or with swap disabled).
  *
  * Disabled when `maintenance-idle-time` is null: no worker, and `maintain` fails
  * {@link MaintenanceDisabled}. All time comes from `Clock`, all choice from `Random`.
@@ -203,8 +203,8 @@ export const make = (
         return chosen.size
       }).pipe(Effect.scoped)
 
-    /** Octez `do_maintain`: until inside `[min_threshold, max_threshold]`; inside, one swap. */
-    const maintainOnce = Effect.gen(function* () {
+    /** Octez `do_maintain`: until inside `[min_threshold, max_threshold]`. */
+    const doMaintain = Effect.gen(function* () {
       for (;;) {
         const n = yield* count
         if (n < bounds.minThreshold) {
@@ -213,11 +213,15 @@ export const make = (
         } else if (n > bounds.maxThreshold) {
           // Nothing to close (all private and trusted): stop rather than spin.
           if ((yield* trim(n - bounds.maxTarget)) === 0) return
-        } else {
-          yield* pool.swap
-          return
-        }
+        } else return
       }
+    })
+
+    /** Octez `maintain`: out of bounds, back inside them; inside, one swap proposal. */
+    const maintainOnce = Effect.gen(function* () {
+      const n = yield* count
+      if (n < bounds.minThreshold || n > bounds.maxThreshold) yield* doMaintain
+      else yield* pool.swap
     })
 
     // The pool's triggers: too few or too many wake the worker; a new point or peer ends the wait

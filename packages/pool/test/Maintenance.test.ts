@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import { Effect, Exit, Result } from "effect"
+import { Effect, Exit, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as Limits from "../src/Limits.ts"
 import * as Maintenance from "../src/Maintenance.ts"
@@ -253,5 +253,38 @@ describe("Maintenance scenarios (Octez test_p2p_maintenance and tezt p2p, in mem
         for (let i = 0; i < 12; i++) yield* TestClock.adjust("10 seconds")
         yield* until(Effect.map(target.connections, (cs) => cs.some((c) => c.peerId === trusted.peerId)))
       }).pipe(withCrypto)
+  )
+  it.effect("inside the bounds, the idle timer and maintain each propose one swap (none with swap disabled)", () =>
+    Effect.gen(function* () {
+      // --connections 2: bounds 1/1/3/3, so two connections are inside them.
+      const two = Result.getOrThrow(Limits.fromConnections(Limits.defaults, 2))
+      const network = yield* MemoryNetwork.make()
+      yield* startPool(network, ids[1]!, 1)
+      yield* startPool(network, ids[2]!, 2)
+      const start = (i: number, limits: Limits.Limits) =>
+        startPool(network, ids[i]!, i, {
+          limits,
+          maintenance: true,
+          trustedPoints: [{ point: point(1) }, { point: point(2) }]
+        })
+      const swapping = yield* start(0, two)
+      const quiet = yield* start(3, { ...two, swapLinger: null })
+      const sent = yield* swapping.subscribe
+      const quietSeen: Array<string> = []
+      const quietEvents = yield* quiet.subscribe
+      yield* Effect.forkChild(Stream.runForEach(quietEvents, (e) => Effect.sync(() => quietSeen.push(e.event))))
+      // Activation dials both trusted points at once (toward min_target, at most max_target).
+      yield* until(Effect.map(count(swapping), (c) => c === 2))
+      yield* until(Effect.map(count(quiet), (c) => c === 2))
+      yield* TestClock.adjust("120 seconds")
+      assert.isDefined(yield* waitFor(sent, (e) => e.event === "swap_request_sent"))
+      yield* swapping.maintain
+      assert.isDefined(yield* waitFor(sent, (e) => e.event === "swap_request_sent"))
+      yield* quiet.maintain
+      yield* TestClock.adjust("120 seconds")
+      // The collector did see the quiet pool's traffic.
+      yield* until(Effect.sync(() => quietSeen.includes("connection_established")))
+      assert.notInclude(quietSeen, "swap_request_sent")
+    }).pipe(withCrypto)
   )
 })
