@@ -89,6 +89,13 @@ export const askForMoreWait = 5_000
  *
  * @category combinators
  * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Maintenance, PointState } from "@effect-p2p/pool"
+ * const points = [PointState.make("10.0.0.1:9732"), PointState.make("10.0.0.2:9732")]
+ * Maintenance.candidates(points, { now: 0, start: 0, max: 1, seen: new Set(), privateMode: false, banned: () => false })
+ * // ["10.0.0.1:9732"]
+ * ```
  */
 export const candidates = (
   points: ReadonlyArray<PointState.Info>,

@@ -1,7 +1,7 @@
 /**
  * @effect-p2p/pool: many peers at once, as Octez's P2P layer does it: limits, the P2P messages, the
  * transport service and an in-memory network, ACLs, point and peer state machines, the connect
- * handler and the pool.
+ * handler, the pool and its maintenance.
  *
  * @since 0.1.0
  */
