@@ -18,9 +18,10 @@ export * as PowWorkerProtocol from "./PowWorkerProtocol.ts"
 /** @since 0.1.0 */
 export * as ProofOfWorkPool from "./ProofOfWorkPool.ts"
 export * as Tcp from "./Tcp.ts"
+/** @since 0.1.0 */
+export * as TcpAndWebSocketTransport from "./TcpAndWebSocketTransport.ts"
 export * as TcpError from "./TcpError.ts"
 export * as TcpSession from "./TcpSession.ts"
-/** @since 0.1.0 */
 export * as TcpTransport from "./TcpTransport.ts"
 export * as WebSocket from "./WebSocket.ts"
 export * as WebSocketDialer from "./WebSocketDialer.ts"
