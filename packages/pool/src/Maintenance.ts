@@ -21,7 +21,7 @@
  * @since 0.1.0
  */
 import * as CodecPoint from "@effect-p2p/codec/Point"
-import { Cause, Clock, Effect, Exit, Queue, Random, Result, Schema, type Scope, Stream } from "effect"
+import { Cause, Clock, Effect, Queue, Random, Result, Schema, type Scope, Stream } from "effect"
 import type * as Acl from "./Acl.ts"
 import * as Limits from "./Limits.ts"
 import type * as PeerState from "./PeerState.ts"
@@ -174,10 +174,11 @@ export const make = (
           })
           if (chosen.length === 0) return false
           for (const point of chosen) seen.add(point)
-          const exits = yield* Effect.forEach(chosen, (point) => Effect.exit(pool.connect(point)), {
+          // A failed dial is counted out (its back-off is the pool's); a defect is not a failed dial.
+          const results = yield* Effect.forEach(chosen, (point) => Effect.result(pool.connect(point)), {
             concurrency: "unbounded"
           })
-          const established = exits.filter(Exit.isSuccess).length
+          const established = results.filter(Result.isSuccess).length
           min -= established
           max -= established
         }
