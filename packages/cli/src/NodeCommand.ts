@@ -16,6 +16,7 @@ import * as P2pMessage from "@effect-p2p/codec/P2pMessage"
 import * as CodecPoint from "@effect-p2p/codec/Point"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as PeersFile from "@effect-p2p/node/PeersFile"
+import * as TcpAndWebSocketTransport from "@effect-p2p/node/TcpAndWebSocketTransport"
 import * as TcpTransport from "@effect-p2p/node/TcpTransport"
 import * as Limits from "@effect-p2p/pool/Limits"
 import * as Pool from "@effect-p2p/pool/Pool"
@@ -126,6 +127,11 @@ export const command = Command.make(
       "scales the connection limits as Octez's --connections (min N/2, expected N, max 3N/2)",
       "min 10, expected 50, max 100"
     ),
+    wsPort: Flags.optional(
+      Flags.integer("ws-port", 0, 65535),
+      "also accept WebSocket peers (browsers) on this port, same host; dials stay TCP",
+      "none"
+    ),
     peersFile: Flags.optional(
       Flag.String("peers-file"),
       "known peers, loaded at start and saved at stop (Octez's peers.json)",
@@ -172,6 +178,18 @@ export const command = Command.make(
         `stopped${Option.isSome(input.peersFile) ? "; peers file saved" : ""}`
       )
     )
+    const transportLayer = Option.match(input.wsPort, {
+      onNone: () => TcpTransport.layer(),
+      onSome: (webSocketPort) =>
+        TcpAndWebSocketTransport.layer({
+          webSocketPort,
+          onWebSocketListening: (ws) =>
+            print(
+              { event: "listening_ws", host: ws.host, port: ws.port, peer_id: peerId },
+              `listening for WebSocket peers on ws://${ws.host}:${ws.port}/`
+            )
+        })
+    })
     const pool = yield* Pool.make({
       identity: session.identity,
       supported: session.supported,
@@ -182,10 +200,7 @@ export const command = Command.make(
       privateMode: input.privateMode,
       trustedPoints: trusted,
       maintenance: true
-    }).pipe(
-      Effect.provide(Layer.merge(TcpTransport.layer(), peersLayer)),
-      CliFailure.orFail(CliFailure.ExitCode.network)
-    )
+    }).pipe(Effect.provide(Layer.merge(transportLayer, peersLayer)), CliFailure.orFail(CliFailure.ExitCode.network))
     const events = yield* pool.subscribe
     yield* Effect.forkScoped(Stream.runForEach(events, (e) => print(jsonOf(e), textOf(e))))
     const address = Option.getOrThrow(pool.address)
