@@ -491,8 +491,9 @@ export const make = <Msg>(
     }
     const readLoop: Effect.Effect<never, ReadError> = Effect.gen(function* () {
       while (true) {
-        if (reassembling > 0 && !incoming.hasRoomFor(Chunk.maxChunkSize)) {
-          yield* incoming.awaitRoom(Chunk.maxChunkSize)
+        // Room for what one more chunk can add to the reassembly's charge: twice its size.
+        if (reassembling > 0 && !incoming.hasRoomFor(2 * Chunk.maxChunkSize)) {
+          yield* incoming.awaitRoom(2 * Chunk.maxChunkSize)
         }
         let item: Opened = yield* readChunk
         let batchBytes = 0
