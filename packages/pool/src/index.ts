@@ -7,6 +7,7 @@
  */
 
 export * as Acl from "./Acl.ts"
+export * as Graph from "./Graph.ts"
 export * as Limits from "./Limits.ts"
 export * as Maintenance from "./Maintenance.ts"
 export * as MemoryNetwork from "./MemoryNetwork.ts"
@@ -16,4 +17,5 @@ export * as PointState from "./PointState.ts"
 export * as Pool from "./Pool.ts"
 export * as PoolError from "./PoolError.ts"
 export * as PoolMessage from "./PoolMessage.ts"
+export * as Simulator from "./Simulator.ts"
 export * as Transport from "./Transport.ts"
