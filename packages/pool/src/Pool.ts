@@ -43,10 +43,10 @@ import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import type { Identity } from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Metadata from "@effect-p2p/session/Metadata"
-import * as Negotiation from "@effect-p2p/session/Negotiation"
+import type * as Negotiation from "@effect-p2p/session/Negotiation"
 import * as Rejection from "@effect-p2p/session/Rejection"
-import * as Session from "@effect-p2p/session/Session"
-import { type AcceptError, type AuthenticateError, Rejected } from "@effect-p2p/session/SessionError"
+import type * as Session from "@effect-p2p/session/Session"
+import type { AcceptError, AuthenticateError, Rejected } from "@effect-p2p/session/SessionError"
 import {
   Cause,
   Clock,
@@ -65,6 +65,7 @@ import {
   Stream
 } from "effect"
 import * as Acl from "./Acl.ts"
+import * as ConnectHandler from "./ConnectHandler.ts"
 import * as Limits from "./Limits.ts"
 import * as Maintenance from "./Maintenance.ts"
 import * as PeerState from "./PeerState.ts"
@@ -88,18 +89,21 @@ import { type Address, type Connected, format, type Listening, Transport } from 
 
 /**
  * The application's say between metadata and Ack (js-libp2p's connection gater, Octez's "the
- * calling module will make additional checks"): accept, or refuse with a Nack motive.
+ * calling module will make additional checks"): accept, or refuse with a Nack motive. The connect
+ * handler's (`ConnectHandler.Decision`), the same for a pool and a `Listener`.
  *
  * @category models
  * @since 0.1.0
  */
-export type Decision = { readonly _tag: "Accept" } | { readonly _tag: "Reject"; readonly motive: Rejection.Motive }
+export type Decision = ConnectHandler.Decision
 
 /**
+ * The application's policy on Octez metadata (`ConnectHandler.Policy`).
+ *
  * @category models
  * @since 0.1.0
  */
-export type Policy = (info: Session.ConnectionInfo<Metadata.OctezMetadata>) => Effect.Effect<Decision>
+export type Policy = ConnectHandler.Policy<Metadata.OctezMetadata>
 
 /**
  * A trusted point, optionally with the peer id expected there (`--peer host:port#id`).
@@ -406,6 +410,17 @@ const hostOf = (point: string): string => {
   return Result.isSuccess(parsed) ? parsed.success.host : point
 }
 
+type Info = Session.ConnectionInfo<Metadata.OctezMetadata>
+
+/** What the connect handler's checks see of a peer: its id, its listening point if announced, the point shown in events. */
+interface View {
+  readonly peerId: string
+  readonly remotePoint: string | undefined
+  readonly shownPoint: string
+}
+
+const refuse = <E>(error: E, nack: boolean): ConnectHandler.Verdict<E> => ({ _tag: "Refuse", error, nack })
+
 const orDie = <A, E>(r: Result.Result<A, E>): A => {
   if (Result.isFailure(r)) throw r.failure
   return r.success
@@ -464,6 +479,19 @@ export const make = <Msg>(options: Options<Msg>) =>
       disableMempool: options.disableMempool ?? false,
       privateNode: privateMode
     }
+    // Checked once here (InvalidDifficulty, InvalidVersions), not at every connection.
+    const handler = yield* Effect.fromResult(
+      ConnectHandler.make({
+        identity: options.identity,
+        expectedPow,
+        supported: options.supported,
+        metadata,
+        metadataEncoding: Metadata.octez,
+        messageEncoding: wire,
+        connection: connectionOptions,
+        policy: options.policy
+      })
+    )
 
     const acl = Acl.make({
       ipGreylistSize: limits.ipGreylistSizeInKilobytes,
@@ -827,32 +855,14 @@ export const make = <Msg>(options: Options<Msg>) =>
     let listening: Listening | undefined
     let announcedPort: number | undefined = options.advertisedPort
 
-    /**
-     * Authentication and the checks after it, in Octez's order; on success the connection is
-     * registered as running and handed to `onEstablished`, then read until it ends.
-     */
-    const handshake = (
-      connected: Connected,
-      incoming: boolean,
-      dialled: string | undefined,
-      onEstablished: (summary: ConnectionSummary) => Effect.Effect<void>
-    ) =>
-      Effect.gen(function* () {
-        const remoteHost = canonicalHost(connected.remote.host)
-        const [info, auth] = yield* Session.authenticate({
-          socket: connected.socket,
-          identity: options.identity,
-          incoming,
-          remote: { address: remoteHost, port: connected.remote.port },
-          listeningPort: announcedPort,
-          expectedPow,
-          version: Negotiation.announced(options.supported),
-          metadata,
-          metadataEncoding: Metadata.octez,
-          timeout: Duration.seconds(incoming ? limits.authenticationTimeout : limits.connectionTimeout)
-        }).pipe(
-          Effect.tapCause((cause) =>
-            Effect.gen(function* () {
+    /** What the pool calls about each connection's handshake: its Octez checks plug into it. */
+    const handlerEvent =
+      (connected: Connected, incoming: boolean, dialled: string | undefined, viewOf: (info: Info) => View) =>
+      (event: ConnectHandler.Event<Metadata.OctezMetadata>): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          switch (event._tag) {
+            case "AuthenticationFailed": {
+              const cause = event.cause
               const tag = tagOf(cause)
               const error = Cause.findErrorOption(cause)
               if (Option.isSome(error) && error.value._tag === "Myself") {
@@ -869,107 +879,137 @@ export const make = <Msg>(options: Options<Msg>) =>
                   points.delete(own)
                 }
               }
-              if (!Cause.hasInterruptsOnly(cause)) {
-                yield* emit({ event: "authentication_failed", point: format(connected.remote), incoming, reason: tag })
-              }
-              if (greylistingAuthErrors.has(tag)) yield* greylistAddress(remoteHost, tag)
-            })
-          )
-        )
-        const peerId = PeerId.toBase58(info.peerId)
-        const remotePoint = Option.isSome(info.remotePoint.port)
-          ? CodecPoint.format(canonicalHost(info.remotePoint.address), info.remotePoint.port.value)
-          : undefined
-        const shownPoint = remotePoint ?? format({ host: remoteHost, port: connected.remote.port })
-        const nack = (motive: Rejection.Motive, event: Event["event"] = "rejecting_request") =>
-          Effect.gen(function* () {
-            const alternatives = yield* listKnownPoints(sharedPoints)
-            yield* Session.nack(auth, { motive, alternativePoints: alternatives })
-            yield* emit({ event, point: shownPoint, peerId, incoming, reason: Rejection.name(motive) })
-            return yield* new Rejected({ peerId, motive })
-          })
-
-        // (2) banned peer: closed without a Nack.
-        if (acl.isPeerBanned(peerId)) {
-          yield* connected.abort
-          return yield* new PeerBanned({ peerId })
-        }
-        // (3) the remote point, if it announced a port; public unless the peer says it is private.
-        const registered = remotePoint === undefined ? undefined : yield* registerPoint(remotePoint)
-        const pointInfo =
-          registered === undefined ? undefined : { ...registered, knownPublic: !info.remoteMetadata.privateNode }
-        if (pointInfo !== undefined) points.set(pointInfo.point, pointInfo)
-        // (4) expected peer id.
-        const expected = pointInfo?.expectedPeerId
-        if (expected !== undefined && expected !== peerId) {
-          yield* Session.nack(auth, {})
-          return yield* new IdentityCheckFailure({ point: shownPoint, expected, actual: peerId })
-        }
-        // (5) the peer.
-        const peerInfo = yield* registerPeer(peerId)
-        // (6) chain and versions: a mismatch unregisters the point, it does not greylist.
-        const selected = Negotiation.select(options.supported, info.announcedVersion)
-        if (Result.isFailure(selected)) {
-          const p = remotePoint === undefined ? undefined : points.get(remotePoint)
-          if (p !== undefined && p.state._tag === "Disconnected" && !p.trusted) points.delete(p.point)
-          return yield* nack(selected.failure)
-        }
-        // (7) slots.
-        if (live.size >= threshold) return yield* nack(Rejection.TooManyConnections)
-        // (8) private mode (closed without a Nack), then "already connected".
-        const trustedPoint = pointInfo?.trusted ?? false
-        if (privateMode && !trustedPoint && !peerInfo.trusted) {
-          yield* connected.abort
-          return yield* new PrivateMode({ point: shownPoint })
-        }
-        const pointState = remotePoint === undefined ? undefined : points.get(remotePoint)?.state._tag
-        const ownAttempt = !incoming && dialled === remotePoint
-        if (
-          pointState === "Accepted" ||
-          pointState === "Running" ||
-          (pointState === "Requested" && !ownAttempt) ||
-          peers.get(peerId)?.state._tag !== "Disconnected" ||
-          live.has(peerId)
-        ) {
-          return yield* nack(Rejection.AlreadyConnected)
-        }
-        // The application's policy, between metadata and Ack.
-        if (options.policy !== undefined) {
-          const decision = yield* options.policy(info)
-          if (decision._tag === "Reject") return yield* nack(decision.motive)
-        }
-
-        yield* setPoint(remotePoint, (p, t) => PointState.setAccepted(p, peerId, t))
-        yield* setPeer(peerId, (p, t) => PeerState.setAccepted(p, shownPoint, t))
-        yield* emit({ event: "accepting_request", point: shownPoint, peerId, incoming })
-
-        const connection = yield* Session.accept(auth, { messageEncoding: wire, ...connectionOptions }).pipe(
-          Effect.provideService(IoScheduler.IoScheduler, scheduler),
-          Effect.tapError((error) =>
-            Effect.gen(function* () {
+              yield* emit({ event: "authentication_failed", point: format(connected.remote), incoming, reason: tag })
+              if (greylistingAuthErrors.has(tag)) yield* greylistAddress(canonicalHost(connected.remote.host), tag)
+              return
+            }
+            case "Rejecting": {
+              const { peerId, shownPoint } = viewOf(event.info)
+              const reason = Rejection.name(event.motive)
+              return yield* emit({ event: "rejecting_request", point: shownPoint, peerId, incoming, reason })
+            }
+            case "Accepting": {
+              const { peerId, remotePoint, shownPoint } = viewOf(event.info)
+              yield* setPoint(remotePoint, (p, t) => PointState.setAccepted(p, peerId, t))
+              yield* setPeer(peerId, (p, t) => PeerState.setAccepted(p, shownPoint, t))
+              return yield* emit({ event: "accepting_request", point: shownPoint, peerId, incoming })
+            }
+            case "RequestRejected": {
+              const { peerId, remotePoint, shownPoint } = viewOf(event.info)
+              const error = event.error
               if (error._tag === "RejectedByNack" && Option.isSome(error.alternativePoints)) {
                 for (const point of error.alternativePoints.value) yield* registerPoint(point)
               }
               yield* setPoint(remotePoint, (p, t) => PointState.setDisconnected(p, t, { config: reconnection }))
               yield* setPeer(peerId, (p, t) => PeerState.setDisconnected(p, t))
-              yield* emit({
+              return yield* emit({
                 event: "request_rejected",
                 point: shownPoint,
                 peerId,
                 incoming,
                 reason: error._tag === "RejectedByNack" ? Rejection.name(error.motive) : error._tag
               })
-            })
-          )
-        )
+            }
+          }
+        })
 
+    /**
+     * Octez's checks after authentication (`raw_authenticate` steps 2 to 8), in its order, as the
+     * connect handler's check; the application's policy and the Ack follow in the handler.
+     */
+    const octezChecks =
+      (incoming: boolean, dialled: string | undefined, viewOf: (info: Info) => View) =>
+      (info: Info): Effect.Effect<ConnectHandler.Verdict<PeerBanned | IdentityCheckFailure | PrivateMode>> =>
+        Effect.gen(function* () {
+          const { peerId, remotePoint, shownPoint } = viewOf(info)
+          // (2) banned peer: closed without a Nack.
+          if (acl.isPeerBanned(peerId)) return refuse(new PeerBanned({ peerId }), false)
+          // (3) the remote point, if it announced a port; public unless the peer says it is private.
+          const registered = remotePoint === undefined ? undefined : yield* registerPoint(remotePoint)
+          const pointInfo =
+            registered === undefined ? undefined : { ...registered, knownPublic: !info.remoteMetadata.privateNode }
+          if (pointInfo !== undefined) points.set(pointInfo.point, pointInfo)
+          // (4) expected peer id: a bare Nack.
+          const expected = pointInfo?.expectedPeerId
+          if (expected !== undefined && expected !== peerId) {
+            return refuse(new IdentityCheckFailure({ point: shownPoint, expected, actual: peerId }), true)
+          }
+          // (5) the peer.
+          const peerInfo = yield* registerPeer(peerId)
+          // (6) chain and versions: a mismatch unregisters the point, it does not greylist.
+          const selected = ConnectHandler.selectVersion(options.supported, info.announcedVersion)
+          if (selected._tag !== "Accept") {
+            const p = remotePoint === undefined ? undefined : points.get(remotePoint)
+            if (p !== undefined && p.state._tag === "Disconnected" && !p.trusted) points.delete(p.point)
+            return selected
+          }
+          // (7) slots.
+          if (live.size >= threshold) return { _tag: "Reject", motive: Rejection.TooManyConnections }
+          // (8) private mode (closed without a Nack), then "already connected".
+          const trustedPoint = pointInfo?.trusted ?? false
+          if (privateMode && !trustedPoint && !peerInfo.trusted)
+            return refuse(new PrivateMode({ point: shownPoint }), false)
+          const pointState = remotePoint === undefined ? undefined : points.get(remotePoint)?.state._tag
+          const ownAttempt = !incoming && dialled === remotePoint
+          if (
+            pointState === "Accepted" ||
+            pointState === "Running" ||
+            (pointState === "Requested" && !ownAttempt) ||
+            peers.get(peerId)?.state._tag !== "Disconnected" ||
+            live.has(peerId)
+          ) {
+            return { _tag: "Reject", motive: Rejection.AlreadyConnected }
+          }
+          return selected
+        })
+
+    /**
+     * The connect handler (authentication, the checks above, the application's policy, Ack or
+     * Nack); on success the connection is registered as running and handed to `onEstablished`, then
+     * read until it ends.
+     */
+    const handshake = (
+      connected: Connected,
+      incoming: boolean,
+      dialled: string | undefined,
+      onEstablished: (summary: ConnectionSummary) => Effect.Effect<void>
+    ) =>
+      Effect.gen(function* () {
+        const remoteHost = canonicalHost(connected.remote.host)
+        // The peer's id and points, computed once per handshake (base58 is not free).
+        let view: View | undefined
+        const viewOf = (info: Info): View => {
+          if (view !== undefined) return view
+          const remotePoint = Option.isSome(info.remotePoint.port)
+            ? CodecPoint.format(canonicalHost(info.remotePoint.address), info.remotePoint.port.value)
+            : undefined
+          view = {
+            peerId: PeerId.toBase58(info.peerId),
+            remotePoint,
+            shownPoint: remotePoint ?? format({ host: remoteHost, port: connected.remote.port })
+          }
+          return view
+        }
+        const established = yield* handler
+          .run(connected, {
+            incoming,
+            listeningPort: announcedPort,
+            remote: { address: remoteHost, port: connected.remote.port },
+            timeout: Duration.seconds(incoming ? limits.authenticationTimeout : limits.connectionTimeout),
+            check: octezChecks(incoming, dialled, viewOf),
+            alternativePoints: listKnownPoints(sharedPoints),
+            onEvent: handlerEvent(connected, incoming, dialled, viewOf)
+          })
+          .pipe(Effect.provideService(IoScheduler.IoScheduler, scheduler))
+        const { info, connection } = established
+        const { peerId, remotePoint, shownPoint } = viewOf(info)
         const t = yield* now
         const summary: ConnectionSummary = {
           peerId,
           point: shownPoint,
           incoming,
           privateNode: info.remoteMetadata.privateNode,
-          version: selected.success,
+          version: established.version,
           established: t
         }
         const entry: Live<Msg> = { summary, pointKey: remotePoint, connection, requested: false, proposed: undefined }

@@ -7,6 +7,7 @@
  */
 
 export * as Acl from "./Acl.ts"
+export * as ConnectHandler from "./ConnectHandler.ts"
 export * as Graph from "./Graph.ts"
 export * as Limits from "./Limits.ts"
 export * as Maintenance from "./Maintenance.ts"

@@ -3,7 +3,8 @@
  * these; the test bodies only make vitest collect them).
  */
 import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
-import type { AcceptError, AuthenticateError, Rejected } from "@effect-p2p/session/SessionError"
+import type { InvalidDifficulty } from "@effect-p2p/crypto/CryptoError"
+import type { AcceptError, AuthenticateError, InvalidVersions, Rejected } from "@effect-p2p/session/SessionError"
 import type { Effect, Scope } from "effect"
 import { describe, expect, expectTypeOf, it } from "vitest"
 import type { InvalidLimits } from "../src/Limits.ts"
@@ -15,8 +16,10 @@ import type { Transport, TransportError } from "../src/Transport.ts"
 type Make = ReturnType<typeof Pool.make<string>>
 
 describe("signatures", () => {
-  it("Pool.make fails with InvalidLimits, TransportError or PeersFileError and needs crypto, a transport and a scope", () => {
-    expectTypeOf<Effect.Error<Make>>().toEqualTypeOf<InvalidLimits | TransportError | PeersFileError>()
+  it("Pool.make fails with InvalidLimits, InvalidDifficulty, InvalidVersions, TransportError or PeersFileError and needs crypto, a transport and a scope", () => {
+    expectTypeOf<Effect.Error<Make>>().toEqualTypeOf<
+      InvalidLimits | InvalidDifficulty | InvalidVersions | TransportError | PeersFileError
+    >()
     expectTypeOf<Effect.Services<Make>>().toEqualTypeOf<CryptoBackend | Transport | Scope.Scope>()
     expectTypeOf<Effect.Success<Make>>().toEqualTypeOf<Pool.Pool<string>>()
     expect(true).toBe(true)
