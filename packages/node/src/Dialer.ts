@@ -1,6 +1,8 @@
 /**
- * Dials a peer over TCP and runs the session: the result is an accepted peer with an open message
- * connection, scoped (Octez's outgoing connection: TCP connect, authenticate, Ack or Nack).
+ * Dials a peer over TCP and runs the session with the pool's connect handler
+ * (`@effect-p2p/pool/ConnectHandler`): the result is an accepted peer with an open message
+ * connection, scoped (Octez's outgoing connection: TCP connect, authenticate, checks and `policy`,
+ * Ack or Nack). A pool's `connect` runs the same handler with its own checks.
  *
  * @since 0.1.0
  */
@@ -8,9 +10,10 @@
 import { spanOptions as traceOptions } from "@effect-p2p/connection/Trace"
 import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import { type Duration, Effect, type Scope } from "effect"
+import * as Handshake from "./internal/handshake.ts"
 import * as Tcp from "./Tcp.ts"
 import type { TcpError } from "./TcpError.ts"
-import * as TcpSession from "./TcpSession.ts"
+import type * as TcpSession from "./TcpSession.ts"
 
 /**
  * Options of {@link connect}.
@@ -66,11 +69,12 @@ export const connect = <Meta, Msg>(
   options: Options<Meta, Msg>
 ): Effect.Effect<TcpSession.Peer<Meta, Msg>, ConnectError, CryptoBackend | Scope.Scope> =>
   Effect.gen(function* () {
-    yield* Effect.fromResult(TcpSession.validateOptions(options))
+    // Bad options fail before dialling.
+    const handler = yield* Effect.fromResult(Handshake.handlerOf(options))
     const tcp = yield* Tcp.connect({
       host: options.host,
       port: options.port,
       ...(options.timeout === undefined ? {} : { timeout: options.timeout })
     })
-    return yield* TcpSession.establish(tcp, options, { incoming: false, listeningPort: options.listeningPort })
+    return yield* Handshake.establish(handler, tcp, options, { incoming: false, listeningPort: options.listeningPort })
   }).pipe(Effect.withSpan("Dialer.connect", undefined, traceOptions))

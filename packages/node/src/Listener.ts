@@ -1,6 +1,7 @@
 /**
- * Accepts peers over TCP: every connection runs in its own fiber through the session (authenticate,
- * then Ack or Nack) and, once accepted, through the caller's handler. A peer that fails the
+ * Accepts peers over TCP: every connection runs in its own fiber through the pool's connect handler
+ * (`@effect-p2p/pool/ConnectHandler`, the one `Pool` runs: authenticate, expected peer id, version,
+ * the `policy`, then Ack or Nack) and, once accepted, through the caller's handler. A peer that fails the
  * handshake, misbehaves or makes its handler fail is logged as an event and closed; nothing it
  * does reaches the other connections or the listener. At most `maxConnections` connections exist
  * at once, handshakes included; one more is dropped as soon as it arrives.
@@ -13,6 +14,7 @@ import type { Stat } from "@effect-p2p/connection/Stat"
 import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import { Cause, Context, Effect, Exit, Layer, type Scope } from "effect"
+import * as Handshake from "./internal/handshake.ts"
 import * as Tcp from "./Tcp.ts"
 import type { TcpError } from "./TcpError.ts"
 import * as TcpSession from "./TcpSession.ts"
@@ -213,7 +215,8 @@ export const fromServer = <Meta, Msg, E, R>(
   handler: (peer: TcpSession.Peer<Meta, Msg>) => Effect.Effect<void, E, R>
 ): Effect.Effect<Listener, TcpSession.OptionsError, Requirements<R>> =>
   Effect.gen(function* () {
-    yield* Effect.fromResult(TcpSession.validateOptions(options))
+    // One connect handler for every connection: the options are checked once, here.
+    const connectHandler = yield* Effect.fromResult(Handshake.handlerOf(options))
     const max = options.maxConnections ?? defaultMaxConnections
     const emit = options.onEvent ?? (() => Effect.void)
     const listeningPort = options.advertisedPort ?? server.address.port
@@ -224,7 +227,7 @@ export const fromServer = <Meta, Msg, E, R>(
     const scheduler = existing._tag === "Some" ? existing.value : yield* IoScheduler.make(options.bandwidth ?? {})
 
     const serve = Effect.fnUntraced(function* (tcp: Tcp.TcpSocket) {
-      const peer = yield* TcpSession.establish(tcp, options, { incoming: true, listeningPort })
+      const peer = yield* Handshake.establish(connectHandler, tcp, options, { incoming: true, listeningPort })
       const peerId = PeerId.toBase58(peer.info.peerId)
       yield* emit({
         _tag: "Accepted",

@@ -1,31 +1,32 @@
 /**
- * One session over one TCP connection, as an Octez node's connect handler runs it: authenticate,
- * then Ack if the peer's chain name and versions are acceptable (`Negotiation.select`), else Nack
- * with the motive. Used by both `Listener` and `Dialer`.
+ * One session over one TCP connection (or any byte socket with its endpoints), run by the pool's
+ * connect handler (`@effect-p2p/pool/ConnectHandler`, the one `Pool` uses): authenticate, check the
+ * expected peer id, select the version (`Negotiation.select`), ask the application's `policy`,
+ * then Ack, or Nack with the motive. What `Listener`, `Dialer` and `WebSocketDialer` share: the
+ * options, the accepted {@link Peer}, the errors, and {@link establish} for a socket of your own.
  *
  * @since 0.1.0
  */
 import type { SchemaOrEncoding } from "@effect-p2p/codec/Encoding"
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
 import type * as Connection from "@effect-p2p/connection/Connection"
-import { spanOptions as traceOptions } from "@effect-p2p/connection/Trace"
 import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import type { InvalidDifficulty } from "@effect-p2p/crypto/CryptoError"
 import type { Identity } from "@effect-p2p/crypto/Identity"
-import * as PeerId from "@effect-p2p/crypto/PeerId"
-import * as ProofOfWork from "@effect-p2p/crypto/ProofOfWork"
-import * as Negotiation from "@effect-p2p/session/Negotiation"
-import * as Session from "@effect-p2p/session/Session"
-import {
-  type AcceptError,
-  type AlreadyUsed,
-  type AuthenticateError,
-  type InvalidVersions,
+import type * as ConnectHandler from "@effect-p2p/pool/ConnectHandler"
+import type * as Negotiation from "@effect-p2p/session/Negotiation"
+import type * as Session from "@effect-p2p/session/Session"
+import type {
+  AcceptError,
+  AlreadyUsed,
+  AuthenticateError,
+  InvalidVersions,
   Rejected
 } from "@effect-p2p/session/SessionError"
-import { type Duration, Effect, Predicate, Result, type Scope } from "effect"
+import { type Duration, Effect, Result, type Scope } from "effect"
+import * as Handshake from "./internal/handshake.ts"
 import type { Endpoint, TcpSocket } from "./Tcp.ts"
-import { UnexpectedPeerId } from "./TcpError.ts"
+import type { UnexpectedPeerId } from "./TcpError.ts"
 
 /**
  * What both ends of a session are configured with.
@@ -60,6 +61,12 @@ export interface SessionOptions<Meta, Msg> {
    * pins its target's id so that a bridge cannot sit in the middle.
    */
   readonly expectedPeerId?: string | undefined
+  /**
+   * The application's decision once the peer's metadata is known, after the checks above and
+   * before the Ack: accept, or Nack with a motive (then `Rejected`). The pool's policy hook
+   * (`ConnectHandler.Policy`), run by the same handler. Default: accept.
+   */
+  readonly policy?: ConnectHandler.Policy<Meta> | undefined
 }
 
 /**
@@ -122,26 +129,13 @@ export type EstablishError =
  */
 export const validateOptions = <Meta, Msg>(
   options: SessionOptions<Meta, Msg>
-): Result.Result<SessionOptions<Meta, Msg>, OptionsError> =>
-  Result.flatMap(ProofOfWork.fromDifficulty(options.expectedPow), () =>
-    Result.map(Negotiation.validate(options.supported), () => options)
-  )
+): Result.Result<SessionOptions<Meta, Msg>, OptionsError> => Result.map(Handshake.handlerOf(options), () => options)
 
 /**
- * The authenticated connection is made in {@link establish} and answered once on each path, so
- * `AlreadyUsed` there would be a bug in this module, not something a caller could handle.
- */
-const usedOnce = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, AlreadyUsed>, R> =>
-  self.pipe(
-    Effect.catch((error) =>
-      Predicate.isTagged(error, "AlreadyUsed") ? Effect.die(error) : Effect.fail(error as Exclude<E, AlreadyUsed>)
-    )
-  )
-
-/**
- * Runs the handshake over an open TCP connection and returns the peer; the connection closes with
- * the scope. Can fail with {@link EstablishError}: bad options ({@link validateOptions}), the
- * errors of `Session.authenticate` and `Session.accept`, `Rejected` when we nacked the peer, and
+ * Runs the handshake over an open TCP connection with the pool's connect handler and returns the
+ * peer; the connection closes with the scope. Can fail with {@link EstablishError}: bad options
+ * ({@link validateOptions}), the errors of `Session.authenticate` and `Session.accept`, `Rejected`
+ * when we nacked the peer (other chain, no common version, or the `policy`'s motive), and
  * `UnexpectedPeerId` when `expectedPeerId` is set and the peer has another id (nacked too).
  *
  * @example
@@ -171,40 +165,6 @@ export const establish = <Meta, Msg>(
   options: SessionOptions<Meta, Msg>,
   role: { readonly incoming: boolean; readonly listeningPort?: number | undefined }
 ): Effect.Effect<Peer<Meta, Msg>, EstablishError, CryptoBackend | Scope.Scope> =>
-  Effect.gen(function* () {
-    yield* Effect.fromResult(Negotiation.validate(options.supported))
-    const [info, auth] = yield* Session.authenticate({
-      socket: tcp.socket,
-      identity: options.identity,
-      incoming: role.incoming,
-      remote: { address: tcp.remote.host, port: tcp.remote.port },
-      listeningPort: role.listeningPort,
-      expectedPow: options.expectedPow,
-      version: Negotiation.announced(options.supported),
-      metadata: options.metadata,
-      metadataEncoding: options.metadataEncoding,
-      timeout: options.timeout
-    })
-    const peerId = PeerId.toBase58(info.peerId)
-    if (options.expectedPeerId !== undefined && options.expectedPeerId !== peerId) {
-      yield* usedOnce(Session.nack(auth, {}))
-      return yield* new UnexpectedPeerId({ expected: options.expectedPeerId, actual: peerId })
-    }
-    const selected = Negotiation.select(options.supported, info.announcedVersion)
-    if (Result.isFailure(selected)) {
-      const motive = selected.failure
-      yield* usedOnce(Session.nack(auth, { motive }))
-      return yield* new Rejected({ peerId, motive })
-    }
-    const connection = yield* usedOnce(
-      Session.accept(auth, { messageEncoding: options.messageEncoding, ...options.connection })
-    )
-    const peer: Peer<Meta, Msg> = {
-      info,
-      version: selected.success,
-      connection,
-      local: tcp.local,
-      remote: tcp.remote
-    }
-    return peer
-  }).pipe(Effect.withSpan("TcpSession.establish", undefined, traceOptions))
+  Effect.flatMap(Effect.fromResult(Handshake.handlerOf(options)), (handler) =>
+    Handshake.establish(handler, tcp, options, role)
+  )

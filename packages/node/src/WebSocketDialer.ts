@@ -1,13 +1,15 @@
 /**
  * Dials a peer over a WebSocket (a listener's `--ws-port`, or a bridge in front of a TCP peer) and
- * runs the session on it: the same handshake as `Dialer`, on binary frames instead of TCP.
+ * runs the session on it: the same handshake as `Dialer` (the pool's connect handler), on binary
+ * frames instead of TCP.
  *
  * @since 0.1.0
  */
 import type { WebSocketError } from "@effect-p2p/connection/WebSocketByteSocket"
 import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import { type Duration, Effect, type Scope } from "effect"
-import * as TcpSession from "./TcpSession.ts"
+import * as Handshake from "./internal/handshake.ts"
+import type * as TcpSession from "./TcpSession.ts"
 import * as WebSocket from "./WebSocket.ts"
 
 /**
@@ -66,11 +68,13 @@ export const connect = <Meta, Msg>(
   options: Options<Meta, Msg>
 ): Effect.Effect<TcpSession.Peer<Meta, Msg>, WebSocketError | TcpSession.EstablishError, CryptoBackend | Scope.Scope> =>
   Effect.gen(function* () {
+    // Bad options fail before the socket is opened.
+    const handler = yield* Effect.fromResult(Handshake.handlerOf(options))
     const socket = yield* WebSocket.connect({
       url: options.url,
       maskFrames: options.maskFrames,
       ...(options.openTimeout === undefined ? {} : { openTimeout: options.openTimeout })
     })
     const tcp = { socket, local: { host: "", port: 0 }, remote: endpointOf(options.url), abort: socket.close }
-    return yield* TcpSession.establish(tcp, options, { incoming: false })
+    return yield* Handshake.establish(handler, tcp, options, { incoming: false })
   })

@@ -3,6 +3,7 @@
  * `pnpm typecheck` (tsc -b includes this file); the runtime test only makes vitest collect it.
  */
 import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
+import type * as ConnectHandler from "@effect-p2p/pool/ConnectHandler"
 import type { AcceptError, AuthenticateError, InvalidVersions, Rejected } from "@effect-p2p/session/SessionError"
 import type { Effect, Layer, Scope } from "effect"
 import { describe, expect, expectTypeOf, it } from "vitest"
@@ -46,6 +47,10 @@ describe("declared signatures", () => {
       Rejected | UnexpectedPeerId | InvalidVersions
     >()
     expectTypeOf<TcpSession.SessionOptions<Meta, Msg>["expectedPow"]>().toEqualTypeOf<number>()
+    // The pool's policy hook, run by the same connect handler.
+    expectTypeOf<TcpSession.SessionOptions<Meta, Msg>["policy"]>().toEqualTypeOf<
+      ConnectHandler.Policy<Meta> | undefined
+    >()
   })
 
   it("Listener.make fails with MakeError; the handler's own needs pass through, its errors do not", () => {
