@@ -7,14 +7,11 @@
  *
  * @since 0.1.0
  */
-import type { SchemaOrEncoding } from "@effect-p2p/codec/Encoding"
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
 import type * as Connection from "@effect-p2p/connection/Connection"
 import type { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
 import type { InvalidDifficulty } from "@effect-p2p/crypto/CryptoError"
-import type { Identity } from "@effect-p2p/crypto/Identity"
 import type * as ConnectHandler from "@effect-p2p/pool/ConnectHandler"
-import type * as Negotiation from "@effect-p2p/session/Negotiation"
 import type * as Session from "@effect-p2p/session/Session"
 import type {
   AcceptError,
@@ -29,30 +26,15 @@ import type { Endpoint, TcpSocket } from "./Tcp.ts"
 import type { UnexpectedPeerId } from "./TcpError.ts"
 
 /**
- * What both ends of a session are configured with.
+ * What both ends of a session are configured with: the connect handler's settings
+ * (`ConnectHandler.Settings`: identity, `expectedPow` (0 to 256, Octez nodes use 26), `supported`,
+ * metadata and its encoding, the message encoding, the connection's queue and chunk sizes, and the
+ * application's `policy`, asked after the checks and before the Ack), plus the session's own checks.
  *
  * @category models
  * @since 0.1.0
  */
-export interface SessionOptions<Meta, Msg> {
-  readonly identity: Identity
-  /**
-   * The proof-of-work difficulty peers' stamps must meet (Octez `expected_pow`): 0 (any stamp) to
-   * 256, fractional allowed; Octez nodes use 26. Checked by {@link validateOptions}.
-   */
-  readonly expectedPow: number
-  /** Our chain name and supported versions; the greatest of each is announced. */
-  readonly supported: Negotiation.Supported
-  readonly metadata: Meta
-  /** The metadata: an Effect Schema (`Schema.Struct(...)`) or an `Encoding` (`Metadata.octez`). */
-  readonly metadataEncoding: SchemaOrEncoding<Meta>
-  /**
-   * The application messages: an Effect Schema (a `Schema.Union` of `TaggedStruct`s, derived by
-   * `Encoding.fromSchema`) or an `Encoding`; must delimit itself in a stream (e.g. `P2pMessage.envelope`).
-   */
-  readonly messageEncoding: SchemaOrEncoding<Msg>
-  /** Queue sizes and chunk size of the message connection. */
-  readonly connection?: Connection.Options | undefined
+export interface SessionOptions<Meta, Msg> extends ConnectHandler.Settings<Meta, Msg> {
   /** Budget of the handshake (default 5 s incoming, 10 s outgoing, as Octez). */
   readonly timeout?: Duration.Input | undefined
   /**
@@ -61,12 +43,6 @@ export interface SessionOptions<Meta, Msg> {
    * pins its target's id so that a bridge cannot sit in the middle.
    */
   readonly expectedPeerId?: string | undefined
-  /**
-   * The application's decision once the peer's metadata is known, after the checks above and
-   * before the Ack: accept, or Nack with a motive (then `Rejected`). The pool's policy hook
-   * (`ConnectHandler.Policy`), run by the same handler. Default: accept.
-   */
-  readonly policy?: ConnectHandler.Policy<Meta> | undefined
 }
 
 /**

@@ -16,17 +16,7 @@ import type { EstablishError, OptionsError, Peer, SessionOptions } from "../TcpS
 /** The handler for these options; fails with `InvalidDifficulty` or `InvalidVersions`. */
 export const handlerOf = <Meta, Msg>(
   options: SessionOptions<Meta, Msg>
-): Result.Result<ConnectHandler.ConnectHandler<Meta, Msg>, OptionsError> =>
-  ConnectHandler.make({
-    identity: options.identity,
-    expectedPow: options.expectedPow,
-    supported: options.supported,
-    metadata: options.metadata,
-    metadataEncoding: options.metadataEncoding,
-    messageEncoding: options.messageEncoding,
-    connection: options.connection,
-    policy: options.policy
-  })
+): Result.Result<ConnectHandler.ConnectHandler<Meta, Msg>, OptionsError> => ConnectHandler.make(options)
 
 /** Octez's `expected_peer_id` (a bare Nack, then `UnexpectedPeerId`), then the version. */
 const expecting =
