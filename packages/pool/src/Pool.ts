@@ -1,7 +1,8 @@
 /**
  * Many peers at once, as Octez's P2P layer (`P2p_pool`, `P2p_connect_handler`, `P2p_conn`,
- * `P2p_protocol`): tables of known points and peers with their state machines, the ACL, the connect
- * handler for both directions, one answerer per connection for the P2P messages, and the program's
+ * `P2p_protocol`): tables of known points and peers with their state machines, the ACL, Octez's
+ * checks run by the connect handler (`ConnectHandler`) for both directions, one answerer per
+ * connection for the P2P messages, and the program's
  * API (send, broadcast, a `Stream` of messages, connections and their stats, connect / disconnect /
  * ban / trust, a `Stream` of events named as Octez names them, `Metric`s).
  *
@@ -430,9 +431,10 @@ const orDie = <A, E>(r: Result.Result<A, E>): A => {
  * Starts a pool: listens if asked (on the `Transport` in the context), registers the trusted and
  * known points, and runs until the scope closes, which closes every connection.
  *
- * Can fail with `TransportError` (the listen address is taken), `InvalidLimits` and, when a
- * `PeersFile.PeersStore` is provided, `PeersFileError` (its peers are loaded at start and saved when
- * the scope closes).
+ * Can fail with `TransportError` (the listen address is taken), `InvalidLimits`,
+ * `InvalidDifficulty` (`expectedPow` outside 0..256), `InvalidVersions` (an empty or non-uint16
+ * version list in `supported`) and, when a `PeersFile.PeersStore` is provided, `PeersFileError`
+ * (its peers are loaded at start and saved when the scope closes).
  *
  * @category constructors
  * @since 0.1.0
