@@ -15,6 +15,7 @@ import * as DemoCommand from "./DemoCommand.ts"
 import * as IdentityCommand from "./IdentityCommand.ts"
 import * as ListenCommand from "./ListenCommand.ts"
 import * as NodeCommand from "./NodeCommand.ts"
+import * as SimulateCommand from "./SimulateCommand.ts"
 
 /**
  * The root command.
@@ -29,7 +30,7 @@ import * as NodeCommand from "./NodeCommand.ts"
  */
 export const command = Command.make("effect-p2p").pipe(
   Command.withDescription(
-    "Authenticated, encrypted Tezos (Octez) p2p sessions: identities, listen, connect, demo, bridge"
+    "Authenticated, encrypted Tezos (Octez) p2p sessions: identities, listen, connect, demo, bridge, node, simulate"
   ),
   Command.withSubcommands([
     IdentityCommand.command,
@@ -37,7 +38,8 @@ export const command = Command.make("effect-p2p").pipe(
     ConnectCommand.command,
     DemoCommand.command,
     BridgeCommand.command,
-    NodeCommand.command
+    NodeCommand.command,
+    SimulateCommand.command
   ])
 )
 
