@@ -235,7 +235,8 @@ export const command = Command.make(
     // Set up before the listening event, so a signal sent once the pid is printed never meets Node's default (exit).
     yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const onSignal = () => Effect.runFork(print(...memoryEvent(scheduler.queuedBytes())))
+        const onSignal = () =>
+          Effect.runFork(print(...memoryEvent(scheduler.queuedBytes(), scheduler.peakQueuedBytes())))
         process.on("SIGUSR2", onSignal)
         return onSignal
       }),
@@ -309,9 +310,10 @@ export const command = Command.make(
 
 /**
  * The `memory` event: heap and array buffers (where socket data and queued messages live), and
- * what the queues account for (`queuedBytes`, bounded by the host budget).
+ * what the queues account for (`queuedBytes`, bounded by the host budget; `peakQueuedBytes`, the
+ * most they ever accounted for).
  */
-const memoryEvent = (queuedBytes: number): [Output.Event, string] => {
+const memoryEvent = (queuedBytes: number, peakQueuedBytes: number): [Output.Event, string] => {
   const gc = (globalThis as { readonly gc?: () => void }).gc
   gc?.()
   const usage = process.memoryUsage()
@@ -324,8 +326,9 @@ const memoryEvent = (queuedBytes: number): [Output.Event, string] => {
       array_buffers: usage.arrayBuffers,
       rss: usage.rss,
       queued_bytes: queuedBytes,
+      peak_queued_bytes: peakQueuedBytes,
       after_gc: gc !== undefined
     },
-    `memory: ${Output.bytes(held)} held (heap ${Output.bytes(usage.heapUsed)}, array buffers ${Output.bytes(usage.arrayBuffers)}), rss ${Output.bytes(usage.rss)}, ${Output.bytes(queuedBytes)} accounted in queues${gc === undefined ? "" : ", after a full collection"}`
+    `memory: ${Output.bytes(held)} held (heap ${Output.bytes(usage.heapUsed)}, array buffers ${Output.bytes(usage.arrayBuffers)}), rss ${Output.bytes(usage.rss)}, ${Output.bytes(queuedBytes)} accounted in queues (at most ${Output.bytes(peakQueuedBytes)} so far)${gc === undefined ? "" : ", after a full collection"}`
   ]
 }

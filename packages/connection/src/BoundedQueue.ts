@@ -10,6 +10,11 @@
  * `MemoryAccount` of the host's budget (see `IoScheduler`): then an element is accepted only if
  * the account has room too, and a refused offer waits for any connection to free some.
  *
+ * A charge only ever grows where there is room, checked and taken in one synchronous step (an
+ * offer, `reserveNow`), or is turned from one charge into another (`putReserved`: a reservation
+ * becomes an element's charge; `holdTaken`: a taken element's charge stays until its consumer is
+ * done with it). So the queues sharing an account never pass its budget together.
+ *
  * Closing the queue ends it: offers fail at once, takers drain what is left and then fail with
  * the close reason (or die with the defect, for a queue ended by `die`).
  *
@@ -27,15 +32,16 @@ export interface BoundedQueue<A, E> {
   /** Waits while the queue is full; fails with the close error once closed. */
   readonly offer: (value: A, bytes: number) => Effect.Effect<void, E>
   /**
-   * `offer` for an element whose charge (`bytes` plus the overhead) the caller already reserved, so
-   * it stays counted while it waits for room; queuing it turns the reservation into its charge.
+   * Queues at once an element whose charge (`bytes` plus the overhead) the caller already reserved
+   * (`reserveNow`, `reserveWhenRoom`): the reservation becomes its charge, so the accounted total does
+   * not change. False (and the reservation is released) once the queue is closed.
    */
-  readonly offerReserved: (value: A, bytes: number) => Effect.Effect<void, E>
+  readonly putReserved: (value: A, bytes: number) => boolean
   /** Never waits: true if queued, false if the queue was full. */
   readonly offerNow: (value: A, bytes: number) => Effect.Effect<boolean, E>
   /**
-   * Queues at once whatever the bounds say (still charged); fails only once closed. For a marker
-   * that must not wait for room, such as a flush on close.
+   * Queues at once whatever the bounds say, charging nothing: for a marker that holds no memory worth
+   * counting and must not wait for room, such as a flush on close. Fails only once closed.
    */
   readonly offerAlways: (value: A, bytes: number) => Effect.Effect<void, E>
   /** `offerNow` synchronously; false also when the queue is closed (use `offer` to learn why). */
@@ -55,22 +61,26 @@ export interface BoundedQueue<A, E> {
   /** Drops every queued element and returns them, so the caller can tell their owners. */
   readonly clear: () => ReadonlyArray<A>
   readonly isClosed: () => boolean
-  /** Current accounted size in bytes: queued elements with their overhead, plus what is reserved. */
+  /**
+   * Current accounted size in bytes: queued elements with their overhead, what is reserved, and
+   * what a consumer still holds (see `Options.holdTaken`).
+   */
   readonly bytes: () => number
   /**
-   * Charges `bytes` held outside the queue's elements (a message being reassembled), so the bound
-   * covers them; `unreserve` when they are gone (also how a `holdTaken` queue's consumer releases
-   * what it took).
+   * Reserves `bytes` held outside the queue's elements (a message being reassembled), if they fit
+   * under the bound and the account, or if the queue holds nothing but reservations (so one oversized
+   * element can grow alone): checked and charged in one step, so concurrent reservations never pass
+   * the bounds together. False, charging nothing, when they do not fit.
    */
-  readonly reserve: (bytes: number) => void
-  readonly unreserve: (bytes: number) => void
+  readonly reserveNow: (bytes: number) => boolean
+  /** `reserveNow`, waiting for room; once the queue is closed, returns without reserving anything. */
+  readonly reserveWhenRoom: (bytes: number) => Effect.Effect<void>
   /**
-   * Waits until `bytes` more could be reserved: they fit under the bound and the account, or the
-   * queue has no element (reservations aside), which lets one oversized element grow alone.
+   * Releases `bytes` of a reservation. Only ever lowers the charge: nothing is charged without room.
    */
-  readonly awaitRoom: (bytes: number) => Effect.Effect<void>
-  /** Whether `awaitRoom(bytes)` would return at once. */
-  readonly hasRoomFor: (bytes: number) => boolean
+  readonly unreserve: (bytes: number) => void
+  /** Releases what a `holdTaken: "untilReleased"` queue's consumer took (payload plus overhead). */
+  readonly releaseTaken: (bytes: number) => void
   readonly length: () => number
   /** Resolves once the queue is empty (used to flush on close). */
   readonly awaitEmpty: Effect.Effect<void>
@@ -98,11 +108,17 @@ export interface Options {
   /** Bytes charged per element on top of its payload. Default {@link elementOverhead}. */
   readonly elementOverhead?: number
   /**
-   * Taken elements stay charged until the consumer calls `unreserve` with their bytes (payload plus
-   * overhead): for a consumer that still holds what it took (a writer until the socket has it).
-   * Releasing only then also spares waiting producers a wake-up per element taken. Default `false`.
+   * How long a taken element stays charged, for a consumer that still holds what it took:
+   *
+   * - `"untilReleased"`: until the consumer calls `unreserve` with its bytes (payload plus
+   *   overhead): a writer, until the socket is done with them. Releasing only then also spares
+   *   waiting producers a wake-up per element taken;
+   * - `"untilNextTake"`: until the consumer asks for the next element (`take`, `poll`), or the queue
+   *   is cleared: an application holds the message it read while it handles it (an echo, while its
+   *   write waits for room);
+   * - `false` (the default): released when taken.
    */
-  readonly holdTaken?: boolean
+  readonly holdTaken?: false | "untilReleased" | "untilNextTake"
 }
 
 /**
@@ -127,9 +143,15 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
   const account = options.account
   const overhead = options.elementOverhead ?? elementOverhead
   const holdTaken = options.holdTaken ?? false
-  const items: Array<{ readonly value: A; readonly bytes: number }> = []
+  const items: Array<{ readonly value: A; readonly charge: number }> = []
   let head = 0
+  // Everything charged: elements, reservations, and what a consumer still holds.
   let size = 0
+  // Of `size`, what reservations hold (`reserveNow`, `reserveWhenRoom`): the queue is "alone" (may
+  // take one element or reservation of any size) when it holds nothing else.
+  let reserved = 0
+  // With `holdTaken: "untilNextTake"`: the charge of the element the consumer took last.
+  let lastTaken = 0
   // What offers and takers get once the queue is ended: a failure, or a defect.
   let closedWith: Effect.Effect<never, E> | undefined
   const hasRoom = Signal.make()
@@ -138,29 +160,30 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
   const room = account?.room ?? hasRoom
 
   const count = () => items.length - head
-  // `credit`: bytes already reserved for this element (see `offerReserved`), counted as free.
-  const fits = (bytes: number, credit = 0) => {
-    const charge = bytes + overhead
-    const before = size - credit
-    if (before === 0) return account === undefined || account.fits(charge, true, credit)
-    return before + charge <= maxBytes && (account === undefined || account.fits(charge, false, credit))
-  }
-  const hasRoomFor = (bytes: number) => {
-    if (count() === 0) return account === undefined || account.fits(bytes, true)
-    return size + bytes <= maxBytes && (account === undefined || account.fits(bytes, false))
+  // One rule for elements and reservations: `charge` more fits under the bound and the account, or
+  // the queue holds nothing but reservations (Octez's rule: one element of any size, alone).
+  const fits = (charge: number) => {
+    if (size - reserved === 0) return account === undefined || account.fits(charge, true)
+    return size + charge <= maxBytes && (account === undefined || account.fits(charge, false))
   }
   const charge = (bytes: number) => {
     size += bytes
     account?.charge(bytes)
   }
   const release = (bytes: number) => {
+    if (bytes === 0) return
     size -= bytes
     if (account === undefined) hasRoom.notifyAll()
     else account.release(bytes)
   }
+  const releaseLastTaken = () => {
+    if (lastTaken === 0) return
+    const bytes = lastTaken
+    lastTaken = 0
+    release(bytes)
+  }
   const push = (value: A, bytes: number) => {
-    items.push({ value, bytes })
-    charge(bytes + overhead)
+    items.push({ value, charge: bytes })
     hasItems.notifyAll()
   }
   const shift = (): A => {
@@ -176,7 +199,8 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
       items.length = 0
       head = 0
     }
-    if (!holdTaken) release(item.bytes + overhead)
+    if (holdTaken === false) release(item.charge)
+    else if (holdTaken === "untilNextTake") lastTaken = item.charge
     return item.value
   }
 
@@ -187,41 +211,37 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     room.notifyAll()
   }
 
-  // The element's charge was reserved by the caller: queue it without charging again.
-  const offerReserved = (value: A, bytes: number): Effect.Effect<void, E> =>
-    Effect.suspend(() => {
-      const charge = bytes + overhead
-      if (closedWith) {
-        release(charge)
-        return closedWith
-      }
-      if (fits(bytes, charge)) {
-        items.push({ value, bytes })
-        hasItems.notifyAll()
-        return Effect.void
-      }
-      return Effect.flatMap(room.wait, () => offerReserved(value, bytes))
-    })
-
   const offer = (value: A, bytes: number): Effect.Effect<void, E> =>
     Effect.suspend(() => {
       if (closedWith) return closedWith
-      if (fits(bytes)) {
-        push(value, bytes)
+      const cost = bytes + overhead
+      if (fits(cost)) {
+        charge(cost)
+        push(value, cost)
         return Effect.void
       }
       return Effect.flatMap(room.wait, () => offer(value, bytes))
     })
 
   const take: Effect.Effect<A, E> = Effect.suspend(() => {
+    releaseLastTaken()
     if (count() > 0) return Effect.succeed(shift())
     if (closedWith) return closedWith
     return Effect.flatMap(hasItems.wait, () => take)
   })
 
-  const awaitRoom = (bytes: number): Effect.Effect<void> =>
+  const reserveNow = (bytes: number): boolean => {
+    if (!fits(bytes)) return false
+    charge(bytes)
+    reserved += bytes
+    return true
+  }
+
+  const reserveWhenRoom = (bytes: number): Effect.Effect<void> =>
     Effect.suspend(() =>
-      closedWith !== undefined || hasRoomFor(bytes) ? Effect.void : Effect.flatMap(room.wait, () => awaitRoom(bytes))
+      closedWith !== undefined || reserveNow(bytes)
+        ? Effect.void
+        : Effect.flatMap(room.wait, () => reserveWhenRoom(bytes))
     )
 
   const awaitEmpty: Effect.Effect<void> = Effect.suspend(() =>
@@ -233,29 +253,46 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     offerNow: (value, bytes) =>
       Effect.suspend(() => {
         if (closedWith) return closedWith
-        if (!fits(bytes)) return Effect.succeed(false)
-        push(value, bytes)
+        const cost = bytes + overhead
+        if (!fits(cost)) return Effect.succeed(false)
+        charge(cost)
+        push(value, cost)
         return Effect.succeed(true)
       }),
-    offerReserved,
-    offerAlways: (value, bytes) =>
+    putReserved: (value, bytes) => {
+      const cost = bytes + overhead
+      reserved -= cost
+      if (closedWith) {
+        release(cost)
+        return false
+      }
+      push(value, cost)
+      return true
+    },
+    offerAlways: (value) =>
       Effect.suspend(() => {
         if (closedWith) return closedWith
-        push(value, bytes)
+        push(value, 0)
         return Effect.void
       }),
     offerUnsafe: (value, bytes) => {
-      if (closedWith || !fits(bytes)) return false
-      push(value, bytes)
+      const cost = bytes + overhead
+      if (closedWith || !fits(cost)) return false
+      charge(cost)
+      push(value, cost)
       return true
     },
     take,
     poll: Effect.suspend(() => {
+      releaseLastTaken()
       if (count() > 0) return Effect.succeed(Option.some(shift()))
       if (closedWith) return closedWith
       return Effect.succeed(Option.none())
     }),
-    pollUnsafe: () => (count() > 0 ? shift() : undefined),
+    pollUnsafe: () => {
+      releaseLastTaken()
+      return count() > 0 ? shift() : undefined
+    },
     peekUnsafe: () => (count() > 0 ? items[head]!.value : undefined),
     close: (error) => end(Effect.fail(error)),
     die: (defect) => end(Effect.die(defect)),
@@ -264,16 +301,20 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
       items.length = 0
       head = 0
       let freed = 0
-      for (const item of dropped) freed += item.bytes + overhead
+      for (const item of dropped) freed += item.charge
       release(freed)
+      releaseLastTaken()
       return dropped.map((item) => item.value)
     },
     isClosed: () => closedWith !== undefined,
     bytes: () => size,
-    reserve: charge,
-    unreserve: release,
-    awaitRoom,
-    hasRoomFor,
+    reserveNow,
+    reserveWhenRoom,
+    unreserve: (bytes) => {
+      reserved -= bytes
+      release(bytes)
+    },
+    releaseTaken: release,
     length: count,
     awaitEmpty
   }

@@ -213,6 +213,12 @@ export interface MakeOptions<Msg> extends Options {
  */
 const maxBatchBytes = 256 * 1024
 
+/**
+ * What a message larger than `maxBatchBytes` is charged beyond its bytes: the sealed copies of the
+ * two pieces of it that may be out at once (each in a buffer of at most `WireBuffers.bufferSize`).
+ */
+const largeMessageAllowance = 2 * WireBuffers.bufferSize
+
 interface Outgoing {
   readonly bytes: Uint8Array
   /** Completed once the chunks are handed to the socket (`writeSync`, flush on close). */
@@ -333,23 +339,31 @@ export const make = <Msg>(
     const key = options.channelKey
     const localNonce: Chunk.NonceCounter = { current: options.localNonce }
     const remoteNonce: Chunk.NonceCounter = { current: options.remoteNonce }
-    // Both queues charge the host's memory budget too (IoScheduler), as one connection.
+    // Both queues charge the host's memory budget too (IoScheduler), as one connection. A charge
+    // follows the bytes until they leave the process: the message the application read stays
+    // charged until it asks for the next one (an echo holds it while its write waits for room), and
+    // the writer's batches until the socket is done with their sealed bytes.
     const incoming = BoundedQueue.make<readonly [number, Msg], ReadError>(
       options.incomingQueueSize ?? defaultQueueSize,
-      { account: scheduled.memory, elementOverhead: incomingMessageOverhead }
+      { account: scheduled.memory, elementOverhead: incomingMessageOverhead, holdTaken: "untilNextTake" }
     )
-    // The writer's batch stays charged until the socket has it (`holdTaken`, then `unreserve`).
     const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize, {
       account: scheduled.memory,
       elementOverhead: outgoingMessageOverhead,
-      holdTaken: true
+      holdTaken: "untilReleased"
     })
     const closedSignal = Deferred.makeUnsafe<ConnectionClosed>()
-    // The batch the writer took from the queue and has not finished writing: its `writeSync`
-    // callers are told too when the connection finishes meanwhile, and its bytes stay charged to
-    // the outgoing queue (`holdTaken`) until then.
-    let inFlight: ReadonlyArray<Outgoing> = []
-    let inFlightBytes = 0
+    // The `writeSync` callers of the batch the writer took and has not finished handing to the
+    // socket: told too when the connection finishes meanwhile. Only their deferreds, not the
+    // messages: the sealed copy is all that is held once a batch is sealed.
+    let inFlight: ReadonlyArray<Deferred.Deferred<void, ConnectionClosed>> = []
+    // Batches whose sealed bytes the socket still holds, each charged until it is done with them.
+    const outstanding = new Set<Outstanding>()
+    const releaseOutstanding = (batch: Outstanding) => {
+      outstanding.delete(batch)
+      outgoing.releaseTaken(batch.charge)
+      if (batch.extra > 0) scheduled.memory.release(batch.extra)
+    }
 
     // ---- The lifecycle: the state and its two transitions. ----
     let state: State = { _tag: "Open" }
@@ -401,12 +415,16 @@ export const make = <Msg>(
           outgoing.die(defect.value)
         }
         const refused = refusal()
-        for (const pending of [...inFlight, ...outgoing.clear()]) {
+        for (const written of inFlight) Deferred.doneUnsafe(written, refused)
+        for (const pending of outgoing.clear()) {
           if (pending.written) Deferred.doneUnsafe(pending.written, refused)
         }
         inFlight = []
-        outgoing.unreserve(inFlightBytes)
-        inFlightBytes = 0
+        // What the socket still holds is dropped with it.
+        for (const batch of outstanding) {
+          batch.release = undefined
+          releaseOutstanding(batch)
+        }
         Deferred.doneUnsafe(closedSignal, Effect.succeed(closed))
         return closeSocket
       })
@@ -443,10 +461,22 @@ export const make = <Msg>(
       return plaintext === undefined ? new DecipherError({ length }) : plaintext
     }
 
-    /** One chunk, waiting for its bytes. */
+    // The reader's charge beyond the queued messages, on the incoming queue: before it reads a
+    // chunk's body it reserves a permit of twice the chunk (what the chunk can add to a message
+    // being reassembled, whose buffer doubles as it fills), checked and charged in one step, so
+    // connections reading at once never pass the budget together; it waits for room otherwise, and
+    // TCP pushes back on the peer. Once the chunk is decoded, the permit pays for the message being
+    // reassembled (twice what has arrived) and, as far as it goes, for the messages the chunk
+    // completed; the rest is released. So a charge is only ever taken where there is room, or
+    // turned from one into another, never added unconditionally.
+    let reserved = 0
+
+    /** One chunk, waiting for its bytes and for room for its permit. */
     const readChunk = Effect.gen(function* () {
       const length = Chunk.readHeader(yield* reader.readExactly(Chunk.headerLength))
       if (length < Chunk.tagLength) return yield* new InvalidIncomingCiphertextSize({ size: length })
+      if (!incoming.reserveNow(2 * length)) yield* incoming.reserveWhenRoom(2 * length)
+      reserved += 2 * length
       const body = yield* reader.readExactly(length, transient)
       yield* scheduled.download(Chunk.headerLength + length)
       return opened(length, body)
@@ -455,8 +485,9 @@ export const make = <Msg>(
     type Opened = Uint8Array | DecipherError | InvalidIncomingCiphertextSize
 
     /**
-     * The next chunk if it is already complete in the buffer, with its wire size; `undefined` if it
-     * is not. Counted by the caller, so a download limit still applies.
+     * The next chunk if it is already complete in the buffer and its permit fits, with its wire
+     * size; `undefined` otherwise (nothing consumed). Counted by the caller, so a download limit
+     * still applies.
      */
     const readChunkNow = (): readonly [Opened, number] | undefined => {
       const high = reader.peek(0)
@@ -467,34 +498,60 @@ export const make = <Msg>(
         reader.readExactlyNow(Chunk.headerLength)
         return [new InvalidIncomingCiphertextSize({ size: length }), Chunk.headerLength]
       }
-      if (reader.buffered() < Chunk.headerLength + length) return undefined
+      if (reader.buffered() < Chunk.headerLength + length || !incoming.reserveNow(2 * length)) return undefined
+      reserved += 2 * length
       reader.readExactlyNow(Chunk.headerLength)
       const body = reader.readExactlyNow(length, transient)!
       return [opened(length, body), Chunk.headerLength + length]
     }
 
+    /**
+     * After a chunk is decoded: keeps twice what the message being reassembled holds, turns the
+     * rest of the permit into the charge of the completed messages, in order, as far as it covers
+     * them, queues the next ones where they fit, and releases what is left. Returns how many
+     * messages are queued; the others wait for room (uncharged: at most one chunk's worth).
+     */
+    const settle = (messages: ReadonlyArray<readonly [number, Msg]>): number => {
+      const keep = Math.min(2 * decoder.buffered, reserved)
+      let surplus = reserved - keep
+      reserved = keep
+      let queued = 0
+      for (; queued < messages.length; queued++) {
+        const message = messages[queued]!
+        const charge = message[0] + incomingMessageOverhead
+        if (charge <= surplus) {
+          surplus -= charge
+          incoming.putReserved(message, message[0])
+          continue
+        }
+        // Not covered: release what is left, so the next messages compete for room on equal terms.
+        if (surplus > 0) incoming.unreserve(surplus)
+        surplus = 0
+        if (!incoming.offerUnsafe(message, message[0])) break
+      }
+      if (surplus > 0) incoming.unreserve(surplus)
+      return queued
+    }
+
+    /**
+     * Feeds one chunk's plaintext to the decoder and queues what fits; returns the messages still
+     * waiting for room (in order), or the decode error.
+     */
+    const feed = (plaintext: Uint8Array): ReadonlyArray<readonly [number, Msg]> | DecodeError => {
+      const decoded = decoder.feed(plaintext)
+      if (Result.isFailure(decoded)) return decoded.failure
+      const messages = decoded.success
+      const queued = settle(messages)
+      return queued === messages.length ? noMessages : messages.slice(queued)
+    }
+    const noMessages: ReadonlyArray<readonly [number, Msg]> = []
+
     // Waits for one chunk, then takes every chunk already complete in the buffer synchronously, so
     // a burst of small messages costs one wake-up rather than several effects per chunk. Each chunk
     // is fed to the decoder as soon as it is opened: its bytes may lie in the reader's reused scratch
     // buffer, which the next chunk overwrites.
-    // The message being reassembled is charged to the incoming queue as it grows (a reservation),
-    // and the reader reads on only while the queue and the budget have room for another chunk of
-    // it, or while nothing else is queued (a message larger than the queue then grows alone). The
-    // decoder's buffer may be up to twice what has arrived (it doubles as it fills), so twice that
-    // is charged: what is counted is never less than what is held.
-    let reassembling = 0
-    const chargeReassembly = () => {
-      const now = 2 * decoder.buffered
-      if (now > reassembling) incoming.reserve(now - reassembling)
-      else if (now < reassembling) incoming.unreserve(reassembling - now)
-      reassembling = now
-    }
     const readLoop: Effect.Effect<never, ReadError> = Effect.gen(function* () {
       while (true) {
-        // Room for what one more chunk can add to the reassembly's charge: twice its size.
-        if (reassembling > 0 && !incoming.hasRoomFor(2 * Chunk.maxChunkSize)) {
-          yield* incoming.awaitRoom(2 * Chunk.maxChunkSize)
-        }
         let item: Opened = yield* readChunk
         let batchBytes = 0
         while (true) {
@@ -507,20 +564,16 @@ export const make = <Msg>(
           // at once (feeding the decoder 2 KiB slices cost 10-25 % of the CPU per message,
           // bench/accounting.ts), so the messages still waiting for room are not charged: at most
           // one chunk's worth (docs/LIMITS.md).
-          const decoded = decoder.feed(item)
-          if (Result.isFailure(decoded)) {
+          let waiting = feed(item)
+          if (!Array.isArray(waiting)) {
             if (batchBytes > 0) yield* scheduled.download(batchBytes)
-            return yield* Effect.fail(decoded.failure)
+            return yield* Effect.fail(waiting as DecodeError)
           }
-          // First the reservation, so the completed messages are not counted twice while offered.
-          chargeReassembly()
-          for (const message of decoded.success) {
-            if (incoming.offerUnsafe(message, message[0])) continue
-            // No room: the message stays charged while the reader waits with it (a large one
-            // would otherwise be held uncounted).
-            incoming.reserve(message[0] + incomingMessageOverhead)
-            yield* incoming.offerReserved(message, message[0])
-          }
+          for (const message of waiting) yield* incoming.offer(message, message[0])
+          // Dropped before the reader waits for its next chunk: otherwise its registers keep the
+          // last messages alive after the application took them (their reassembly buffers,
+          // uncharged: 4 MiB per connection in the 2 x 4 MiB echo flood).
+          waiting = noMessages
           const next = readChunkNow()
           if (next === undefined) break
           item = next[0]
@@ -545,37 +598,63 @@ export const make = <Msg>(
       // Batches are sealed into shared, reused buffers when the socket says when it is done with
       // them; an interrupted write just leaves its buffer to the garbage collector.
       const writeReusable = socket.writeReusable
+      // The batch being sealed, and the pooled buffer lent for its wire bytes, if any.
+      let current: Outstanding | undefined
       let borrowed: Uint8Array | undefined
       const allocateWire = (size: number): Uint8Array => {
-        borrowed = writeReusable === undefined ? undefined : WireBuffers.borrow(size)
+        borrowed = undefined
+        if (writeReusable !== undefined && size >= WireBuffers.minPooled && size <= WireBuffers.bufferSize) {
+          // A pooled buffer is larger than most batches: what it holds beyond the batch's charge is
+          // charged too when there is room now (never waited for); otherwise the batch goes into a
+          // buffer of its own size, which its charge covers.
+          const batch = current!
+          const need = WireBuffers.bufferSize - batch.charge - batch.extra
+          if (need <= 0 || scheduled.memory.fits(need, false)) {
+            if (need > 0) {
+              scheduled.memory.charge(need)
+              batch.extra += need
+            }
+            borrowed = WireBuffers.borrow(size)
+          }
+        }
         return borrowed === undefined ? allocUninitialized(size) : borrowed.subarray(0, size)
       }
-      /** Seals messages into one buffer (they share chunks with `packMessages`) and writes it. */
-      const sealAndWrite = (messages: ReadonlyArray<Uint8Array>) =>
+      /** Hands sealed bytes to the socket; `batch` stays charged until the socket is done with them. */
+      const writeWire = (wire: Uint8Array, lent: Uint8Array | undefined, batch: Outstanding) =>
+        Effect.andThen(
+          scheduled.upload(wire.length),
+          writeReusable === undefined
+            ? socket.write(wire)
+            : Effect.suspend(() => {
+                batch.writes++
+                return writeReusable(wire, whenWritten(lent, batch))
+              })
+        )
+      /**
+       * Seals messages into one buffer (they share chunks with `packMessages`) and writes it. The
+       * array is emptied once sealed: the sealed copy is all that is held while the socket waits.
+       */
+      const sealAndWrite = (messages: Array<Uint8Array>, batch: Outstanding) =>
         Effect.suspend(() => {
-          borrowed = undefined
+          current = batch
           const wire = Chunk.sealMessages(backend, key, localNonce, messages, piece, pack, allocateWire)
+          messages.length = 0
           const lent = borrowed
-          return Effect.andThen(
-            scheduled.upload(wire.length),
-            lent === undefined || writeReusable === undefined
-              ? socket.write(wire)
-              : writeReusable(wire, releaseWhenWritten(lent))
-          )
+          borrowed = undefined
+          return writeWire(wire, lent, batch)
         })
       // A message over `maxBatchBytes` goes in pieces of whole chunks (the same chunks as in one
-      // piece), each sealed and written before the next: never a second copy of all of it.
+      // piece), each sealed and written before the next: never a second copy of all of it. At most
+      // two pieces are out at once (the socket still holds one while the next is written), which is
+      // what such a message is charged for beyond its bytes (`largeMessageAllowance`).
       const segment = Math.max(piece, Math.floor(maxBatchBytes / piece) * piece)
-      const writeLarge = (bytes: Uint8Array, limited: boolean) =>
+      const writeLarge = (bytes: Uint8Array, batch: Outstanding, limited: boolean) =>
         Effect.gen(function* () {
           for (let at = 0; at < bytes.length; at += segment) {
+            if (batch.writes > 2) yield* piecesWritten(batch, 1)
             const part = bytes.subarray(at, at + segment)
-            if (!limited) yield* sealAndWrite([part])
-            else {
-              const wire = Chunk.sealMessage(backend, key, localNonce, part, piece)
-              yield* scheduled.upload(wire.length)
-              yield* socket.write(wire)
-            }
+            if (!limited) yield* sealAndWrite([part], batch)
+            else yield* writeWire(Chunk.sealMessage(backend, key, localNonce, part, piece), undefined, batch)
           }
         })
       // One batch per run of this effect: its generator, and with it every local that refers to the
@@ -583,7 +662,7 @@ export const make = <Msg>(
       // kept the last batch alive in its registers while waiting for the next (a 4 MiB message
       // held, uncharged, per idle connection: found with a heap snapshot of the echo flood).
       const writeBatch = Effect.gen(function* () {
-        const batch = [yield* outgoing.take]
+        const batch: Array<Outgoing | undefined> = [yield* outgoing.take]
         let batchBytes = batch[0]!.bytes.length
         // Up to `maxBatchBytes`, but a message over it is left for a batch of its own (written in pieces).
         while (batchBytes < maxBatchBytes) {
@@ -592,31 +671,42 @@ export const make = <Msg>(
           batch.push(outgoing.pollUnsafe()!)
           batchBytes += next.bytes.length
         }
-        // Still charged to the queue until written (`holdTaken`): taking them frees no memory yet.
-        inFlight = batch
-        inFlightBytes = batchBytes + batch.length * outgoingMessageOverhead
+        // Still charged to the queue (`holdTaken`) until the socket is done with the sealed bytes:
+        // taking them frees no memory yet.
+        let charge = 0
+        const written: Array<Deferred.Deferred<void, ConnectionClosed>> = []
+        for (const next of batch) {
+          if (!next!.flush) charge += outgoingCharge(next!.bytes.length) + outgoingMessageOverhead
+          if (next!.written) written.push(next!.written)
+        }
+        const held: Outstanding = { charge, extra: 0, writes: 1, wake: undefined, release: releaseOutstanding }
+        outstanding.add(held)
+        inFlight = written
         if (scheduled.uploadLimited) {
           // Under a bandwidth limit each message waits for its own share, so a batch is no burst.
-          for (const next of batch) {
-            if (next.bytes.length > maxBatchBytes) yield* writeLarge(next.bytes, true)
+          for (let i = 0; i < batch.length; i++) {
+            const next = batch[i]!
+            batch[i] = undefined
+            if (next.bytes.length > maxBatchBytes) yield* writeLarge(next.bytes, held, true)
             else if (!next.flush) {
-              const wire = Chunk.sealMessage(backend, key, localNonce, next.bytes, piece)
-              yield* scheduled.upload(wire.length)
-              yield* socket.write(wire)
+              yield* writeWire(Chunk.sealMessage(backend, key, localNonce, next.bytes, piece), undefined, held)
             }
             if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
           }
         } else if (batch.length === 1 && batchBytes > maxBatchBytes) {
-          yield* writeLarge(batch[0]!.bytes, false)
+          const large = batch[0]!.bytes
+          batch.length = 0
+          yield* writeLarge(large, held, false)
         } else {
           const messages: Array<Uint8Array> = []
-          for (const next of batch) if (!next.flush) messages.push(next.bytes)
-          if (messages.length > 0) yield* sealAndWrite(messages)
+          for (const next of batch) if (!next!.flush) messages.push(next!.bytes)
+          batch.length = 0
+          if (messages.length > 0) yield* sealAndWrite(messages, held)
         }
-        for (const next of batch) if (next.written) Deferred.doneUnsafe(next.written, Effect.void)
+        for (const done of written) Deferred.doneUnsafe(done, Effect.void)
         inFlight = []
-        outgoing.unreserve(inFlightBytes)
-        inFlightBytes = 0
+        // The writer's own hold on the batch: released with the last write the socket completes.
+        writeDone(held)
       })
       while (true) yield* writeBatch
     })
@@ -643,14 +733,18 @@ export const make = <Msg>(
     // ---- The API. ----
 
     const enqueue = (bytes: Uint8Array) =>
-      state._tag === "Open" ? outgoing.offer({ bytes, written: undefined, flush: false }, bytes.length) : refusal()
+      state._tag === "Open"
+        ? outgoing.offer({ bytes, written: undefined, flush: false }, outgoingCharge(bytes.length))
+        : refusal()
     const enqueueNow = (bytes: Uint8Array) =>
-      state._tag === "Open" ? outgoing.offerNow({ bytes, written: undefined, flush: false }, bytes.length) : refusal()
+      state._tag === "Open"
+        ? outgoing.offerNow({ bytes, written: undefined, flush: false }, outgoingCharge(bytes.length))
+        : refusal()
     const enqueueSync = (bytes: Uint8Array) =>
       Effect.gen(function* () {
         if (state._tag !== "Open") return yield* refusal()
         const written = yield* Deferred.make<void, ConnectionClosed>()
-        yield* outgoing.offer({ bytes, written, flush: false }, bytes.length)
+        yield* outgoing.offer({ bytes, written, flush: false }, outgoingCharge(bytes.length))
         yield* Deferred.await(written)
       })
     // Encodes when the effect runs, then hands the bytes on: one closure per write, no intermediate effect.
@@ -668,7 +762,8 @@ export const make = <Msg>(
         if (closeOptions?.wait && beginClosing()) {
           const flushed = yield* Deferred.make<void, ConnectionClosed>()
           const marker: Outgoing = { bytes: new Uint8Array(0), written: flushed, flush: true }
-          // The marker never waits for room: closing must not depend on the host's memory budget.
+          // The marker never waits for room (and is charged nothing): closing must not depend on
+          // the host's memory budget.
           yield* outgoing.offerAlways(marker, 0).pipe(Effect.andThen(Deferred.await(flushed)), Effect.ignoreCause)
         }
         yield* stop(ConnectionClosed.locally(closeOptions?.reason))
@@ -761,9 +856,59 @@ export const validateOptions = (options: Options): Result.Result<Options, Invali
   Result.map(Chunk.pieceSize(options.binaryChunksSize), () => options)
 
 /**
- * The callback that gives a sealed batch's buffer back once the socket has written it. Made here,
- * outside the writer, so that its closure holds the buffer and nothing else: made inside, it shared
- * the writer's scope and kept the batch's plaintext messages alive for as long as Node held the
- * write (with a peer that does not read, a whole uncharged message per connection).
+ * A batch the writer took: charged (on the outgoing queue, plus `extra` straight to the budget for
+ * a pooled buffer larger than that) until the socket is done with every write of it. `writes`
+ * counts the socket writes not yet done, plus one while the writer is still issuing them.
  */
-const releaseWhenWritten = (buffer: Uint8Array) => () => WireBuffers.release(buffer)
+interface Outstanding {
+  readonly charge: number
+  extra: number
+  writes: number
+  /** The writer waiting for fewer pieces out (`piecesWritten`). */
+  wake: (() => void) | undefined
+  /** Releases the charge; `undefined` once released (or dropped with the connection). */
+  release: ((batch: Outstanding) => void) | undefined
+}
+
+/** One write of `batch` is done: the last one releases its charge. */
+const writeDone = (batch: Outstanding): void => {
+  batch.writes--
+  batch.wake?.()
+  if (batch.writes > 0 || batch.release === undefined) return
+  const release = batch.release
+  batch.release = undefined
+  release(batch)
+}
+
+/** Waits until at most `most` writes of `batch` are still held by the socket. */
+const piecesWritten = (batch: Outstanding, most: number): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    batch.wake = () => {
+      if (batch.writes - 1 > most) return
+      batch.wake = undefined
+      resume(Effect.void)
+    }
+    batch.wake()
+    return Effect.sync(() => {
+      batch.wake = undefined
+    })
+  })
+
+/**
+ * The callback the socket calls once it is done with a write: gives the pooled buffer back and
+ * counts the write done. Made here, outside the writer, so that its closure holds the buffer and
+ * the batch's record and nothing else: made inside, it shared the writer's scope and kept the
+ * batch's plaintext messages alive for as long as Node held the write (with a peer that does not
+ * read, a whole uncharged message per connection).
+ */
+const whenWritten = (buffer: Uint8Array | undefined, batch: Outstanding) => () => {
+  if (buffer !== undefined) WireBuffers.release(buffer)
+  writeDone(batch)
+}
+
+/**
+ * What a message to send is charged beyond the per-message overhead: its encoded bytes, and for one
+ * larger than a batch (written in pieces), the two pieces that may be out at once
+ * (`largeMessageAllowance`), since its bytes are held until its last piece is sealed.
+ */
+const outgoingCharge = (bytes: number): number => (bytes > maxBatchBytes ? bytes + largeMessageAllowance : bytes)

@@ -17,9 +17,11 @@
  * It also holds the host's **memory budget** for queued messages (see {@link MemoryAccount}): the
  * bytes all connections' incoming and outgoing queues hold together stay under `totalBytes`, and
  * one connection's two queues under `perConnectionBytes`. When the host is more than half full, a
- * connection already holding more than its fair share (`totalBytes / connections`) waits, so the
- * rest stays for the others; when it is full, everyone waits. A waiting reader stops reading its
- * socket, so TCP pushes back on the peer instead of our memory growing.
+ * connection already holding more than its fair share (`totalBytes / (connections + 1)`: one share
+ * is kept for a connection that holds nothing yet) waits, so the rest stays for the others; when it
+ * is full, everyone waits. A waiting reader stops reading its socket, so TCP pushes back on the
+ * peer instead of our memory growing. Queues check and charge in one synchronous step, so the
+ * total never passes `totalBytes` (`peakQueuedBytes` says how close it came).
  *
  * @since 0.1.0
  */
@@ -80,12 +82,12 @@ export interface MemoryLimits {
  */
 export interface MemoryAccount {
   /**
-   * Whether `bytes` more may be queued. `alone`: the queue asking holds nothing, so one message of
-   * any size is let through (Octez's rule) as long as the host budget has room for it, or the host
-   * holds nothing at all. `credit`: bytes already charged for this very message (a reservation it
-   * replaces), counted as free.
+   * Whether `bytes` more may be charged. `alone`: the queue asking holds nothing (reservations
+   * aside), so one message of any size is let through (Octez's rule) as long as the host budget has
+   * room for it, or the host holds nothing at all. Checked and charged in one synchronous step by
+   * the caller, so concurrent connections never pass the budget together.
    */
-  readonly fits: (bytes: number, alone: boolean, credit?: number) => boolean
+  readonly fits: (bytes: number, alone: boolean) => boolean
   readonly charge: (bytes: number) => void
   readonly release: (bytes: number) => void
   /** Bytes this connection's queues hold. */
@@ -129,6 +131,8 @@ export interface IoSchedulerShape {
   readonly limits: MemoryLimits
   /** Bytes all connections' queues hold now. */
   readonly queuedBytes: () => number
+  /** The most bytes all connections' queues held at any moment since the scheduler was made. */
+  readonly peakQueuedBytes: () => number
 }
 
 /**
@@ -248,6 +252,7 @@ const makeDirection = (maxSpeed: number | undefined) => {
 /** The host's memory budget: the total held, the connections sharing it, one wake-up for all. */
 const makeBudget = (limits: MemoryLimits) => {
   let total = 0
+  let peak = 0
   let connections = 0
   const room = Signal.make()
   const add = () => {
@@ -257,18 +262,22 @@ const makeBudget = (limits: MemoryLimits) => {
     // counted against the host.
     let detached = false
     const memory: MemoryAccount = {
-      fits: (bytes, alone, credit = 0) => {
-        const before = total - credit
-        const after = before + bytes
-        if (alone) return before === 0 || after <= limits.totalBytes
-        const mine = held - credit + bytes
-        if (mine > limits.perConnectionBytes || after > limits.totalBytes) return false
-        // Past half the budget, only connections under their fair share may take more.
-        return after <= limits.totalBytes / 2 || mine <= limits.totalBytes / Math.max(1, connections)
+      fits: (bytes, alone) => {
+        const after = total + bytes
+        if (after > limits.totalBytes) return alone && total === 0
+        const mine = held + bytes
+        if (!alone && mine > limits.perConnectionBytes) return false
+        // Past half the budget, only a connection under its fair share may take more. The share
+        // counts one connection more than there are, so one share always stays free for a
+        // connection that holds nothing yet (a new peer): a flood on all the others never fills the
+        // host to the last byte.
+        return after <= limits.totalBytes / 2 || mine <= limits.totalBytes / (connections + 1)
       },
       charge: (bytes) => {
         held += bytes
-        if (!detached) total += bytes
+        if (detached) return
+        total += bytes
+        if (total > peak) peak = total
       },
       release: (bytes) => {
         held -= bytes
@@ -287,7 +296,7 @@ const makeBudget = (limits: MemoryLimits) => {
     }
     return { memory, detach }
   }
-  return { add, total: () => total }
+  return { add, total: () => total, peak: () => peak }
 }
 
 /**
@@ -364,7 +373,8 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
       globalStat: () => Stat.fromCounters(down.counter, up.counter),
       connections: () => down.size(),
       limits,
-      queuedBytes: budget.total
+      queuedBytes: budget.total,
+      peakQueuedBytes: budget.peak
     }
   })
 

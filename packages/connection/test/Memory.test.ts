@@ -205,7 +205,14 @@ describe("a message larger than the queues: one copy per direction", () => {
       assert.deepStrictEqual((yield* right.read)[1], big(1))
       yield* Fiber.join(second)
       assert.deepStrictEqual((yield* right.read)[1], big(2))
-      const usage = yield* right.queued
+      // The message read last stays charged until the application asks for the next one.
+      let usage = yield* right.queued
+      assert.deepStrictEqual(
+        [usage.incomingMessages, usage.incomingBytes],
+        [0, 4 * queueSize + 4 + Connection.incomingMessageOverhead]
+      )
+      yield* right.readNow
+      usage = yield* right.queued
       assert.deepStrictEqual([usage.incomingMessages, usage.incomingBytes], [0, 0])
     }).pipe(Effect.provide(CryptoBackend.layerNoble))
   )
@@ -260,22 +267,29 @@ describe("the host's memory budget (IoScheduler)", () => {
 
   it.effect("past half the host budget, a connection over its fair share waits and one under it does not", () =>
     Effect.gen(function* () {
-      const scheduler = yield* IoScheduler.make({ perConnectionBytes: 10_000, totalBytes: 10_000 })
+      const scheduler = yield* IoScheduler.make({ perConnectionBytes: 12_000, totalBytes: 12_000 })
       const hog = yield* scheduler.register
       const modest = yield* scheduler.register
-      // Fair share: 5,000 each. Under half the budget, the hog may go past its share.
-      assert.isTrue(hog.memory.fits(4_000, false))
-      hog.memory.charge(4_000)
+      // Fair share: 12,000 / (2 + 1) = 4,000, one share being kept for a newcomer. Under half the
+      // budget, the hog may go past its share.
+      assert.isTrue(hog.memory.fits(5_000, false))
+      hog.memory.charge(5_000)
       assert.isTrue(hog.memory.fits(1_000, false))
       hog.memory.charge(1_000)
-      // Now at half: the hog (at its share) waits, the other still has its share.
+      // Now at half: the hog (past its share) waits, alone or not; the other still has its share.
       assert.isFalse(hog.memory.fits(1, false))
-      assert.isTrue(modest.memory.fits(5_000, false))
-      modest.memory.charge(5_000)
-      // The host is full: nobody takes more, not even alone.
+      assert.isFalse(hog.memory.fits(1, true))
+      assert.isTrue(modest.memory.fits(4_000, false))
+      modest.memory.charge(4_000)
       assert.isFalse(modest.memory.fits(1, false))
-      assert.isFalse(modest.memory.fits(1, true))
-      assert.strictEqual(scheduler.queuedBytes(), 10_000)
+      // The share kept back: a third connection, holding nothing, still gets room.
+      const newcomer = yield* scheduler.register
+      assert.isTrue(newcomer.memory.fits(2_000, true))
+      newcomer.memory.charge(2_000)
+      // The host is full: nobody takes more, not even alone.
+      assert.isFalse(newcomer.memory.fits(1, true))
+      assert.strictEqual(scheduler.queuedBytes(), 12_000)
+      assert.strictEqual(scheduler.peakQueuedBytes(), 12_000)
     })
   )
 

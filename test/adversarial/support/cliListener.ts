@@ -19,8 +19,11 @@ export interface CliListener {
   readonly events: ReadonlyArray<Record<string, unknown>>
   /** The start-up `limits` event: what the listener documents it may hold. */
   readonly limits: { readonly perConnectionBytes: number; readonly totalBytes: number }
-  /** Heap plus array buffers held by the listener now, after a full collection, and what its queues account for. */
-  readonly memory: () => Promise<{ readonly held: number; readonly queued: number }>
+  /**
+   * Heap plus array buffers held by the listener now, after a full collection, what its queues
+   * account for, and the most they ever accounted for.
+   */
+  readonly memory: () => Promise<{ readonly held: number; readonly queued: number; readonly peakQueued: number }>
   /** SIGTERM, then the exit code (rejects if it has not exited within `deadlineMs`). */
   readonly stop: (deadlineMs?: number) => Promise<number | null>
   readonly child: ChildProcess
@@ -76,10 +79,11 @@ export const start = async (extraArgs: ReadonlyArray<string> = []): Promise<CliL
       const event = events.filter((e) => e.event === "memory").at(-1) as {
         held_bytes: number
         queued_bytes: number
+        peak_queued_bytes: number
         after_gc: boolean
       }
       if (!event.after_gc) throw new Error("the listener runs without --expose-gc: its memory would include garbage")
-      return { held: event.held_bytes, queued: event.queued_bytes }
+      return { held: event.held_bytes, queued: event.queued_bytes, peakQueued: event.peak_queued_bytes }
     },
     stop: async (deadlineMs = 30_000) => {
       child.kill("SIGTERM")
