@@ -70,7 +70,7 @@ describe("effect-p2p simulate", { timeout: 60_000 }, () => {
       )
     })
     expect(lines[3]).toMatch(
-      /^(converged|not converged): 20 peers after 3 virtual minutes \(seed 7\), connections \d+ to \d+ in \[5, 11\]/
+      /^(converged|not converged): 20 peers after 3 virtual minutes \(seed 7\), connections \d+ to \d+ \(band \[5, 11\]\)/
     )
     expect(lines[4]).toBe(`picture written to ${svg}`)
     const elements = Xml.parse(fs.readFileSync(svg, "utf8"))

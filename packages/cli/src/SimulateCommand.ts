@@ -65,7 +65,7 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
  *     dials: 400, greylisted: 0, swaps: 7, violations: 0
  *   },
  *   { minThreshold: 4, minTarget: 6, maxTarget: 10, maxThreshold: 12 }
- * ) // "converged: 20 peers after 10 virtual minutes (seed 1), connections 4 to 9 in [4, 12], connected, ..."
+ * ) // "converged: 20 peers after 10 virtual minutes (seed 1), connections 4 to 9 (band [4, 12]), connected, ..."
  * ```
  * @category encoding
  * @since 0.1.0
@@ -73,7 +73,7 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
 export const summaryLine = (s: Simulator.Summary, bounds: Limits.MaintenanceBounds): string =>
   [
     `${s.converged ? "converged" : "not converged"}: ${s.peers} peers after ${s.minutes} virtual minutes (seed ${s.seed})`,
-    `connections ${s.minConnections} to ${s.maxConnections} in [${bounds.minThreshold}, ${bounds.maxThreshold}]`,
+    `connections ${s.minConnections} to ${s.maxConnections} (band [${bounds.minThreshold}, ${bounds.maxThreshold}])`,
     s.connected ? "connected" : "not connected",
     plural(s.dials, "dial"),
     `${s.greylisted} greylisted`,
