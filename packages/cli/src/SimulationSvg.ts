@@ -11,6 +11,8 @@
  *
  * @since 0.1.0
  */
+import type * as Limits from "@effect-p2p/pool/Limits"
+import type * as Simulator from "@effect-p2p/pool/Simulator"
 
 /**
  * What the picture needs of a simulation report (the simulator's `Report` has these fields).
@@ -32,16 +34,8 @@ export interface Drawable {
     readonly minute: number
     readonly connections: { readonly min: number; readonly median: number; readonly max: number }
   }>
-  readonly graph: {
-    readonly nodes: ReadonlyArray<{
-      readonly index: number
-      readonly point: string
-      readonly privateNode: boolean
-      readonly alive: boolean
-      readonly hostile: boolean
-    }>
-    readonly edges: ReadonlyArray<readonly [number, number]>
-  }
+  /** The network at the end, as the simulator reports it. */
+  readonly graph: Simulator.Graph
 }
 
 /**
@@ -50,10 +44,7 @@ export interface Drawable {
  * @category models
  * @since 0.1.0
  */
-export interface Band {
-  readonly minThreshold: number
-  readonly maxThreshold: number
-}
+export type Band = Pick<Limits.MaintenanceBounds, "minThreshold" | "maxThreshold">
 
 /**
  * Escapes text for XML character data and attribute values.
