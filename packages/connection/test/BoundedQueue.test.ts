@@ -99,4 +99,54 @@ describe("BoundedQueue", () => {
         }
       )
     ))
+
+  it.effect("reserveNow checks and charges in one step; putReserved turns a reservation into an element's charge", () =>
+    Effect.gen(function* () {
+      const queue = BoundedQueue.make<string, string>(1000)
+      yield* queue.offer("a", 100)
+      // Not alone (an element is queued): a reservation must fit under the bound.
+      assert.isTrue(queue.reserveNow(500))
+      assert.isFalse(queue.reserveNow(500))
+      assert.strictEqual(queue.bytes(), 100 + overhead + 500)
+      // The element completed from the reservation: the total does not change.
+      assert.isTrue(queue.putReserved("b", 500 - overhead))
+      assert.strictEqual(queue.bytes(), 100 + overhead + 500)
+      assert.deepStrictEqual([yield* queue.take, yield* queue.take], ["a", "b"])
+      assert.strictEqual(queue.bytes(), 0)
+      // Alone (nothing but reservations): one reservation of any size, and it may grow alone.
+      assert.isTrue(queue.reserveNow(5000))
+      assert.isTrue(queue.reserveNow(5000))
+      queue.unreserve(10_000)
+      assert.strictEqual(queue.bytes(), 0)
+    })
+  )
+
+  it.effect('holdTaken "untilNextTake": what the consumer took stays charged until it asks for the next', () =>
+    Effect.gen(function* () {
+      const queue = BoundedQueue.make<number, string>(2 * (10 + overhead), { holdTaken: "untilNextTake" })
+      yield* queue.offer(1, 10)
+      yield* queue.offer(2, 10)
+      assert.strictEqual(yield* queue.take, 1)
+      // Still charged: the consumer holds it, so a third element does not fit yet.
+      assert.strictEqual(queue.bytes(), 2 * (10 + overhead))
+      assert.isFalse(yield* queue.offerNow(3, 10))
+      assert.strictEqual(yield* queue.take, 2)
+      assert.isTrue(yield* queue.offerNow(3, 10))
+      // Asking for the next (even when there is none) releases the last one taken.
+      assert.strictEqual(yield* queue.take, 3)
+      assert.isTrue(Option.isNone(yield* queue.poll))
+      assert.strictEqual(queue.bytes(), 0)
+    })
+  )
+
+  it.effect("offerAlways queues a marker at once and charges nothing", () =>
+    Effect.gen(function* () {
+      const queue = BoundedQueue.make<string, string>(10 + overhead)
+      yield* queue.offer("full", 10)
+      yield* queue.offerAlways("marker", 0)
+      assert.strictEqual(queue.bytes(), 10 + overhead)
+      assert.deepStrictEqual([yield* queue.take, yield* queue.take], ["full", "marker"])
+      assert.strictEqual(queue.bytes(), 0)
+    })
+  )
 })

@@ -190,6 +190,52 @@ describe("a message larger than the queues: one copy per direction", () => {
     )
   }
 
+  it.live(
+    "a batch stays charged until the socket is done with its sealed bytes, and a large message has at most two pieces out",
+    () =>
+      Effect.gen(function* () {
+        const pending: Array<() => void> = []
+        let mostOut = 0
+        const socket: ByteSocket.ByteSocket = {
+          read: Effect.never,
+          write: () => Effect.void,
+          writeReusable: (_bytes, release) =>
+            Effect.sync(() => {
+              pending.push(release)
+              mostOut = Math.max(mostOut, pending.length)
+            }),
+          close: Effect.void
+        }
+        const conn = yield* Connection.make({
+          reader: ByteReader.make(socket),
+          channelKey,
+          localNonce: nonceA,
+          remoteNonce: nonceB,
+          encoding: Encoding.bytes
+        })
+        yield* conn.writeSync(new Uint8Array(100_000))
+        // Handed to the socket, not yet written out by it: still charged.
+        assert.isAtLeast((yield* conn.queued).outgoingBytes, 100_004)
+        for (const release of pending.splice(0)) release()
+        // The writer lets go of the batch once it has handed it over (after `writeSync` returns).
+        yield* Effect.sleep(1)
+        assert.strictEqual((yield* conn.queued).outgoingBytes, 0)
+        // A message of 1 MiB goes in 4 pieces; the writer waits for the socket before a third is out.
+        const large = yield* Effect.forkChild(conn.writeSync(new Uint8Array(1 << 20)))
+        for (let i = 0; i < 100 && pending.length < 2; i++) yield* Effect.sleep(1)
+        yield* Effect.sleep(10)
+        assert.strictEqual(pending.length, 2)
+        while (pending.length > 0 || large.pollUnsafe() === undefined) {
+          pending.shift()?.()
+          yield* Effect.sleep(1)
+        }
+        yield* Fiber.join(large)
+        yield* Effect.sleep(1)
+        assert.strictEqual(mostOut, 2)
+        assert.strictEqual((yield* conn.queued).outgoingBytes, 0)
+      }).pipe(Effect.provide(CryptoBackend.layerNoble))
+  )
+
   it.live("a message four times the queues goes through both ways, and a second waits for the first to leave", () =>
     Effect.gen(function* () {
       const queueSize = 64 * 1024
@@ -326,6 +372,57 @@ describe("the host's memory budget (IoScheduler)", () => {
       Effect.provide(IoScheduler.layer({ totalBytes: 64 * 1024, perConnectionBytes: 1 << 20 })),
       Effect.provide(CryptoBackend.layerNoble)
     )
+  )
+
+  it(
+    "connections racing for one host budget never account for more than it together, for any mix of sizes",
+    () =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.array(sizesUpTo(48 * 1024, 40), { minLength: 4, maxLength: 6 }),
+          fc.integer({ min: 0, max: 3 }),
+          (perPair, slowEvery) =>
+            Effect.runPromise(
+              Effect.gen(function* () {
+                const scheduler = yield* IoScheduler.IoScheduler
+                const pairs = yield* Effect.forEach(perPair, () =>
+                  connectionsOver(ByteSocket.makePair({ capacity: 16 * 1024 }), Encoding.bytes, {
+                    incomingQueueSize: 1 << 20,
+                    outgoingQueueSize: 1 << 20
+                  })
+                )
+                // Every sender floods at once; some receivers read now and then, so room is freed and
+                // taken again while messages of many chunks are being reassembled.
+                const fibers = yield* Effect.forEach(pairs, ([sender, receiver], i) =>
+                  Effect.forkChild(
+                    Effect.all(
+                      [
+                        Effect.forEach(perPair[i]!, (n) => sender.write(new Uint8Array(n)), { discard: true }),
+                        i % 4 < slowEvery ? Effect.forever(Effect.andThen(Effect.sleep(1), receiver.read)) : Effect.void
+                      ],
+                      { concurrency: "unbounded", discard: true }
+                    )
+                  )
+                )
+                let last = -1
+                for (let still = 0; still < 20; ) {
+                  const now = scheduler.queuedBytes()
+                  still = now === last ? still + 1 : 0
+                  last = now
+                  yield* Effect.sleep(2)
+                }
+                yield* Effect.forEach(fibers, Fiber.interrupt)
+                assert.isAtMost(scheduler.peakQueuedBytes(), scheduler.limits.totalBytes)
+              }).pipe(
+                Effect.scoped,
+                Effect.provide(IoScheduler.layer({ totalBytes: 160 * 1024, perConnectionBytes: 1 << 20 })),
+                Effect.provide(CryptoBackend.layerNoble)
+              )
+            )
+        ),
+        { numRuns: 15 }
+      ),
+    120_000
   )
 
   it.live("connections under one scheduler share the budget: a full host stops every reader until someone reads", () =>
