@@ -1,30 +1,34 @@
 /**
- * Connection, session and comparison benchmarks (issues 5 and 9), in one run so ratios hold on a
- * noisy machine:
+ * Connection, session and comparison benchmarks (issues 5, 9 and 23), in one run so ratios hold on a
+ * noisy machine. Every measurement is between two processes (`peer.ts`), each peer its own, driven
+ * from here over IPC; rounds alternate the stacks (in reversed order every other round), after a
+ * warm-up of each; CPU time is `process.cpuUsage()` of both processes over the same window.
  *
- * - throughput of 1 KiB and 64 KiB messages over loopback TCP, sender here and receiver in a child
- *   process: raw `net`, effect-p2p (noble, native), js-libp2p 3 (noise + yamux, plaintext + yamux),
- *   beside the one-core XSalsa20-Poly1305 ceiling of each backend measured in the same rounds;
- * - full handshakes per second (effect-p2p authenticate + metadata + ack, js-libp2p connection
- *   setup, `node:tls` TLS 1.3), sequential and 8 in flight, server in a child process;
- * - 64-byte ping-pong round trips in one process, p50 and p99;
+ * - throughput of 1 KiB and 64 KiB messages over loopback TCP: raw `net`, effect-p2p (native and noble
+ *   over the plain connection API; a pool's connection, native), js-libp2p 3 (noise + yamux, plaintext +
+ *   yamux), beside the one-core XSalsa20-Poly1305 ceiling of each backend measured in the same rounds;
+ * - full handshakes (effect-p2p sessions native and noble, a pool's `connect`, js-libp2p connection
+ *   setup, `node:tls` TLS 1.3), one and 8 in flight, counted as the sessions the server accepted;
+ * - 64-byte ping-pong round trips between two processes, p50 and p99;
  * - memory per idle connection with 1,000 connections open (measured in the process holding them).
  *
  * Every figure is checked before it is timed: a verification transfer whose checksum over every
- * received byte must equal the sender's; a handshake whose peer id is the server's, followed by an
- * echoed message; connections that each delivered a message.
+ * received byte must equal the sender's; handshakes whose peer id is the server's, each followed by an
+ * echoed message; ping echoes compared during the warm-up; connections that each delivered a message.
+ *
+ * The protocol's length can be changed for short trial runs (which then print and write nothing):
+ * `BENCH_ROUNDS` (default 7), `BENCH_ROUND_MS` (2000), `BENCH_WARMUP_MS` (1500).
  */
 import "./polyfill.ts"
 import * as Net from "node:net"
-import * as Tls from "node:tls"
-import type * as Connection from "@effect-p2p/connection/Connection"
 import type { CryptoBackendShape } from "@effect-p2p/crypto/CryptoBackend"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
-import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Tcp from "@effect-p2p/node/Tcp"
 import { multiaddr } from "@multiformats/multiaddr"
 import { Effect, Exit, Scope } from "effect"
 import type { Libp2p } from "libp2p"
+import { type HandshakeKind, handshakeKinds } from "./handshakers.ts"
+import { type PingKind, pingKinds } from "./pingers.ts"
 import { streamSend, type ThroughputKind, throughputKinds } from "./senders.ts"
 import {
   type Child,
@@ -36,19 +40,10 @@ import {
   percentile,
   spawnPeer
 } from "./support.ts"
-import {
-  type Backend,
-  backendLayer,
-  backendShape,
-  benchProtocol,
-  chunksOf,
-  fixedKeyConnection,
-  handshake,
-  hostRuntime,
-  makeIdentity,
-  makeLibp2p,
-  tlsCert
-} from "./transports.ts"
+import { backendLayer, backendShape, benchProtocol, fixedKeyConnection, makeLibp2p, tlsCert } from "./transports.ts"
+
+export { type HandshakeKind, handshakeKinds } from "./handshakers.ts"
+export type { PingKind } from "./pingers.ts"
 
 interface Options {
   readonly quick: boolean
@@ -56,6 +51,69 @@ interface Options {
 const host = "127.0.0.1"
 const sizes = [1024, 65536] as const
 const run1 = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
+
+/** How long each part runs: issue 23's external harness ran 7 alternating rounds of 2 s after 1.5 s of warm-up. */
+export interface Protocol {
+  readonly rounds: number
+  readonly roundMs: number
+  readonly warmupMs: number
+  /** Round trips per ping-pong round. */
+  readonly pings: number
+  /** True when the environment changed the defaults: a trial run, whose figures are not written. */
+  readonly trial: boolean
+}
+const protocolOf = (o: Options): Protocol => {
+  if (o.quick) return { rounds: 1, roundMs: 150, warmupMs: 100, pings: 300, trial: true }
+  const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+  return {
+    rounds: env("BENCH_ROUNDS", 7),
+    roundMs: env("BENCH_ROUND_MS", 2000),
+    warmupMs: env("BENCH_WARMUP_MS", 1500),
+    pings: 3000,
+    trial: ["BENCH_ROUNDS", "BENCH_ROUND_MS", "BENCH_WARMUP_MS"].some((name) => process.env[name] !== undefined)
+  }
+}
+
+/** Round `r`'s order of the stacks: as listed, then reversed, so no stack always runs first or last. */
+const inRound = <K>(kinds: ReadonlyArray<K>, r: number): ReadonlyArray<K> =>
+  r % 2 === 0 ? kinds : [...kinds].reverse()
+
+type Listening = FromChild & { type: "listening" }
+type Window = FromChild & { type: "window" }
+
+/** Starts the measuring window in every child at once. */
+const mark = async (children: ReadonlyArray<Child>) => {
+  for (const c of children) c.send({ type: "mark" })
+  await Promise.all(children.map((c) => c.next("marked")))
+}
+/** What each child spent (and accepted) since `mark`. */
+const readWindow = async (children: ReadonlyArray<Child>) => {
+  for (const c of children) c.send({ type: "window" })
+  return (await Promise.all(children.map((c) => c.next("window")))) as Array<Window>
+}
+
+/** Spawns a server `role` and a client `clientRole` of one kind; the client connects to the server. */
+const spawnPair = async (role: string, clientRole: string, kind: string, extra: ReadonlyArray<string> = []) => {
+  const server = await spawnPeer(role, kind, extra)
+  const listening = (await server.next("listening")) as Listening
+  const client = await spawnPeer(clientRole, kind, extra)
+  client.send({
+    type: "connect",
+    port: listening.port,
+    ...(listening.addr === undefined ? {} : { addr: listening.addr }),
+    ...(listening.peerId === undefined ? {} : { peerId: listening.peerId })
+  })
+  await client.next("connected", 120_000)
+  return {
+    server,
+    client,
+    stop: async () => {
+      await client.stop()
+      await server.stop()
+    }
+  }
+}
+type Pair = Awaited<ReturnType<typeof spawnPair>>
 
 // ---------------------------------------------------------------- ceilings
 
@@ -125,328 +183,106 @@ const ceiling = (backend: CryptoBackendShape, size: number, o: Options) => {
 
 // ---------------------------------------------------------------- throughput
 
-/**
- * A sender in a child process of its own (`peer.ts send KIND`): each transport sends from a fresh
- * process, as its receiver receives in one.
- */
-/** A sender in a child process of its own; `send` also gives the CPU milliseconds the sending process spent. */
-interface RemoteSender {
-  readonly send: (size: number, count: number, verify: boolean) => Promise<number>
-  readonly close: () => Promise<void>
-}
-
-const remoteSender = async (
-  kind: ThroughputKind,
-  listening: FromChild & { type: "listening" }
-): Promise<RemoteSender> => {
-  const child = await spawnPeer("send", kind)
-  child.send({
-    type: "connect",
-    port: listening.port,
-    ...(listening.addr === undefined ? {} : { addr: listening.addr })
-  })
-  await child.next("connected")
-  return {
-    send: async (size, count, verify) => {
-      child.send({ type: "send", size, count, verify })
-      const sent = (await child.next("sent", 600_000)) as FromChild & { type: "sent" }
-      return sent.cpuMs
-    },
-    close: () => child.stop()
-  }
-}
-
 /** Busy shares (CPU time / elapsed time) of the sending and receiving processes in the last transfer. */
 export const lastTransferBusy = { sender: 0, receiver: 0 }
-/** CPU time of each process per message in the last transfer, µs (all threads): steadier than MB/s here. */
-export const lastTransferCpu = { sender: 0, receiver: 0 }
 
-/** One timed transfer: from the first write until the receiver reports every byte. Returns MB/s. */
-const transfer = async (child: Child, sender: RemoteSender, size: number, count: number, verify: boolean) => {
+interface Transfer {
+  readonly mbps: number
+  /** CPU µs per message of each process over the transfer's window. */
+  readonly sender: number
+  readonly receiver: number
+}
+
+/**
+ * One timed transfer of `count` messages, from the sender's first write until the receiver reports
+ * every byte; both processes' CPU time over that window (from a `mark` just before to a `window`
+ * read just after).
+ */
+const transfer = async (pair: Pair, size: number, count: number, verify: boolean): Promise<Transfer> => {
+  const { server: receiver, client: sender } = pair
   const bytes = size * count
-  child.send({ type: "expect", bytes, verify })
-  await child.next("ready")
+  await mark([sender, receiver])
+  receiver.send({ type: "expect", bytes, verify })
+  await receiver.next("ready")
   const t0 = performance.now()
-  const senderCpu = await sender.send(size, count, verify)
-  const done = (await child.next("done")) as FromChild & { type: "done" }
+  sender.send({ type: "send", size, count, verify })
+  await sender.next("sent", 600_000)
+  const done = (await receiver.next("done", 600_000)) as FromChild & { type: "done" }
   const elapsed = performance.now() - t0
-  lastTransferBusy.sender = senderCpu / elapsed
-  lastTransferBusy.receiver = done.cpuMs / elapsed
-  lastTransferCpu.sender = (1000 * senderCpu) / count
-  lastTransferCpu.receiver = (1000 * done.cpuMs) / count
+  const [s, r] = await readWindow([sender, receiver])
   if (done.bytes !== bytes) throw new Error(`received ${done.bytes} bytes, sent ${bytes}`)
   if (verify && done.checksum !== expectedChecksum(size, count)) throw new Error("checksum of received bytes differs")
-  return bytes / (elapsed * 1000)
+  lastTransferBusy.sender = s!.cpuMs / elapsed
+  lastTransferBusy.receiver = r!.cpuMs / elapsed
+  return { mbps: bytes / (elapsed * 1000), sender: (1000 * s!.cpuMs) / count, receiver: (1000 * r!.cpuMs) / count }
 }
+
+/** Messages for about `ms` at the rate of `mbps`. */
+const countFor = (mbps: number, size: number, ms: number, least: number) =>
+  Math.max(least, Math.round((mbps * 1000 * ms) / size))
 
 // ---------------------------------------------------------------- handshakes
 
-export type HandshakeKind = "native" | "noble" | "libp2p-noise" | "tls"
-export const handshakeKinds: ReadonlyArray<HandshakeKind> = ["native", "noble", "libp2p-noise", "tls"]
-
-interface Handshaker {
-  /** One full handshake; `check` also exchanges a message and compares the echo. */
-  readonly once: (check: boolean) => Promise<void>
-  readonly close: () => Promise<void>
+/** One handshake round of one kind: the server's count and both processes' CPU. */
+export interface HandshakeRound {
+  /** Sessions the server accepted per second. */
+  readonly rate: number
+  /** CPU µs per accepted session, client process and server process. */
+  readonly client: number
+  readonly server: number
+  /** Handshakes the client saw complete, distinct connections among them, sessions the server accepted, failed attempts. */
+  readonly completed: number
+  readonly distinct: number
+  readonly accepted: number
+  readonly failed: number
+  readonly firstFailure?: string | undefined
 }
 
-const probe = payloadFor(1024, 3)
-const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0
+const spawnHandshakePair = (kind: HandshakeKind) => spawnPair("hs", "hsc", kind, kind === "tls" ? [tlsCert().dir] : [])
 
-const effectHandshaker = async (backend: Backend, listening: FromChild & { type: "listening" }) => {
-  const identity = await makeIdentity(backend)
-  const runtime = hostRuntime(backend)
+/**
+ * `inFlight` handshakes at a time for `ms`. The server's count is read once the client is done, a
+ * little later if the server has not yet seen every session the client completed (its side of the
+ * last ones may finish just after the client's).
+ */
+const handshakeRound = async (pair: Pair, inFlight: number, ms: number): Promise<HandshakeRound> => {
+  await mark([pair.server])
+  pair.client.send({ type: "handshakes", inFlight, ms, check: false })
+  const h = (await pair.client.next("handshook", ms + 120_000)) as FromChild & { type: "handshook" }
+  let [w] = await readWindow([pair.server])
+  for (let i = 0; i < 50 && w!.accepted < h.distinct; i++) {
+    await new Promise((r) => setTimeout(r, 10))
+    ;[w] = await readWindow([pair.server])
+  }
+  const accepted = w!.accepted
+  const per = (cpuMs: number) => (accepted === 0 ? Number.NaN : (1000 * cpuMs) / accepted)
   return {
-    once: (check: boolean) =>
-      runtime.runPromise(
-        Effect.gen(function* () {
-          const tcp = yield* Tcp.connect({ host, port: listening.port })
-          const { info, connection } = yield* handshake(tcp, identity, false)
-          if (PeerId.toBase58(info.peerId) !== listening.peerId) throw new Error("handshake: wrong peer id")
-          if (check) {
-            yield* connection.write(probe)
-            if (!sameBytes((yield* connection.read)[1], probe)) throw new Error("handshake: echo differs")
-          }
-        }).pipe(Effect.scoped)
-      ),
-    close: async () => {
-      await runtime.dispose()
-    }
-  } satisfies Handshaker
-}
-
-const libp2pHandshaker = async (listening: FromChild & { type: "listening" }) => {
-  const node = await makeLibp2p("noise", false)
-  const ma = multiaddr(listening.addr!)
-  return {
-    once: async (check: boolean) => {
-      const connection = await node.dial(ma, { force: true })
-      // The remote peer id comes out of the noise handshake; the server sometimes already closes the
-      // previous connection from the same peer, so the status may be "closing" rather than "open".
-      if (connection.remotePeer.toString() !== listening.peerId || connection.status === "closed") {
-        throw new Error(
-          `libp2p: connection ${connection.status} to ${connection.remotePeer}, expected open to ${listening.peerId}`
-        )
-      }
-      if (check) {
-        const stream = await connection.newStream(benchProtocol)
-        const echoed = new Promise<Uint8Array>((resolve) => {
-          const parts: Array<Uint8Array> = []
-          let n = 0
-          stream.addEventListener("message", (e) => {
-            const c = chunksOf(e.data)
-            parts.push(c.slice())
-            n += c.length
-            if (n >= probe.length) resolve(Buffer.concat(parts))
-          })
-        })
-        await streamSend(stream, probe)
-        if (!sameBytes(await echoed, probe)) throw new Error("libp2p: echo differs")
-      }
-      if (connection.status === "open") await connection.close().catch((e) => connection.abort(e as Error))
-      else connection.abort(new Error("benchmark done"))
-    },
-    close: async () => {
-      await node.stop()
-    }
-  } satisfies Handshaker
-}
-
-const tlsHandshaker = (listening: FromChild & { type: "listening" }): Handshaker => {
-  const { cert } = tlsCert()
-  return {
-    once: (check) =>
-      new Promise<void>((resolve, reject) => {
-        const socket = Tls.connect({ host, port: listening.port, ca: cert, servername: "localhost" }, () => {
-          if (!socket.authorized || socket.getProtocol() !== "TLSv1.3") {
-            socket.destroy()
-            return reject(new Error(`tls: not an authorized TLS 1.3 connection (${socket.getProtocol()})`))
-          }
-          if (!check) {
-            socket.destroy()
-            return resolve()
-          }
-          const parts: Array<Buffer> = []
-          let n = 0
-          socket.on("data", (d: Buffer) => {
-            parts.push(d)
-            n += d.length
-            if (n >= probe.length) {
-              socket.destroy()
-              if (sameBytes(Buffer.concat(parts), probe)) resolve()
-              else reject(new Error("tls: echo differs"))
-            }
-          })
-          socket.write(probe)
-        })
-        socket.once("error", reject)
-      }),
-    close: async () => {}
+    rate: (accepted * 1000) / h.elapsedMs,
+    client: per(h.cpuMs),
+    server: per(w!.cpuMs),
+    completed: h.completed,
+    distinct: h.distinct,
+    accepted,
+    failed: h.failed,
+    firstFailure: h.firstFailure
   }
 }
 
-const makeHandshaker = (kind: HandshakeKind, listening: FromChild & { type: "listening" }): Promise<Handshaker> => {
-  switch (kind) {
-    case "native":
-    case "noble":
-      return effectHandshaker(kind, listening)
-    case "libp2p-noise":
-      return libp2pHandshaker(listening)
-    case "tls":
-      return Promise.resolve(tlsHandshaker(listening))
-  }
-}
+/** Whether the client's count and the server's agree (every completed handshake a distinct accepted session). */
+export const countsAgree = (r: HandshakeRound) =>
+  r.failed === 0 && r.completed === r.distinct && r.distinct === r.accepted
 
-/** Handshakes per second with `inFlight` at a time, for `ms` milliseconds. */
-const handshakeRate = async (h: Handshaker, inFlight: number, ms: number) => {
-  let done = 0
-  const t0 = performance.now()
-  const worker = async () => {
-    while (performance.now() - t0 < ms) {
-      await h.once(false)
-      done++
-    }
-  }
-  await Promise.all(Array.from({ length: inFlight }, worker))
-  return (done * 1000) / (performance.now() - t0)
-}
-
-// ---------------------------------------------------------------- ping-pong (one process)
-
-export type PingKind = "raw" | "native" | "noble" | "libp2p-noise"
-const pingKinds: ReadonlyArray<PingKind> = ["raw", "native", "noble", "libp2p-noise"]
-
-interface Pinger {
-  readonly ping: (msg: Uint8Array) => Promise<Uint8Array>
-  readonly close: () => Promise<void>
-}
-
-const rawPinger = async (): Promise<Pinger> => {
-  const server = Net.createServer((s) => s.on("data", (d) => s.write(d)))
-  await new Promise<void>((r) => server.listen(0, host, r))
-  const socket = Net.createConnection({ host, port: (server.address() as Net.AddressInfo).port })
-  await new Promise<void>((r) => socket.once("connect", r))
-  let waiting: ((b: Uint8Array) => void) | undefined
-  let parts: Array<Buffer> = []
-  let n = 0
-  let want = 0
-  socket.on("data", (d: Buffer) => {
-    parts.push(d)
-    n += d.length
-    if (n >= want && waiting) {
-      const w = waiting
-      waiting = undefined
-      w(Buffer.concat(parts))
-    }
-  })
-  return {
-    ping: (msg) =>
-      new Promise((resolve) => {
-        parts = []
-        n = 0
-        want = msg.length
-        waiting = resolve
-        socket.write(msg)
-      }),
-    close: async () => {
-      socket.destroy()
-      server.close()
-    }
-  }
-}
-
-const effectPinger = async (backend: Backend): Promise<Pinger> => {
-  const scope = await run1(Scope.make())
-  const layer = backendLayer(backend)
-  const connection: Connection.Connection<Uint8Array> = await run1(
-    Effect.gen(function* () {
-      const server = yield* Tcp.listen({ port: 0, host })
-      yield* Effect.forkScoped(
-        server.run((socket) =>
-          Effect.gen(function* () {
-            const c = yield* fixedKeyConnection(socket, false)
-            while (true) yield* c.write((yield* c.read)[1])
-          }).pipe(Effect.provide(layer), Effect.ignore)
-        )
-      )
-      const tcp = yield* Tcp.connect({ host, port: server.address.port })
-      return yield* fixedKeyConnection(tcp, true)
-    }).pipe(Scope.provide(scope), Effect.provide(layer))
-  )
-  return {
-    ping: (msg) =>
-      run1(
-        Effect.gen(function* () {
-          yield* connection.write(msg)
-          return (yield* connection.read)[1]
-        })
-      ),
-    close: () => run1(Scope.close(scope, Exit.void))
-  }
-}
-
-const libp2pPinger = async (): Promise<Pinger> => {
-  const server = await makeLibp2p("noise", true)
-  await server.handle(benchProtocol, (stream) => stream.addEventListener("message", (e) => stream.send(e.data)))
-  const client = await makeLibp2p("noise", false)
-  const stream = await client.dialProtocol(server.getMultiaddrs()[0]!, benchProtocol)
-  let waiting: ((b: Uint8Array) => void) | undefined
-  let parts: Array<Uint8Array> = []
-  let n = 0
-  let want = 0
-  stream.addEventListener("message", (e) => {
-    const c = chunksOf(e.data)
-    parts.push(c.slice())
-    n += c.length
-    if (n >= want && waiting) {
-      const w = waiting
-      waiting = undefined
-      w(Buffer.concat(parts))
-    }
-  })
-  return {
-    ping: (msg) =>
-      new Promise((resolve) => {
-        parts = []
-        n = 0
-        want = msg.length
-        waiting = resolve
-        void streamSend(stream, msg)
-      }),
-    close: async () => {
-      await client.stop()
-      await server.stop()
-    }
-  }
-}
-
-const makePinger = (kind: PingKind): Promise<Pinger> =>
-  kind === "raw" ? rawPinger() : kind === "libp2p-noise" ? libp2pPinger() : effectPinger(kind)
-
-/** Round-trip times in µs after a warm-up, sorted. */
-const pingPong = async (p: Pinger, count: number) => {
-  const msg = payloadFor(64, 9)
-  for (let i = 0; i < Math.min(500, count); i++) {
-    if (!sameBytes(await p.ping(msg), msg)) throw new Error("ping-pong: echo differs")
-  }
-  const times: Array<number> = []
-  for (let i = 0; i < count; i++) {
-    const t0 = process.hrtime.bigint()
-    await p.ping(msg)
-    times.push(Number(process.hrtime.bigint() - t0) / 1000)
-  }
-  return times.sort((a, b) => a - b)
-}
+// ---------------------------------------------------------------- ping-pong (two processes)
 
 // ---------------------------------------------------------------- memory
 
 type MemoryKind = "raw" | "native" | "libp2p-noise"
 const memoryKinds: ReadonlyArray<MemoryKind> = ["raw", "native", "libp2p-noise"]
 
-const measureMemory = async (child: Child) => (await child.next("memory")) as FromChild & { type: "memory" }
+const memorySample = async (child: Child) => (await child.next("memory")) as FromChild & { type: "memory" }
 
 /** Opens `n` connections to the child, each delivering one message, and returns a closer. */
-const openIdle = async (kind: MemoryKind, listening: FromChild & { type: "listening" }, n: number) => {
+const openIdle = async (kind: MemoryKind, listening: Listening, n: number) => {
   const one = new Uint8Array([1])
   if (kind === "raw") {
     const sockets = await Promise.all(
@@ -498,7 +334,7 @@ const openIdle = async (kind: MemoryKind, listening: FromChild & { type: "listen
 const waitLive = async (child: Child, n: number) => {
   for (let i = 0; i < 600; i++) {
     child.send({ type: "measure" })
-    const m = await measureMemory(child)
+    const m = await memorySample(child)
     if (m.live >= n) return m
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -508,15 +344,18 @@ const waitLive = async (child: Child, n: number) => {
 // ---------------------------------------------------------------- run
 
 export interface Results {
+  readonly protocol: Protocol
   readonly ceilings: Record<string, Record<number, { seal: number; open: number; ceiling: number }>>
+  /** MB/s of payload, one entry per round. */
   readonly throughput: Record<number, Record<string, Array<number>>>
   /** CPU µs per message of the sending and of the receiving process, one entry per round. */
   readonly cpuPerMessage: Record<number, Record<string, { sender: Array<number>; receiver: Array<number> }>>
   readonly ceilingRounds: Record<number, Record<string, Array<number>>>
-  readonly handshakes: Record<string, Record<number, Array<number>>>
-  readonly ping: Record<string, { p50: number; p99: number; mean: number }>
+  /** Per kind and in-flight count, one entry per round. */
+  readonly handshakes: Record<string, Record<number, Array<HandshakeRound>>>
+  /** Round-trip µs over every round's samples, and each round's p50. */
+  readonly ping: Record<string, { p50: number; p99: number; mean: number; roundP50: Array<number> }>
   readonly memory: Record<string, { perConnHeap: number; perConnRss: number; connections: number }>
-  readonly rounds: number
 }
 
 /**
@@ -531,123 +370,149 @@ process.on("uncaughtException", (e) => {
   else throw e
 })
 
-export const measureAll = async (o: Options): Promise<Results> => {
-  const rounds = o.quick ? 1 : 5
-  const backends: Record<Backend, CryptoBackendShape> = {
+const measureThroughput = async (o: Options, p: Protocol) => {
+  const backends: Record<"native" | "noble", CryptoBackendShape> = {
     native: await backendShape("native"),
     noble: await backendShape("noble")
   }
-
-  // Throughput: one receiver child and one connection per kind for the whole phase; rounds interleave kinds.
-  console.log("\n## throughput (MB/s of payload)")
-  const children = new Map<ThroughputKind, Child>()
-  const senders = new Map<ThroughputKind, RemoteSender>()
+  console.log("\n## throughput (MB/s of payload; CPU µs per message, sender / receiver)")
+  // One receiver and one sender process per kind, one connection each, for the whole phase.
+  const pairs = new Map<ThroughputKind, Pair>()
   for (const kind of throughputKinds) {
-    const child = await spawnPeer("recv", kind)
-    const listening = (await child.next("listening")) as FromChild & { type: "listening" }
-    children.set(kind, child)
-    const sender = await remoteSender(kind, listening)
-    senders.set(kind, sender)
-    for (const size of sizes) await transfer(child, sender, size, size === 1024 ? 3000 : 60, true)
+    const pair = await spawnPair("recv", "send", kind)
+    pairs.set(kind, pair)
+    for (const size of sizes) await transfer(pair, size, size === 1024 ? 3000 : 60, true)
   }
   console.log("verified: checksums of every received byte equal the sender's, for every transport and size")
   const throughput: Results["throughput"] = {}
   const cpuPerMessage: Results["cpuPerMessage"] = {}
   const ceilingRounds: Results["ceilingRounds"] = {}
   const ceilings: Results["ceilings"] = { native: {}, noble: {} }
-  // Long enough for steady state: 0.8 s transfers read ~30 % lower for every transport (ramp-up).
-  const targetSeconds = o.quick ? 0.15 : 2
   for (const size of sizes) {
     throughput[size] = {}
     cpuPerMessage[size] = {}
     ceilingRounds[size] = { native: [], noble: [] }
-    // Calibrate each transport's transfer to about targetSeconds.
+    // Warm-up: a short probe gives the rate, then about warmupMs of transfer, whose rate sizes the rounds.
     const counts: Record<string, number> = {}
     for (const kind of throughputKinds) {
-      const probeCount = size === 1024 ? 2000 : 40
-      const mbps = await transfer(children.get(kind)!, senders.get(kind)!, size, probeCount, false)
-      counts[kind] = Math.max(probeCount, Math.round((mbps * 1e6 * targetSeconds) / size))
+      const least = size === 1024 ? 2000 : 40
+      const probed = await transfer(pairs.get(kind)!, size, least, false)
+      const warm = await transfer(pairs.get(kind)!, size, countFor(probed.mbps, size, p.warmupMs, least), false)
+      counts[kind] = countFor(warm.mbps, size, p.roundMs, least)
       throughput[size]![kind] = []
       cpuPerMessage[size]![kind] = { sender: [], receiver: [] }
     }
-    for (let r = 0; r < rounds; r++) {
-      for (const backend of ["native", "noble"] as const) {
+    for (let r = 0; r < p.rounds; r++) {
+      for (const backend of inRound(["native", "noble"] as const, r)) {
         const c = ceiling(backends[backend], size, o)
         ceilingRounds[size]![backend]!.push(c.ceiling)
         ceilings[backend]![size] = c
       }
-      for (const kind of throughputKinds) {
-        throughput[size]![kind]!.push(
-          await transfer(children.get(kind)!, senders.get(kind)!, size, counts[kind]!, false)
-        )
-        cpuPerMessage[size]![kind]!.sender.push(lastTransferCpu.sender)
-        cpuPerMessage[size]![kind]!.receiver.push(lastTransferCpu.receiver)
+      for (const kind of inRound(throughputKinds, r)) {
+        const t = await transfer(pairs.get(kind)!, size, counts[kind]!, false)
+        throughput[size]![kind]!.push(t.mbps)
+        cpuPerMessage[size]![kind]!.sender.push(t.sender)
+        cpuPerMessage[size]![kind]!.receiver.push(t.receiver)
       }
       console.log(
-        `${size / 1024} KiB round ${r + 1}: ${throughputKinds.map((k) => `${k} ${fmt(throughput[size]![k]!.at(-1)!, 1)}`).join(", ")}; ceilings native ${fmt(ceilingRounds[size]!.native!.at(-1)!, 1)}, noble ${fmt(ceilingRounds[size]!.noble!.at(-1)!, 1)}`
+        `${size / 1024} KiB round ${r + 1}: ${throughputKinds
+          .map((k) => {
+            const c = cpuPerMessage[size]![k]!
+            return `${k} ${fmt(throughput[size]![k]!.at(-1)!, 1)} (${fmt(c.sender.at(-1)!, 1)} / ${fmt(c.receiver.at(-1)!, 1)})`
+          })
+          .join(
+            ", "
+          )}; ceilings native ${fmt(ceilingRounds[size]!.native!.at(-1)!, 1)}, noble ${fmt(ceilingRounds[size]!.noble!.at(-1)!, 1)}`
       )
     }
   }
-  for (const kind of throughputKinds) {
-    await senders.get(kind)!.close()
-    await children.get(kind)!.stop()
-  }
+  for (const pair of pairs.values()) await pair.stop()
+  return { throughput, cpuPerMessage, ceilingRounds, ceilings }
+}
 
-  // Handshakes.
-  console.log("\n## handshakes per second")
+const measureHandshakes = async (o: Options, p: Protocol) => {
+  console.log("\n## handshakes (sessions the server accepted per second; CPU µs per handshake, client / server)")
   const handshakes: Results["handshakes"] = {}
-  const hsChildren = new Map<HandshakeKind, Child>()
-  const hs = new Map<HandshakeKind, Handshaker>()
+  const pairs = new Map<HandshakeKind, Pair>()
   for (const kind of handshakeKinds) {
-    const child = await spawnPeer("hs", kind, kind === "tls" ? [tlsCert().dir] : [])
-    const listening = (await child.next("listening")) as FromChild & { type: "listening" }
-    hsChildren.set(kind, child)
-    const h = await makeHandshaker(kind, listening)
-    for (let i = 0; i < 3; i++) await h.once(true)
-    await handshakeRate(h, 1, o.quick ? 100 : 300) // warm-up
-    hs.set(kind, h)
+    // The client checks three handshakes (peer id, echoed message) before it reports connected.
+    const pair = await spawnHandshakePair(kind)
+    pairs.set(kind, pair)
+    await handshakeRound(pair, 8, p.warmupMs)
     handshakes[kind] = { 1: [], 8: [] }
   }
   console.log("verified: each handshake reached the expected peer and echoed a message")
-  const hsMs = o.quick ? 250 : 1500
-  for (let r = 0; r < (o.quick ? 1 : 3); r++) {
-    for (const kind of handshakeKinds) {
-      for (const inFlight of [1, 8])
-        handshakes[kind]![inFlight]!.push(await handshakeRate(hs.get(kind)!, inFlight, hsMs))
+  for (let r = 0; r < p.rounds; r++) {
+    for (const kind of inRound(handshakeKinds, r)) {
+      for (const inFlight of [1, 8]) {
+        const round = await handshakeRound(pairs.get(kind)!, inFlight, p.roundMs)
+        handshakes[kind]![inFlight]!.push(round)
+        if (!countsAgree(round)) {
+          const what = `${kind}, ${inFlight} in flight: client completed ${round.completed} (${round.distinct} distinct connections, ${round.failed} failed${round.firstFailure ? `, first: ${round.firstFailure}` : ""}), server accepted ${round.accepted}`
+          // The smoke run is there to catch this; a full run reports it beside the figures.
+          if (o.quick) throw new Error(`handshake counts disagree: ${what}`)
+          console.log(`counts disagree: ${what}`)
+        }
+      }
     }
     console.log(
-      `round ${r + 1}: ${handshakeKinds.map((k) => `${k} ${fmt(handshakes[k]![1]!.at(-1)!)} / ${fmt(handshakes[k]![8]!.at(-1)!)}`).join(", ")}`
+      `round ${r + 1}: ${handshakeKinds
+        .map((k) => {
+          const [a, b] = [handshakes[k]![1]!.at(-1)!, handshakes[k]![8]!.at(-1)!]
+          return `${k} ${fmt(a.rate)} / ${fmt(b.rate)} per s (8 in flight: ${fmt(b.client)} + ${fmt(b.server)} µs)`
+        })
+        .join(", ")}`
     )
   }
-  for (const kind of handshakeKinds) {
-    await hs.get(kind)!.close()
-    await hsChildren.get(kind)!.stop()
-  }
+  for (const pair of pairs.values()) await pair.stop()
+  return handshakes
+}
 
-  // Ping-pong, one process.
-  console.log("\n## 64-byte ping-pong (µs)")
+const measurePing = async (p: Protocol) => {
+  console.log("\n## 64-byte ping-pong between two processes (µs)")
+  const pairs = new Map<PingKind, Pair>()
+  // Each client checks 500 echoes (its warm-up) before it reports connected.
+  for (const kind of pingKinds) pairs.set(kind, await spawnPair("echo", "pingc", kind))
+  const times = new Map<PingKind, Array<number>>(pingKinds.map((k) => [k, []]))
+  const roundP50 = new Map<PingKind, Array<number>>(pingKinds.map((k) => [k, []]))
+  for (let r = 0; r < p.rounds; r++) {
+    for (const kind of inRound(pingKinds, r)) {
+      const client = pairs.get(kind)!.client
+      client.send({ type: "ping", count: p.pings })
+      const got = [...((await client.next("pinged", 600_000)) as FromChild & { type: "pinged" }).times]
+      times.get(kind)!.push(...got)
+      roundP50.get(kind)!.push(
+        percentile(
+          got.sort((a, b) => a - b),
+          50
+        )
+      )
+    }
+  }
   const ping: Results["ping"] = {}
   for (const kind of pingKinds) {
-    const p = await makePinger(kind)
-    const times = await pingPong(p, o.quick ? 500 : 5000)
-    await p.close()
+    const all = times.get(kind)!.sort((a, b) => a - b)
     ping[kind] = {
-      p50: percentile(times, 50),
-      p99: percentile(times, 99),
-      mean: times.reduce((a, b) => a + b, 0) / times.length
+      p50: percentile(all, 50),
+      p99: percentile(all, 99),
+      mean: all.reduce((a, b) => a + b, 0) / all.length,
+      roundP50: roundP50.get(kind)!
     }
     console.log(`${kind}: p50 ${fmt(ping[kind]!.p50, 1)}, p99 ${fmt(ping[kind]!.p99, 1)}`)
+    await pairs.get(kind)!.stop()
   }
+  return ping
+}
 
-  // Memory per idle connection.
+const measureMemory = async (o: Options) => {
   console.log("\n## memory per idle connection")
   const memory: Results["memory"] = {}
   const n = o.quick ? 100 : 1000
   for (const kind of memoryKinds) {
     const child = await spawnPeer("mem", kind)
-    const listening = (await child.next("listening")) as FromChild & { type: "listening" }
+    const listening = (await child.next("listening")) as Listening
     child.send({ type: "measure" })
-    const before = await measureMemory(child)
+    const before = await memorySample(child)
     const close = await openIdle(kind, listening, n)
     const after = await waitLive(child, n)
     const heap = (m: typeof before) => m.usage.heapUsed + m.usage.external
@@ -660,7 +525,19 @@ export const measureAll = async (o: Options): Promise<Results> => {
     await close()
     await child.stop()
   }
-  return { ceilings, throughput, cpuPerMessage, ceilingRounds, handshakes, ping, memory, rounds }
+  return memory
+}
+
+export const measureAll = async (o: Options): Promise<Results> => {
+  const protocol = protocolOf(o)
+  console.log(
+    `protocol: ${protocol.rounds} alternating round(s) of ${protocol.roundMs} ms after ${protocol.warmupMs} ms of warm-up per stack${protocol.trial ? " (trial: nothing is written)" : ""}`
+  )
+  const t = await measureThroughput(o, protocol)
+  const handshakes = await measureHandshakes(o, protocol)
+  const ping = await measurePing(protocol)
+  const memory = await measureMemory(o)
+  return { protocol, ...t, handshakes, ping, memory }
 }
 
 export const run = async (o: Options) => {
@@ -668,41 +545,41 @@ export const run = async (o: Options) => {
   if (libp2pTeardownErrors > 0)
     console.log(`js-libp2p threw ${libp2pTeardownErrors} teardown error(s) from its handlers (ignored)`)
   const { sections } = await import("./network-report.ts")
-  return { sections: sections(results, o) }
+  const made = sections(results)
+  if (results.protocol.trial && !o.quick) {
+    for (const s of made) console.log(`\n## ${s.title} (trial run, not written)\n\n${s.body}`)
+    return undefined
+  }
+  return { sections: made }
 }
 
 /** One transport and size for about `seconds` (for `node --cpu-prof`, see cpuprofile.ts). */
 export const throughputOnly = async (kind: ThroughputKind, size: number, seconds: number, repeat = 1) => {
-  const child = await spawnPeer("recv", kind)
-  const listening = (await child.next("listening")) as FromChild & { type: "listening" }
-  const sender = await remoteSender(kind, listening)
-  await transfer(child, sender, size, size === 1024 ? 3000 : 60, true)
-  const mbps = await transfer(child, sender, size, size === 1024 ? 5000 : 100, false)
+  const pair = await spawnPair("recv", "send", kind)
+  await transfer(pair, size, size === 1024 ? 3000 : 60, true)
+  const { mbps } = await transfer(pair, size, size === 1024 ? 5000 : 100, false)
   const results: Array<number> = []
   for (let i = 0; i < repeat; i++) {
-    results.push(await transfer(child, sender, size, Math.round((mbps * 1e6 * seconds) / size), false))
+    results.push((await transfer(pair, size, countFor(mbps, size, seconds * 1000, 1), false)).mbps)
   }
-  await sender.close()
-  await child.stop()
+  await pair.stop()
   return repeat === 1 ? results[0]! : results
 }
 
-/** One handshake kind for `ms` milliseconds (for `node --cpu-prof`). */
+/** One handshake kind for `ms` milliseconds (for `node --cpu-prof`): the server's count and both sides' CPU. */
 export const handshakeOnly = async (kind: HandshakeKind, inFlight: number, ms: number) => {
-  const child = await spawnPeer("hs", kind, kind === "tls" ? [tlsCert().dir] : [])
-  const listening = (await child.next("listening")) as FromChild & { type: "listening" }
-  const h = await makeHandshaker(kind, listening)
-  for (let i = 0; i < 3; i++) await h.once(true)
-  const result = await handshakeRate(h, inFlight, ms)
-  await h.close()
-  await child.stop()
+  const pair = await spawnHandshakePair(kind)
+  const result = await handshakeRound(pair, inFlight, ms)
+  await pair.stop()
   return result
 }
 
-/** One ping-pong kind, `count` round trips: p50 and p99 in µs (for quick checks and `node --cpu-prof`). */
+/** One ping-pong kind, `count` round trips between two processes: p50 and p99 in µs (for quick checks and `node --cpu-prof`). */
 export const pingOnly = async (kind: PingKind, count: number) => {
-  const p = await makePinger(kind)
-  const times = await pingPong(p, count)
-  await p.close()
+  const pair = await spawnPair("echo", "pingc", kind)
+  pair.client.send({ type: "ping", count })
+  const times = [...((await pair.client.next("pinged", 600_000)) as FromChild & { type: "pinged" }).times]
+  await pair.stop()
+  times.sort((a, b) => a - b)
   return { p50: percentile(times, 50), p99: percentile(times, 99) }
 }

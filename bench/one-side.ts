@@ -2,9 +2,9 @@
  * One side of a connection at a time, to see which side limits throughput and what each costs:
  * `tsx one-side.ts recv|send [native|noble] [SIZE] [SECONDS]` (after `pnpm build`).
  *
- * - `recv`: an effect-p2p receiver (`peer.ts recv`) fed by plain `net` writes of wire bytes sealed
+ * - `recv`: an effect-p2p receiver (`peer.ts recv fixed-KIND`: the fixed key, no handshake) fed by plain `net` writes of wire bytes sealed
  *   beforehand in this process, so the sending side costs next to nothing;
- * - `send`: an effect-p2p sender (`peer.ts send`) into a plain `net` sink (`peer.ts recv raw`).
+ * - `send`: an effect-p2p sender (`peer.ts send fixed-KIND`) into a plain `net` sink (`peer.ts recv raw`).
  *
  * Prints MB/s of payload, the CPU time of each process over the elapsed time (all threads, so
  * GC helper threads count: above 100 % is possible) and the measured side's CPU time per message.
@@ -56,7 +56,7 @@ if (mode === "recv") {
   )
   const all = Buffer.concat(wire)
   console.log(`wire ${(all.length / 1e6).toFixed(0)} MB for ${count} messages`)
-  const child = await spawnPeer("recv", kind)
+  const child = await spawnPeer("recv", `fixed-${kind}`)
   const listening = (await child.next("listening")) as FromChild & { type: "listening" }
   const sock = Net.connect({ port: listening.port, host: "127.0.0.1" })
   await new Promise((r) => sock.once("connect", r))
@@ -78,7 +78,7 @@ if (mode === "recv") {
 } else if (mode === "send") {
   const child = await spawnPeer("recv", "raw")
   const listening = (await child.next("listening")) as FromChild & { type: "listening" }
-  const sender = await spawnPeer("send", kind)
+  const sender = await spawnPeer("send", `fixed-${kind}`)
   sender.send({ type: "connect", port: listening.port })
   await sender.next("connected")
   const count = Math.round(((kind === "native" ? 300 : 40) * seconds * 1e6) / size)

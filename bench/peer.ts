@@ -1,24 +1,36 @@
 /**
- * The other process of the network benchmarks: `node --import tsx peer.ts ROLE KIND` (libraries from their built `dist/`),
- * forked by `network.bench.ts`, talking to it over IPC (see `support.ts`) and over loopback TCP.
+ * The other processes of the network benchmarks: `node --import tsx peer.ts ROLE KIND` (libraries from their built `dist/`),
+ * forked by `network.bench.ts`, talking to it over IPC (see `support.ts`) and to each other over loopback TCP.
  *
- * - `recv` (raw | native | noble | libp2p-noise | libp2p-plaintext): accepts connections and counts
+ * - `recv` (raw | native | noble | pool | libp2p-noise | libp2p-plaintext; fixed-native | fixed-noble:
+ *   `Connection.make` with a fixed key, no handshake, for `one-side.ts`): accepts connections and counts
  *   the payload bytes; after `expect`, reports the total (and, when verifying, a checksum of every
  *   byte) once that many arrived;
- * - `hs` (native | noble | libp2p-noise | tls): accepts handshakes and echoes what it receives;
+ * - `send` (same kinds): on `connect`, opens a connection to a `recv` peer; on `send`, sends that many
+ *   messages and answers `sent` once they were all handed over;
+ * - `hs` (native | noble | pool | libp2p-noise | tls): accepts handshakes, echoes what it receives,
+ *   and counts the sessions it accepted (completed handshakes; js-libp2p: connections opened;
+ *   TLS: `secureConnection`s);
+ * - `hsc` (same kinds): the handshake client (`handshakers.ts`), driven by `handshakes`;
+ * - `echo` / `pingc` (raw | native | noble | libp2p-noise): the two ends of the ping-pong (`pingers.ts`);
  * - `mem` (raw | native | libp2p-noise): holds idle connections and reports its memory on `measure`.
- * - `send` (raw | native | noble | libp2p-noise | libp2p-plaintext): on `connect`, opens a connection to a
- *   `recv` peer; on `send`, sends that many messages and answers `sent` once they were all handed over.
+ *
+ * Every role answers `mark` and `window` with the CPU time it spent (and the sessions it accepted)
+ * in between, so that both processes of a measurement report over the same window.
  */
 import "./polyfill.ts"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
+import * as Identity from "@effect-p2p/crypto/Identity"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
 import * as Tcp from "@effect-p2p/node/Tcp"
-import { Effect, type Scope } from "effect"
+import type * as Pool from "@effect-p2p/pool/Pool"
+import { Effect, type Scope, Stream } from "effect"
 import type { Libp2p } from "libp2p"
-import { makeSender, type Sender, type ThroughputKind } from "./senders.ts"
-import { type FromChild, fnv, fnvStart, type ToChild } from "./support.ts"
+import { type HandshakeKind, type Handshaker, handshakeRate, makeHandshaker } from "./handshakers.ts"
+import { makePinger, type Pinger, type PingKind, pingTimes } from "./pingers.ts"
+import { makeSender, type Sender, type SenderKind } from "./senders.ts"
+import { cpuMsSince, type FromChild, fnv, fnvStart, type ToChild } from "./support.ts"
 import {
   benchProtocol,
   chunksOf,
@@ -28,6 +40,9 @@ import {
   hostRuntime,
   makeIdentity,
   makeLibp2p,
+  makePool,
+  type PoolData,
+  poolPoint,
   tlsCert
 } from "./transports.ts"
 
@@ -47,10 +62,6 @@ let messages = 0
 let verify = false
 let checksum = fnvStart
 let cpuStart = process.cpuUsage()
-const cpuMsSince = (start: NodeJS.CpuUsage) => {
-  const used = process.cpuUsage(start)
-  return (used.user + used.system) / 1000
-}
 const onData = (bytes: Uint8Array) => {
   received += bytes.length
   messages++
@@ -61,8 +72,15 @@ const onData = (bytes: Uint8Array) => {
   }
 }
 
-// --- the sending end, for `send`
+// --- the measuring window (`mark` ... `window`) and the sessions a server accepted
+let accepted = 0
+let windowCpu = process.cpuUsage()
+let windowAccepted = 0
+
+// --- the client ends, for `send`, `hsc` and `pingc`
 let sender: Sender | undefined
+let handshaker: Handshaker | undefined
+let pinger: Pinger | undefined
 
 // --- idle connections, for `mem`
 let connections = 0
@@ -86,17 +104,47 @@ process.on("message", (raw) => {
     checksum = fnvStart
     cpuStart = process.cpuUsage()
     send({ type: "ready" })
+  } else if (m.type === "mark") {
+    windowCpu = process.cpuUsage()
+    windowAccepted = accepted
+    send({ type: "marked" })
+  } else if (m.type === "window") {
+    send({ type: "window", cpuMs: cpuMsSince(windowCpu), accepted: accepted - windowAccepted })
   } else if (m.type === "measure") {
     send({ type: "memory", connections, live, usage: sample() })
   } else if (m.type === "connect") {
-    makeSender(kind as ThroughputKind, m).then((made) => {
-      sender = made
-      stopping = made.close
+    const connected = (close: () => Promise<void>) => {
+      stopping = close
       send({ type: "connected" })
-    }, fail)
+    }
+    if (role === "send") {
+      makeSender(kind as SenderKind, m).then((made) => {
+        sender = made
+        connected(made.close)
+      }, fail)
+    } else if (role === "hsc") {
+      makeHandshaker(kind as HandshakeKind, m, 8, certDir).then(async (made) => {
+        handshaker = made
+        // Checked before anything is timed: each handshake reaches the expected peer and echoes a message.
+        for (let i = 0; i < 3; i++) await made.once(0, true)
+        connected(made.close)
+      }, fail)
+    } else if (role === "pingc") {
+      makePinger(kind as PingKind, m).then((made) => {
+        pinger = made
+        connected(made.close)
+      }, fail)
+    }
   } else if (m.type === "send") {
+    sender!.send(m.size, m.count, m.verify).then(() => send({ type: "sent", cpuMs: cpuMsSince(windowCpu) }), fail)
+  } else if (m.type === "handshakes") {
     const start = process.cpuUsage()
-    sender!.send(m.size, m.count, m.verify).then(() => send({ type: "sent", cpuMs: cpuMsSince(start) }), fail)
+    handshakeRate(handshaker!, m.inFlight, m.ms).then(
+      (tally) => send({ type: "handshook", ...tally, cpuMs: cpuMsSince(start) }),
+      fail
+    )
+  } else if (m.type === "ping") {
+    pingTimes(pinger!, m.count).then((times) => send({ type: "pinged", times }), fail)
   } else if (m.type === "stop") {
     stopping().finally(() => process.exit(0))
   }
@@ -117,15 +165,42 @@ const runEffectServer = (
   runtime.runFork(program)
 }
 
+/**
+ * A listening pool (native backend) on a host runtime; counts the incoming connections it
+ * established, hands every application message to `onMessage`, and reports its point as `addr`.
+ */
+const runPoolServer = (
+  onMessage: (pool: Pool.Pool<PoolData>, from: string, payload: Uint8Array) => Effect.Effect<void, unknown>
+) => {
+  const runtime = hostRuntime("native")
+  const program = Effect.gen(function* () {
+    const identity = yield* Identity.generate({ difficulty: 0 })
+    const pool = yield* makePool(identity, true)
+    const events = yield* pool.subscribe
+    yield* Effect.forkScoped(
+      Stream.runForEach(events, (e) =>
+        Effect.sync(() => {
+          if (e.event === "connection_established" && e.incoming === true) accepted++
+        })
+      )
+    )
+    yield* Effect.forkScoped(Stream.runForEach(pool.messages, ([from, m]) => onMessage(pool, from, m.payload)))
+    const point = poolPoint(pool)
+    send({ type: "listening", port: Number(point.split(":").pop()), addr: point, peerId: pool.peerId })
+    return yield* Effect.never
+  }).pipe(Effect.scoped)
+  runtime.runFork(program)
+}
+
 const startNet = (onSocket: (socket: Net.Socket) => void) => {
-  const server = Net.createServer(onSocket)
+  const server = Net.createServer({ noDelay: true }, onSocket)
   server.listen({ port: 0, host: "127.0.0.1", backlog: 1024 }, () =>
     send({ type: "listening", port: (server.address() as Net.AddressInfo).port })
   )
 }
 
 const startLibp2p = async (handler: (stream: import("@libp2p/interface").Stream) => void) => {
-  const node: Libp2p = await makeLibp2p(kind === "libp2p-noise" ? "noise" : "plaintext", true)
+  const node: Libp2p = await makeLibp2p(kind === "libp2p-plaintext" ? "plaintext" : "noise", true)
   await node.handle(benchProtocol, (stream) => handler(stream), {
     maxInboundStreams: 10_000,
     runOnLimitedConnection: true
@@ -133,7 +208,11 @@ const startLibp2p = async (handler: (stream: import("@libp2p/interface").Stream)
   stopping = async () => {
     await node.stop()
   }
-  node.addEventListener("connection:open", () => connections++)
+  // Every connection opened here was accepted (this node never dials): the handshake count.
+  node.addEventListener("connection:open", () => {
+    connections++
+    accepted++
+  })
   const addr = node.getMultiaddrs()[0]!
   send({ type: "listening", port: 0, addr: addr.toString(), peerId: node.peerId.toString() })
 }
@@ -142,13 +221,23 @@ const main = async () => {
   if (role === "recv") {
     if (kind === "raw") return startNet((s) => s.on("data", onData))
     if (kind === "native" || kind === "noble") {
+      const identity = await makeIdentity(kind)
       return runEffectServer(kind, (socket) =>
+        Effect.gen(function* () {
+          const { connection } = yield* handshake(socket, identity, true)
+          while (true) onData((yield* connection.read)[1])
+        })
+      )
+    }
+    if (kind === "fixed-native" || kind === "fixed-noble") {
+      return runEffectServer(kind === "fixed-native" ? "native" : "noble", (socket) =>
         Effect.gen(function* () {
           const connection = yield* fixedKeyConnection(socket, false)
           while (true) onData((yield* connection.read)[1])
         })
       )
     }
+    if (kind === "pool") return runPoolServer((_pool, _from, payload) => Effect.sync(() => onData(payload)))
     return startLibp2p((stream) => stream.addEventListener("message", (e) => onData(chunksOf(e.data))))
   }
   if (role === "hs") {
@@ -159,14 +248,21 @@ const main = async () => {
         (socket) =>
           Effect.gen(function* () {
             const { connection } = yield* handshake(socket, identity, true)
+            accepted++
             while (true) yield* connection.write((yield* connection.read)[1])
           }),
         PeerId.toBase58(identity.peerId)
       )
     }
+    if (kind === "pool") {
+      return runPoolServer((pool, from, payload) =>
+        pool.send(from, { _tag: "Data", payload }).pipe(Effect.catch(() => Effect.void))
+      )
+    }
     if (kind === "tls") {
       const { key, cert } = tlsCert(certDir)
       const server = Tls.createServer({ key, cert, minVersion: "TLSv1.3" }, (s) => {
+        accepted++
         s.on("data", (d) => s.write(d))
         s.on("error", () => {})
       })
@@ -174,6 +270,19 @@ const main = async () => {
         send({ type: "listening", port: (server.address() as Net.AddressInfo).port })
       )
       return
+    }
+    return startLibp2p((stream) => stream.addEventListener("message", (e) => stream.send(e.data)))
+  }
+  if (role === "echo") {
+    if (kind === "raw") return startNet((s) => s.on("data", (d) => s.write(d)))
+    if (kind === "native" || kind === "noble") {
+      const identity = await makeIdentity(kind)
+      return runEffectServer(kind, (socket) =>
+        Effect.gen(function* () {
+          const { connection } = yield* handshake(socket, identity, true)
+          while (true) yield* connection.write((yield* connection.read)[1])
+        })
+      )
     }
     return startLibp2p((stream) => stream.addEventListener("message", (e) => stream.send(e.data)))
   }
@@ -199,8 +308,8 @@ const main = async () => {
       stream.addEventListener("message", () => live++, { once: true })
     })
   }
-  // `send`: driven by the parent's `connect` and `send` messages.
-  if (role === "send") return
+  // The clients (`send`, `hsc`, `pingc`) are driven by the parent's messages.
+  if (role === "send" || role === "hsc" || role === "pingc") return
   throw new Error(`unknown role ${role} ${kind}`)
 }
 

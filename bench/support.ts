@@ -13,8 +13,16 @@ export type ToChild =
   | { readonly type: "expect"; readonly bytes: number; readonly verify: boolean }
   | { readonly type: "measure" }
   | { readonly type: "stop" }
-  | { readonly type: "connect"; readonly port: number; readonly addr?: string }
+  | { readonly type: "connect"; readonly port: number; readonly addr?: string; readonly peerId?: string }
   | { readonly type: "send"; readonly size: number; readonly count: number; readonly verify: boolean }
+  /** Starts a measuring window: the child notes its CPU time and its count of accepted sessions. */
+  | { readonly type: "mark" }
+  /** Ends the window: the child answers `window` with what it spent and accepted since `mark`. */
+  | { readonly type: "window" }
+  /** To a handshake client (`hsc`): `inFlight` handshakes at a time for `ms`, then `handshook`. */
+  | { readonly type: "handshakes"; readonly inFlight: number; readonly ms: number; readonly check: boolean }
+  /** To a ping client (`pingc`): `count` round trips, then `pinged`. */
+  | { readonly type: "ping"; readonly count: number }
 
 export type FromChild =
   | { readonly type: "listening"; readonly port: number; readonly addr?: string; readonly peerId?: string }
@@ -30,6 +38,27 @@ export type FromChild =
       readonly cpuMs: number
     }
   | { readonly type: "memory"; readonly connections: number; readonly live: number; readonly usage: MemorySample }
+  | { readonly type: "marked" }
+  | {
+      readonly type: "window"
+      /** CPU time (user + system, all threads) of this process since `mark`, ms. */
+      readonly cpuMs: number
+      /** Sessions (connections) this server completed and accepted since `mark`. */
+      readonly accepted: number
+    }
+  | {
+      readonly type: "handshook"
+      /** Handshakes the client saw complete (calls that resolved). */
+      readonly completed: number
+      /** Distinct connections among them (js-libp2p may hand two dials the same one). */
+      readonly distinct: number
+      /** Attempts refused or failed (each counted, none retried silently). */
+      readonly failed: number
+      readonly firstFailure?: string | undefined
+      readonly elapsedMs: number
+      readonly cpuMs: number
+    }
+  | { readonly type: "pinged"; readonly times: ReadonlyArray<number> }
   | { readonly type: "error"; readonly message: string }
 
 export interface MemorySample {
@@ -71,6 +100,24 @@ export const median = (xs: ReadonlyArray<number>): number => {
 
 export const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+/** Min, median and max of per-round figures. */
+export interface Spread {
+  readonly min: number
+  readonly median: number
+  readonly max: number
+}
+export const spread = (xs: ReadonlyArray<number>): Spread => ({
+  min: Math.min(...xs),
+  median: median(xs),
+  max: Math.max(...xs)
+})
+
+/** CPU time (user + system, all threads) of this process since `start`, ms. */
+export const cpuMsSince = (start: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1000
+}
 
 export const fmt = (n: number, digits = 0): string =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })

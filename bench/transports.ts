@@ -21,10 +21,14 @@ import type { ChannelKey } from "@effect-p2p/crypto/Keys"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
 import { NativeCrypto } from "@effect-p2p/node"
 import type * as Tcp from "@effect-p2p/node/Tcp"
+import * as TcpTransport from "@effect-p2p/node/TcpTransport"
+import * as Limits from "@effect-p2p/pool/Limits"
+import * as Pool from "@effect-p2p/pool/Pool"
+import * as Transport from "@effect-p2p/pool/Transport"
 import * as Session from "@effect-p2p/session/Session"
 import { plaintext } from "@libp2p/plaintext"
 import { tcp } from "@libp2p/tcp"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 import { createLibp2p, type Libp2p } from "libp2p"
 
 export type Backend = "native" | "noble"
@@ -85,6 +89,51 @@ export const handshake = (tcpSocket: Tcp.TcpSocket, identity: Identity.Identity,
     const connection = yield* Session.accept(auth, { messageEncoding: Encoding.bytes })
     return { info, connection }
   })
+
+// --- effect-p2p pools over TCP (issue 23: the targets hold for connections the pool makes too)
+
+/**
+ * The application message the pool benchmarks carry: one tag (0x10, the first application tag) and
+ * a byte payload running to the end of the message, in Octez's envelope (u32 length, u16 tag).
+ */
+export const PoolData = Schema.Union([
+  Schema.TaggedStruct("Data", {
+    payload: Schema.Uint8Array.annotate(Encoding.binary({ variable: true }))
+  }).annotate(Encoding.binary({ tag: 0x10 }))
+]).annotate(Encoding.binary({ tagSize: "uint16", dynamicSize: "uint30" }))
+export type PoolData = typeof PoolData.Type
+
+/** Many peers at once, nothing in the way of a benchmark's dials: no maintenance, no incoming cap. */
+const poolLimits: Limits.Limits = {
+  ...Limits.defaults,
+  maxIncomingConnections: 1000,
+  maxConnections: 1000
+}
+
+/**
+ * A pool over TCP (`TcpTransport`), listening when `listen` is set. A dialling pool may dial the same
+ * point again at once after closing its connection: the benchmark reconnects on purpose, where Octez
+ * waits 60 s.
+ */
+export const makePool = (identity: Identity.Identity, listen: boolean) =>
+  Pool.make({
+    identity,
+    supported: {
+      chainName: version.chainName,
+      distributedDbVersions: [version.distributedDbVersion],
+      p2pVersions: [version.p2pVersion]
+    },
+    messages: PoolData,
+    limits: poolLimits,
+    ...(listen ? { listen: { host: "127.0.0.1", port: 0 } } : {}),
+    reconnection: { factor: 1, initialDelay: 0, disconnectionDelay: -1, increaseCap: 0 }
+  }).pipe(Effect.provideService(Transport.Transport, TcpTransport.make({ backlog: 1024 })))
+
+/** The point a listening pool is reachable at. */
+export const poolPoint = (pool: Pool.Pool<PoolData>): string => {
+  if (pool.address._tag === "None") throw new Error("pool: not listening")
+  return Transport.format(pool.address.value)
+}
 
 // --- js-libp2p 3
 export type Libp2pSecurity = "noise" | "plaintext"
