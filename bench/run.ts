@@ -2,7 +2,12 @@
  * Runs every `*.bench.ts` in this directory, one after the other. `--quick` shortens the rounds
  * (for a smoke run; the numbers in docs/benchmarks.md come from full runs). A benchmark whose `run`
  * returns `{ sections }` has those `## title` sections of docs/benchmarks.md replaced (or appended)
- * after a full run; a quick run prints them instead.
+ * after a full run; a quick run prints them instead, and so does a trial run of the network benchmark
+ * (`BENCH_ROUNDS`, `BENCH_ROUND_MS` or `BENCH_WARMUP_MS` set: see network.bench.ts), whose `run` returns nothing.
+ *
+ *   pnpm bench                      # everything, writes docs/benchmarks.md
+ *   pnpm bench -- network           # only the files whose name contains "network"
+ *   pnpm bench -- --quick           # the smoke run (CI): every stack briefly, counts checked, nothing written
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { loadavg } from "node:os"
