@@ -12,8 +12,13 @@
  *   connection and waits for a new point or peer (at most 5 s), then looks again.
  * - Above `max_threshold` it closes random connections down to `max_target`, never one that is both
  *   a private node and trusted.
- * - A wake-up that finds the count inside the bounds proposes one swap instead (`pool.swap`: nothing
- *   in private mode or with swap disabled).
+ * - Octez's worker loop: a wake-up that finds the count out of the bounds runs a maintenance step
+ *   (`maintenance_started` with its motive, then `maintenance_ended`) and looks again at once (motive
+ *   `last_maintenance`); one that finds it inside proposes one swap (`pool.swap`: nothing in private
+ *   mode or with swap disabled) and waits for the next wake-up.
+ * - {@link Maintenance.maintain} returns once the step it triggered is done (Octez's `maintain`
+ *   waits for the end of a maintenance step; here a swap proposal inside the bounds is a step too,
+ *   so that `maintain` always returns).
  *
  * Disabled when `maintenance-idle-time` is null: no worker, and `maintain` fails
  * {@link MaintenanceDisabled}. All time comes from `Clock`, all choice from `Random`.
@@ -21,7 +26,7 @@
  * @since 0.1.0
  */
 import * as CodecPoint from "@effect-p2p/codec/Point"
-import { Cause, Clock, Effect, Queue, Random, Result, Schema, type Scope, Stream } from "effect"
+import { Cause, Clock, Deferred, Effect, Queue, Random, Result, Schema, type Scope, Stream } from "effect"
 import type * as Acl from "./Acl.ts"
 import * as Limits from "./Limits.ts"
 import type * as PeerState from "./PeerState.ts"
@@ -61,6 +66,47 @@ export interface Target {
 }
 
 /**
+ * What woke the worker, as Octez's `maintenance_started` names it (`motive.kind`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Motive =
+  | "activation"
+  | "last_maintenance"
+  | "timer"
+  | "external_event"
+  | "too_few_connections"
+  | "too_many_connections"
+
+/**
+ * Octez's maintenance event names (`P2p_events.P2p_maintainance`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type EventName =
+  | "maintenance_started"
+  | "maintenance_ended"
+  | "too_few_connections_maintenance"
+  | "too_many_connections_maintenance"
+
+/**
+ * One maintenance event: `maintenance_started` (`reason`: the {@link Motive}, `count`: connections),
+ * `maintenance_ended` (`count`: connections, `durationMillis`), `too_few_connections_maintenance`
+ * (`count`: connections), `too_many_connections_maintenance` (`count`: connections it will close).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Event {
+  readonly event: EventName
+  readonly reason?: Motive | undefined
+  readonly count?: number | undefined
+  readonly durationMillis?: number | undefined
+}
+
+/**
  * A running maintenance.
  *
  * @category models
@@ -68,9 +114,13 @@ export interface Target {
  */
 export interface Maintenance {
   readonly bounds: Limits.MaintenanceBounds
-  /** Wakes the worker (Octez `P2p.maintain`); returns at once. */
+  /**
+   * Wakes the worker (Octez `P2p.maintain`) and returns once the step it triggered is done: back
+   * inside the bounds, or one swap proposed when already inside. Below the bounds with nobody left
+   * to dial, that step goes on (asking for contacts every 5 s) until enough connections are made.
+   */
   readonly maintain: Effect.Effect<void>
-  /** Completed maintenance steps so far (one per wake-up). */
+  /** Completed steps so far: one per wake-up inside the bounds, one per maintenance step outside. */
   readonly steps: Effect.Effect<number>
 }
 
@@ -135,7 +185,12 @@ const hostOf = (point: string): string => {
  */
 export const make = (
   pool: Target,
-  options: { readonly privateMode?: boolean | undefined; readonly idleTime?: number | undefined } = {}
+  options: {
+    readonly privateMode?: boolean | undefined
+    readonly idleTime?: number | undefined
+    /** Where the maintenance events go (`Pool` passes its event hub). Default: nowhere. */
+    readonly emit?: ((event: Event) => Effect.Effect<void>) | undefined
+  } = {}
 ): Effect.Effect<Maintenance, MaintenanceDisabled, Scope.Scope> =>
   Effect.gen(function* () {
     const limits = pool.limits
@@ -144,10 +199,14 @@ export const make = (
     if (idle === undefined) return yield* new MaintenanceDisabled()
     const privateMode = options.privateMode ?? false
     const bounds = Limits.maintenanceBounds(limits)
+    const emit = options.emit ?? (() => Effect.void)
     // One pending wake-up is enough: the worker looks at the whole pool each time.
-    const wake = yield* Queue.sliding<void>(1)
+    const wake = yield* Queue.sliding<Motive>(1)
     const contacts = yield* Queue.sliding<void>(1)
     let steps = 0
+    /** `maintain` callers waiting for the next step to end. */
+    let waiting: Array<Deferred.Deferred<void>> = []
+    let stopped = false
 
     const count = Effect.map(pool.connections, (c) => c.length)
 
@@ -212,25 +271,33 @@ export const make = (
       }).pipe(Effect.scoped)
 
     /** Octez `do_maintain`: until inside `[min_threshold, max_threshold]`. */
+    /** Octez `do_maintain`: until inside `[min_threshold, max_threshold]`; false if stuck above them. */
     const doMaintain = Effect.gen(function* () {
       for (;;) {
         const n = yield* count
         if (n < bounds.minThreshold) {
+          yield* emit({ event: "too_few_connections_maintenance", count: n })
           const enough = yield* tryToContact(bounds.minTarget - n, bounds.maxTarget - n)
           if (!enough) yield* askForMoreContacts
         } else if (n > bounds.maxThreshold) {
+          yield* emit({ event: "too_many_connections_maintenance", count: n - bounds.maxTarget })
           // Nothing to close (all private and trusted): stop rather than spin.
-          if ((yield* trim(n - bounds.maxTarget)) === 0) return
-        } else return
+          if ((yield* trim(n - bounds.maxTarget)) === 0) return false
+        } else return true
       }
     })
 
-    /** Octez `maintain`: out of bounds, back inside them; inside, one swap proposal. */
-    const maintainOnce = Effect.gen(function* () {
-      const n = yield* count
-      if (n < bounds.minThreshold || n > bounds.maxThreshold) yield* doMaintain
-      else yield* pool.swap
-    })
+    const outOfBounds = (n: number) => n < bounds.minThreshold || n > bounds.maxThreshold
+
+    /** Ends the step: counts it and releases the `maintain` calls it served. */
+    const stepDone = (served: ReadonlyArray<Deferred.Deferred<void>>) =>
+      Effect.suspend(() => {
+        steps++
+        return Effect.forEach(served, (d) => Deferred.succeed(d, undefined), { discard: true })
+      })
+
+    /** The next wake-up: the idle timer, `maintain`, or the pool's too-few / too-many triggers. */
+    const nextWakeUp = Effect.raceFirst(Queue.take(wake), Effect.as(Effect.sleep(idle), "timer" as const))
 
     // The pool's triggers: too few or too many wake the worker; a new point or peer ends the wait
     // for contacts.
@@ -239,7 +306,7 @@ export const make = (
       switch (e.event) {
         case "too_few_connections":
         case "too_many_connections":
-          return Queue.offer(wake, undefined)
+          return Queue.offer(wake, e.event)
         case "new_point":
         case "new_peer":
           return Queue.offer(contacts, undefined)
@@ -248,23 +315,58 @@ export const make = (
       }
     }).pipe(Effect.forkScoped)
 
-    // The worker: the first run at once (Octez `Activation`), then at the first of the idle timer
-    // and a wake-up.
+    // Octez's `worker_loop`: the first run at once (`activation`). Out of the bounds, a maintenance
+    // step, then at once another look (`last_maintenance`); inside them, one swap proposal, then the
+    // first of the idle timer and a wake-up.
     yield* Effect.gen(function* () {
+      let motive: Motive = "activation"
       for (;;) {
-        yield* maintainOnce
-        steps++
-        yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(idle))
+        // This look at the pool answers every wake-up and `maintain` call made before it.
+        yield* Queue.clear(wake)
+        const served = waiting
+        waiting = []
+        const n = yield* count
+        if (outOfBounds(n)) {
+          yield* emit({ event: "maintenance_started", reason: motive, count: n })
+          const start = yield* Clock.currentTimeMillis
+          const inside = yield* doMaintain
+          const end = yield* Clock.currentTimeMillis
+          yield* emit({ event: "maintenance_ended", count: yield* count, durationMillis: end - start })
+          yield* stepDone(served)
+          if (inside) {
+            motive = "last_maintenance"
+            continue
+          }
+        } else {
+          yield* pool.swap
+          yield* stepDone(served)
+        }
+        motive = yield* nextWakeUp
       }
     }).pipe(
       // A defect here is a bug: logged, never silent (the pool goes on without maintenance).
       Effect.tapCause((cause) => (Cause.hasDies(cause) ? Effect.logError("maintenance died", cause) : Effect.void)),
+      // Stopped (or dead): nobody waits for a step that will never come (Octez's `shutdown`).
+      Effect.ensuring(
+        Effect.suspend(() => {
+          stopped = true
+          const served = waiting
+          waiting = []
+          return Effect.forEach(served, (d) => Deferred.succeed(d, undefined), { discard: true })
+        })
+      ),
       Effect.forkScoped
     )
 
     return {
       bounds,
-      maintain: Effect.asVoid(Queue.offer(wake, undefined)),
+      maintain: Effect.gen(function* () {
+        if (stopped) return
+        const done = yield* Deferred.make<void>()
+        waiting.push(done)
+        yield* Queue.offer(wake, "external_event")
+        yield* Deferred.await(done)
+      }),
       steps: Effect.sync(() => steps)
     }
   })

@@ -140,6 +140,11 @@ export interface Options<Msg> {
   /** Only trusted points and peers connect, and our points are never advertised. */
   readonly privateMode?: boolean | undefined
   readonly disableMempool?: boolean | undefined
+  /**
+   * Octez's `--disable-peer-discovery`: Bootstrap and Advertise received are ignored, none is sent
+   * (`bootstrap` sends nothing), and our Nacks carry no points. Default false.
+   */
+  readonly disablePeerDiscovery?: boolean | undefined
   /** Trusted points (bootstrap peers are passed as trusted points, as Octez does). */
   readonly trustedPoints?: ReadonlyArray<TrustedPoint> | undefined
   /** Points known from a previous run (peers file); registered, not trusted. */
@@ -185,6 +190,7 @@ export type EventName =
   | "too_few_connections"
   | "too_many_connections"
   | "greylisted"
+  | Maintenance.EventName
 
 /**
  * One pool event: the Octez name and what it is about.
@@ -199,8 +205,10 @@ export interface Event {
   readonly incoming?: boolean | undefined
   /** Why (an error tag, a rejection motive's Octez name, ...). */
   readonly reason?: string | undefined
-  /** How many (points advertised, entries collected). */
+  /** How many (points advertised, entries collected, connections). */
   readonly count?: number | undefined
+  /** How long it took, ms (`maintenance_ended`). */
+  readonly durationMillis?: number | undefined
 }
 
 /**
@@ -295,7 +303,10 @@ export interface Pool<Msg> {
    * than two public connections.
    */
   readonly swap: Effect.Effect<boolean>
-  /** Wakes the maintenance worker (Octez `P2p.maintain`); fails when maintenance is not running. */
+  /**
+   * Wakes the maintenance worker (Octez `P2p.maintain`) and returns once the step it triggered is
+   * done; fails when maintenance is not running.
+   */
   readonly maintain: Effect.Effect<void, Maintenance.MaintenanceDisabled>
   /** Blacklists an IP address and disconnects the peers there (Octez `Points.ban` with `ban_peers`). */
   readonly banAddress: (ip: string) => Effect.Effect<void>
@@ -464,6 +475,7 @@ export const make = <Msg>(options: Options<Msg>) =>
     const backend = yield* CryptoBackend
     const reconnection = options.reconnection ?? PointState.defaultReconnection
     const privateMode = options.privateMode ?? false
+    const discovery = !(options.disablePeerDiscovery ?? false)
     const ownPeerId = PeerId.toBase58(options.identity.peerId)
     const expectedPow = options.expectedPow ?? 0
     const wire = PoolMessage.encoding(options.messages)
@@ -645,6 +657,8 @@ export const make = <Msg>(options: Options<Msg>) =>
      */
     const listKnownPoints = (size: number) =>
       Effect.gen(function* () {
+        // Discovery disabled: nothing is shared, neither in an Advertise nor in a Nack (Octez).
+        if (!discovery) return [] as ReadonlyArray<string>
         const t = yield* now
         const eligible = [...points.values()].filter((p) => p.knownPublic && !acl.isAddressBanned(hostOf(p.point), t))
         const connected = eligible
@@ -686,6 +700,8 @@ export const make = <Msg>(options: Options<Msg>) =>
     const answer = (entry: Live<Msg>, message: PoolMessage.P2p, lastHandled: Map<string, number>) =>
       Effect.gen(function* () {
         const peerId = entry.summary.peerId
+        // Discovery disabled: Bootstrap and Advertise are ignored as they are read (Octez `P2p_conn`).
+        if (!discovery && (message._tag === "Bootstrap" || message._tag === "Advertise")) return
         yield* throttled(lastHandled, message._tag)
         switch (message._tag) {
           case "Bootstrap": {
@@ -1200,6 +1216,8 @@ export const make = <Msg>(options: Options<Msg>) =>
       pendingIncoming: Effect.sync(() => pendingIncoming),
       bootstrap: Effect.gen(function* () {
         let count = 0
+        // Discovery disabled: Octez's `write_bootstrap` sends nothing.
+        if (!discovery) return count
         for (const entry of [...live.values()]) {
           if (entry.summary.privateNode) continue
           const ok = yield* entry.connection.writeNow({ _tag: "Bootstrap" }).pipe(Effect.orElseSucceed(() => false))
@@ -1258,7 +1276,7 @@ export const make = <Msg>(options: Options<Msg>) =>
     let maintenance: Maintenance.Maintenance | undefined
     if (options.maintenance === true && limits.maintenanceIdleTime !== null) {
       // Cannot fail: the idle time is set (checked just above).
-      maintenance = yield* Effect.orDie(Maintenance.make(pool, { privateMode }))
+      maintenance = yield* Effect.orDie(Maintenance.make(pool, { privateMode, emit }))
     }
     return pool
   })

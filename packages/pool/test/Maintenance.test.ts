@@ -1,19 +1,33 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as PeerId from "@effect-p2p/crypto/PeerId"
-import { Effect, Exit, Result, Stream } from "effect"
+import { Effect, Exit, Fiber, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as Limits from "../src/Limits.ts"
 import * as Maintenance from "../src/Maintenance.ts"
 import * as MemoryNetwork from "../src/MemoryNetwork.ts"
 import * as PointState from "../src/PointState.ts"
-import { host, identities, point, rawPeer, startPool, until, waitFor } from "./harness.ts"
+import type * as Pool from "../src/Pool.ts"
+import { host, identities, point, rawPeer, startPool, type TestPool, until, waitFor } from "./harness.ts"
 
 const ids = identities(10)
 const withCrypto = Effect.provide(CryptoBackend.layerNoble)
 
 /** `--connections 6`: min 3, expected 6, max 9. */
 const six = Result.getOrThrow(Limits.fromConnections(Limits.defaults, 6))
+/** `--connections 2`: min 1, expected 2, max 3; bounds 1/1/3/3. */
+const two = Result.getOrThrow(Limits.fromConnections(Limits.defaults, 2))
+/** `--connections 1`: min, expected and max 1; bounds 1/1/1/1. */
+const one = Result.getOrThrow(Limits.fromConnections(Limits.defaults, 1))
+
+/** Every event of `pool` from now on, as a collector fiber appends them. */
+const collect = (pool: TestPool) =>
+  Effect.gen(function* () {
+    const seen: Array<Pool.Event> = []
+    const events = yield* pool.subscribe
+    yield* Effect.forkChild(Stream.runForEach(events, (e) => Effect.sync(() => seen.push(e))))
+    return seen
+  })
 const count = (pool: { readonly connections: Effect.Effect<ReadonlyArray<unknown>> }) =>
   Effect.map(pool.connections, (c) => c.length)
 
@@ -163,34 +177,57 @@ describe("Maintenance scenarios (Octez test_p2p_maintenance and tezt p2p, in mem
     }).pipe(withCrypto)
   )
 
-  it.effect("p2p-maintenance-disabled: no dial of its own and maintain fails; the same node enabled connects", () =>
-    Effect.gen(function* () {
-      const network = yield* MemoryNetwork.make()
-      yield* startPool(network, ids[1]!, 1)
-      const disabled = yield* startPool(network, ids[0]!, 0, {
-        limits: { ...six, maintenanceIdleTime: null },
-        maintenance: true,
-        trustedPoints: [{ point: point(1) }]
-      })
-      const off = yield* startPool(network, ids[2]!, 2, {
-        limits: six,
-        trustedPoints: [{ point: point(1) }]
-      })
-      const enabled = yield* startPool(network, ids[3]!, 3, {
-        limits: six,
-        maintenance: true,
-        trustedPoints: [{ point: point(1) }]
-      })
-      const exit = yield* Effect.exit(disabled.maintain)
-      assert.isTrue(Exit.isFailure(exit) && String(exit.cause).includes("MaintenanceDisabled"))
-      assert.isTrue(Exit.isFailure(yield* Effect.exit(off.maintain)))
-      yield* enabled.maintain
-      for (let minute = 0; minute < 10; minute++) yield* TestClock.adjust("1 minute")
-      assert.strictEqual(yield* count(disabled), 0)
-      assert.strictEqual(yield* count(off), 0)
-      assert.strictEqual(yield* count(enabled), 1)
-    }).pipe(withCrypto)
+  it.effect(
+    "p2p-maintenance-disabled: no maintenance step, no dial, maintain fails; the enabled node does two steps",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        // As Octez's test: the target has --connections 2, the two others --connections 1 (bounds 1/1/1/1).
+        const target = yield* startPool(network, ids[1]!, 1, { limits: two })
+        const disabled = yield* startPool(network, ids[0]!, 0, {
+          limits: { ...one, maintenanceIdleTime: null },
+          maintenance: true,
+          trustedPoints: [{ point: point(1) }]
+        })
+        const disabledSeen = yield* collect(disabled)
+        const off = yield* startPool(network, ids[2]!, 2, { limits: one, trustedPoints: [{ point: point(1) }] })
+        const enabled = yield* startPool(network, ids[3]!, 3, {
+          limits: one,
+          maintenance: true,
+          trustedPoints: [{ point: point(1) }]
+        })
+        const enabledSeen = yield* collect(enabled)
+        const exit = yield* Effect.exit(disabled.maintain)
+        assert.isTrue(Exit.isFailure(exit) && String(exit.cause).includes("MaintenanceDisabled"))
+        assert.isTrue(Exit.isFailure(yield* Effect.exit(off.maintain)))
+        // First step (activation): the enabled node dials the target.
+        yield* until(Effect.map(count(enabled), (c) => c === 1))
+        yield* until(Effect.sync(() => enabledSeen.filter((e) => e.event === "maintenance_ended").length === 1))
+        const [started] = enabledSeen.filter((e) => e.event === "maintenance_started")
+        assert.strictEqual(started?.reason, "activation")
+        // Second step: the target drops it (Octez restarts the target) ⇒ too few ⇒ a new step, which
+        // ends once the point's 60 s back-off is over and it is dialled again.
+        yield* target.disconnect(enabled.peerId)
+        yield* until(Effect.sync(() => enabledSeen.filter((e) => e.event === "maintenance_started").length === 2))
+        assert.strictEqual(
+          enabledSeen.filter((e) => e.event === "maintenance_started")[1]?.reason,
+          "too_few_connections"
+        )
+        for (let i = 0; i < 7; i++) yield* TestClock.adjust("10 seconds")
+        yield* until(Effect.sync(() => enabledSeen.filter((e) => e.event === "maintenance_ended").length === 2))
+        assert.strictEqual(yield* count(enabled), 1)
+        // Two idle periods more: the disabled node never started a step nor dialled.
+        for (let minute = 0; minute < 4; minute++) yield* TestClock.adjust("1 minute")
+        assert.isFalse(disabledSeen.some((e) => e.event.startsWith("maintenance_")))
+        assert.isFalse(disabledSeen.some((e) => e.event === "outgoing_connection"))
+        const [trusted] = yield* disabled.knownPoints
+        assert.strictEqual(trusted?.point, point(1))
+        assert.deepStrictEqual(trusted?.events, [])
+        assert.strictEqual(yield* count(disabled), 0)
+        assert.strictEqual(yield* count(off), 0)
+      }).pipe(withCrypto)
   )
+
   it.effect("p2p-peer-discovery: a learns b through Advertise from the centre and connects to it", () =>
     Effect.gen(function* () {
       const network = yield* MemoryNetwork.make()
@@ -257,7 +294,6 @@ describe("Maintenance scenarios (Octez test_p2p_maintenance and tezt p2p, in mem
   it.effect("inside the bounds, the idle timer and maintain each propose one swap (none with swap disabled)", () =>
     Effect.gen(function* () {
       // --connections 2: bounds 1/1/3/3, so two connections are inside them.
-      const two = Result.getOrThrow(Limits.fromConnections(Limits.defaults, 2))
       const network = yield* MemoryNetwork.make()
       yield* startPool(network, ids[1]!, 1)
       yield* startPool(network, ids[2]!, 2)
@@ -286,5 +322,220 @@ describe("Maintenance scenarios (Octez test_p2p_maintenance and tezt p2p, in mem
       yield* until(Effect.sync(() => quietSeen.includes("connection_established")))
       assert.notInclude(quietSeen, "swap_request_sent")
     }).pipe(withCrypto)
+  )
+
+  it.effect("maintain returns once the step it triggered is done: back inside the bounds", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      // It knows two points where nobody listens yet: every dial fails, and it keeps asking.
+      const pool = yield* startPool(network, ids[0]!, 0, {
+        limits: two,
+        maintenance: true,
+        knownPoints: [point(1), point(2)]
+      })
+      const seen = yield* collect(pool)
+      yield* until(Effect.sync(() => seen.filter((e) => e.event === "outgoing_connection").length === 2))
+      const maintain = yield* Effect.forkChild(pool.maintain)
+      for (let i = 0; i < 3; i++) yield* TestClock.adjust("10 seconds")
+      assert.isUndefined(maintain.pollUnsafe(), "maintain returned while under the bounds")
+      yield* startPool(network, ids[1]!, 1)
+      for (let i = 0; i < 3; i++) yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(maintain)
+      // Returned: the step is over, so the count is inside the bounds, and the events say so.
+      assert.strictEqual(yield* count(pool), 1)
+      yield* until(Effect.sync(() => seen.some((e) => e.event === "maintenance_ended")))
+      const ended = seen.find((e) => e.event === "maintenance_ended")!
+      assert.strictEqual(ended.count, 1)
+      assert.isAtLeast(ended.durationMillis ?? 0, 30_000)
+      // Inside the bounds, maintain's step is one swap proposal (none possible with one connection).
+      const steps = seen.filter((e) => e.event === "maintenance_started").length
+      yield* pool.maintain
+      assert.strictEqual(seen.filter((e) => e.event === "maintenance_started").length, steps)
+    }).pipe(withCrypto)
+  )
+
+  /**
+   * Octez's tezt `Swap.test_swap_raw`: 1b-1a-swapper-2a-2b, every node with peer discovery disabled,
+   * all but the swapper with maintenance disabled; the swapper (`--connections 2`, bounds 1/1/3/3)
+   * knows 1a and 2a (`--peer`). Its maintenance dials both, then, inside its bounds, proposes one to
+   * the other. Returns the pools and the one that received the request.
+   */
+  const swapTopology = (swapLinger: number | null) =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make()
+      const quiet = { limits: { ...Limits.defaults, swapLinger }, disablePeerDiscovery: true }
+      const [a1, b1, a2, b2] = yield* Effect.forEach([1, 2, 3, 4], (i) => startPool(network, ids[i]!, i, quiet))
+      yield* a1!.connect(point(2))
+      yield* a2!.connect(point(4))
+      const seen = new Map<string, Array<Pool.Event>>()
+      for (const p of [a1!, b1!, a2!, b2!]) seen.set(p.peerId, yield* collect(p))
+      const swapper = yield* startPool(network, ids[0]!, 0, {
+        limits: two,
+        maintenance: true,
+        disablePeerDiscovery: true,
+        trustedPoints: [{ point: point(1) }, { point: point(3) }]
+      })
+      seen.set(swapper.peerId, yield* collect(swapper))
+      return { swapper, a1: a1!, b1: b1!, a2: a2!, b2: b2!, seen }
+    })
+
+  const neighbours = (pool: TestPool) => Effect.map(pool.connections, (cs) => cs.map((c) => c.peerId).sort())
+  const ofPools = (...pools: ReadonlyArray<TestPool>) => pools.map((p) => p.peerId).sort()
+
+  it.effect("p2p-swap: 1b-1a-swapper-2a-2b becomes 1b-swapper-1a-2a-2b (or its mirror)", () =>
+    Effect.gen(function* () {
+      const { swapper, a1, b1, a2, b2, seen } = yield* swapTopology(30)
+      const of = (p: TestPool) => seen.get(p.peerId)!
+      // The request reaches 1a or 2a, naming the other; the swapper gets the ack; both succeed.
+      yield* until(Effect.sync(() => [a1, a2].some((p) => of(p).some((e) => e.event === "swap_request_received"))))
+      const requested = of(a1).some((e) => e.event === "swap_request_received") ? a1 : a2
+      const [other, far, otherFar] = requested === a1 ? [a2, b1, b2] : [a1, b2, b1]
+      assert.strictEqual(
+        of(requested).find((e) => e.event === "swap_request_received")?.point,
+        other === a1 ? point(1) : point(3)
+      )
+      yield* until(Effect.sync(() => of(swapper).some((e) => e.event === "swap_ack_received")))
+      assert.strictEqual(
+        of(swapper).find((e) => e.event === "swap_ack_received")?.point,
+        far === b1 ? point(2) : point(4)
+      )
+      yield* until(Effect.sync(() => of(requested).some((e) => e.event === "swap_success")))
+      yield* until(Effect.sync(() => of(swapper).some((e) => e.event === "swap_success")))
+      // The final neighbour sets, as Octez's test checks them (swapper ⊇ {requested, its far end},
+      // requested ⊇ {swapper, the other}); here the whole line, exactly.
+      yield* until(
+        Effect.map(
+          Effect.all([
+            neighbours(swapper),
+            neighbours(requested),
+            neighbours(far),
+            neighbours(other),
+            neighbours(otherFar)
+          ]),
+          ([s, r, f, o, of]) =>
+            String(s) === String(ofPools(requested, far)) &&
+            String(r) === String(ofPools(swapper, other)) &&
+            String(f) === String(ofPools(swapper)) &&
+            String(o) === String(ofPools(requested, otherFar)) &&
+            String(of) === String(ofPools(other))
+        )
+      )
+    }).pipe(withCrypto)
+  )
+
+  it.effect("p2p-swap-disable: nodes with swap disabled neither answer nor send; the neighbour sets stay", () =>
+    Effect.gen(function* () {
+      const { swapper, a1, b1, a2, b2, seen } = yield* swapTopology(null)
+      const of = (p: TestPool) => seen.get(p.peerId)!
+      yield* until(Effect.map(neighbours(swapper), (n) => n.length === 2))
+      // The swapper asks (its swap is enabled); the one asked ignores it, and no ack ever comes.
+      yield* until(Effect.sync(() => of(swapper).some((e) => e.event === "swap_request_sent")))
+      yield* until(
+        Effect.sync(() =>
+          [a1, a2].some((p) => of(p).some((e) => e.event === "swap_request_ignored" && e.reason === "swap disabled"))
+        )
+      )
+      for (let i = 0; i < 5; i++) yield* TestClock.adjust("1 minute")
+      assert.deepStrictEqual(yield* neighbours(swapper), ofPools(a1, a2))
+      assert.deepStrictEqual(yield* neighbours(a1), ofPools(swapper, b1))
+      assert.deepStrictEqual(yield* neighbours(a2), ofPools(swapper, b2))
+      assert.isFalse(of(swapper).some((e) => e.event === "swap_ack_received"))
+      for (const p of [a1, b1, a2, b2]) {
+        assert.isFalse(of(p).some((e) => e.event === "swap_ack_sent" || e.event === "swap_request_sent"))
+      }
+      // A centre with swap disabled and two neighbours never sends a request.
+      const network = yield* MemoryNetwork.make()
+      const n1 = yield* startPool(network, ids[5]!, 5)
+      const n2 = yield* startPool(network, ids[6]!, 6)
+      const seen1 = yield* collect(n1)
+      const seen2 = yield* collect(n2)
+      const center = yield* startPool(network, ids[7]!, 7, {
+        limits: { ...two, swapLinger: null },
+        maintenance: true,
+        trustedPoints: [{ point: point(5) }, { point: point(6) }]
+      })
+      const centerSeen = yield* collect(center)
+      yield* until(Effect.map(count(center), (c) => c === 2))
+      for (let i = 0; i < 5; i++) yield* TestClock.adjust("1 minute")
+      assert.isTrue(seen1.some((e) => e.event === "connection_established"))
+      assert.isTrue(seen2.some((e) => e.event === "connection_established"))
+      assert.isFalse([...seen1, ...seen2].some((e) => e.event === "swap_request_received"))
+      assert.isTrue(centerSeen.some((e) => e.event === "maintenance_ended"))
+      assert.isFalse(centerSeen.some((e) => e.event === "swap_request_sent"))
+    }).pipe(withCrypto)
+  )
+
+  it.effect(
+    "p2p-peer-discovery-disable: neighbours of a centre with discovery disabled get no Bootstrap nor Advertise",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        // Default limits (min 10): both nodes stay under their bounds and ask the centre every 5 s.
+        const node1 = yield* startPool(network, ids[1]!, 1, { maintenance: true })
+        const node2 = yield* startPool(network, ids[2]!, 2, { maintenance: true })
+        const seen1 = yield* collect(node1)
+        const seen2 = yield* collect(node2)
+        const center = yield* startPool(network, ids[0]!, 0, { maintenance: true, disablePeerDiscovery: true })
+        const centerSeen = yield* collect(center)
+        yield* center.connect(point(1))
+        yield* center.connect(point(2))
+        // Two idle periods and more.
+        for (let i = 0; i < 10; i++) yield* TestClock.adjust("30 seconds")
+        yield* until(Effect.sync(() => seen1.filter((e) => e.event === "bootstrap_sent").length >= 10))
+        yield* until(Effect.sync(() => seen2.filter((e) => e.event === "bootstrap_sent").length >= 10))
+        for (const seen of [seen1, seen2]) {
+          assert.isFalse(seen.some((e) => e.event === "bootstrap_received" || e.event === "advertise_received"))
+        }
+        // The centre sent nothing of the kind and answered none of their Bootstraps.
+        assert.isFalse(centerSeen.some((e) => e.event === "bootstrap_sent" || e.event === "advertise_sent"))
+        assert.strictEqual(yield* center.bootstrap, 0)
+        // So neither learnt the other's point.
+        assert.isFalse((yield* node1.knownPoints).some((p) => p.point === point(2)))
+        assert.isFalse((yield* node2.knownPoints).some((p) => p.point === point(1)))
+        assert.deepStrictEqual(yield* neighbours(node1), ofPools(center))
+        // And its Nacks carry no points: an overcrowded centre refuses a third node without any.
+        const crowded = yield* startPool(network, ids[3]!, 3, {
+          disablePeerDiscovery: true,
+          limits: {
+            ...Limits.defaults,
+            minConnections: 0,
+            expectedConnections: 0,
+            maxConnections: 0,
+            maintenanceIdleTime: null
+          }
+        })
+        yield* crowded.trustPoint(point(1))
+        const client = yield* startPool(network, ids[4]!, 4)
+        const refused = yield* Effect.flip(client.connect(point(3)))
+        assert.strictEqual(refused._tag, "RejectedByNack")
+        assert.isFalse((yield* client.knownPoints).some((p) => p.point === point(1)))
+      }).pipe(withCrypto)
+  )
+
+  it.effect(
+    "Test expected_peer_id: a dial expecting another peer id fails and connects nothing; the right one connects",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const target = yield* startPool(network, ids[0]!, 0)
+        const other = yield* startPool(network, ids[1]!, 1)
+        const client = yield* startPool(network, ids[2]!, 2)
+        const wrong = yield* Effect.flip(client.connect(point(0), { expectedPeerId: other.peerId }))
+        assert.strictEqual(wrong._tag, "IdentityCheckFailure")
+        if (wrong._tag === "IdentityCheckFailure") {
+          assert.strictEqual(wrong.expected, other.peerId)
+          assert.strictEqual(wrong.actual, target.peerId)
+        }
+        assert.deepStrictEqual(yield* neighbours(client), [])
+        yield* until(Effect.map(neighbours(target), (n) => n.length === 0))
+        const info = (yield* client.knownPoints).find((p) => p.point === point(0))
+        assert.strictEqual(info?.state._tag, "Disconnected")
+        assert.strictEqual(info?.expectedPeerId, other.peerId)
+        // Past the failure's back-off, the right peer id connects.
+        yield* TestClock.adjust("2 seconds")
+        const summary = yield* client.connect(point(0), { expectedPeerId: target.peerId })
+        assert.strictEqual(summary.peerId, target.peerId)
+        assert.deepStrictEqual(yield* neighbours(client), ofPools(target))
+      }).pipe(withCrypto)
   )
 })
