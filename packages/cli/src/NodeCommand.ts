@@ -6,7 +6,11 @@
  * prints every pool event under its Octez name, and on SIGINT / SIGTERM closes every connection and
  * saves the peers file. `--disable-maintenance` (Octez `--disable-p2p-maintenance`) only dials the
  * trusted points once at start; `--disable-swap` (Octez `--disable-p2p-swap`) neither sends nor
- * answers swaps.
+ * answers swaps; `--disable-peer-discovery` (Octez's `--disable-peer-discovery`) neither sends nor
+ * answers Bootstrap, ignores Advertise and sends Nacks without points; `--maintenance-idle-time S`
+ * sets the maintenance timer (Octez's `maintenance-idle-time` limit, 120 s). With maintenance on, a
+ * `maintenance_bounds` line gives the bounds, and the maintenance steps are printed
+ * (`maintenance_started` with its motive, `maintenance_ended`).
  *
  * Application messages (tags from 0x10) are printed, not interpreted.
  *
@@ -61,6 +65,7 @@ const textOf = (e: Pool.Event): string =>
     e.peerId,
     e.incoming === undefined ? undefined : e.incoming ? "incoming" : "outgoing",
     e.count === undefined ? undefined : `${e.count}`,
+    e.durationMillis === undefined ? undefined : `${e.durationMillis} ms`,
     e.reason === undefined ? undefined : `(${e.reason})`
   ]
     .filter((part) => part !== undefined)
@@ -72,6 +77,7 @@ const jsonOf = (e: Pool.Event): Output.Event => ({
   ...(e.peerId === undefined ? {} : { peer_id: e.peerId }),
   ...(e.incoming === undefined ? {} : { incoming: e.incoming }),
   ...(e.count === undefined ? {} : { count: e.count }),
+  ...(e.durationMillis === undefined ? {} : { duration_ms: e.durationMillis }),
   ...(e.reason === undefined ? {} : { reason: e.reason })
 })
 
@@ -122,6 +128,17 @@ export const command = Command.make(
       false,
       "off"
     ),
+    disablePeerDiscovery: Flags.withDefault(
+      Flag.Boolean("disable-peer-discovery"),
+      "neither send nor answer Bootstrap, ignore Advertise, send Nacks without points (Octez's --disable-peer-discovery)",
+      false,
+      "off"
+    ),
+    maintenanceIdleTime: Flags.optional(
+      Flags.integer("maintenance-idle-time", 1, 86_400),
+      "seconds between two maintenance wake-ups when nothing else wakes it (Octez's maintenance-idle-time limit)",
+      "120"
+    ),
     connections: Flags.optional(
       Flags.integer("connections", 1, 100),
       "scales the connection limits as Octez's --connections (min N/2, expected N, max 3N/2)",
@@ -161,7 +178,9 @@ export const command = Command.make(
       : Limits.defaults
     const limits: Limits.Limits = {
       ...scaled,
-      maintenanceIdleTime: input.disableMaintenance ? null : scaled.maintenanceIdleTime,
+      maintenanceIdleTime: input.disableMaintenance
+        ? null
+        : Option.getOrElse(input.maintenanceIdleTime, () => scaled.maintenanceIdleTime),
       swapLinger: input.disableSwap ? null : scaled.swapLinger
     }
     const session = yield* SessionFlags.sessionOptions(input)
@@ -198,6 +217,7 @@ export const command = Command.make(
       limits,
       listen: { host: input.host, port: input.port },
       privateMode: input.privateMode,
+      disablePeerDiscovery: input.disablePeerDiscovery,
       trustedPoints: trusted,
       maintenance: true
     }).pipe(Effect.provide(Layer.merge(transportLayer, peersLayer)), CliFailure.orFail(CliFailure.ExitCode.network))
@@ -208,6 +228,19 @@ export const command = Command.make(
       { event: "listening", host: address.host, port: address.port, pid: process.pid, peer_id: peerId },
       `listening on ${address.host}:${address.port} as ${peerId} (pid ${process.pid})`
     )
+    if (!input.disableMaintenance) {
+      const bounds = Limits.maintenanceBounds(limits)
+      yield* print(
+        {
+          event: "maintenance_bounds",
+          min_threshold: bounds.minThreshold,
+          min_target: bounds.minTarget,
+          max_target: bounds.maxTarget,
+          max_threshold: bounds.maxThreshold
+        },
+        `maintenance bounds: ${bounds.minThreshold} / ${bounds.minTarget} / ${bounds.maxTarget} / ${bounds.maxThreshold}`
+      )
+    }
     const known = (yield* pool.knownPoints).map((p) => p.point)
     yield* print(
       { event: "known_points", count: known.length, points: known },
