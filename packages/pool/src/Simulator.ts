@@ -5,7 +5,8 @@
  * scenario, so a scenario and a seed give one event log; it advances the clock one virtual second at
  * a time and checks invariants after each second:
  *
- * - no node stays above its `max_threshold` for longer than {@link aboveThresholdGrace};
+ * - no node stays above its `max_threshold` for longer than its idle time and
+ *   {@link aboveThresholdGrace};
  * - no dial starts before the back-off end time of its point (checked at the transport, when the
  *   dial leaves the node);
  * - no node dials, or stays connected to, an address it has banned or greylisted;
@@ -87,6 +88,11 @@ export interface Scenario {
   readonly privateIsland?: number | undefined
   /** Hostile peers that connect to random nodes and flood them (an Advertise of 101 points). Default 0. */
   readonly flooders?: number | undefined
+  /**
+   * The nodes join one after the other over this many virtual seconds (node i at
+   * ⌊i · joinSeconds / N⌋), rather than all at once. Default 0.
+   */
+  readonly joinSeconds?: number | undefined
 }
 
 /**
@@ -240,7 +246,10 @@ export class InvalidScenario extends Schema.TaggedError<InvalidScenario>()("Inva
 export type SimulationError = InvalidScenario
 
 /**
- * Seconds a node may stay above `max_threshold` (the trim is asynchronous: closes take a round trip).
+ * Seconds a node may stay above `max_threshold` beyond its maintenance idle time. Octez's trim
+ * runs at once only when a connection reaches `max_connections`; between `max_threshold` and
+ * `max_connections` (handshakes that passed the slot check together) the node waits for its idle
+ * timer (120 s by default), then trims, which takes a round trip or two.
  *
  * @category constants
  * @since 0.1.0
@@ -353,6 +362,9 @@ const validate = (scenario: Scenario): Result.Result<Scenario, InvalidScenario> 
   if (!isCount(island) || island > scenario.peers - bootstrap) {
     return fail(`privateIsland must be in [0, peers - bootstrapPeers], got ${island}`)
   }
+  const join = scenario.joinSeconds ?? 0
+  if (!(join >= 0 && join <= scenario.minutes * 60))
+    return fail(`joinSeconds must be in [0, minutes × 60], got ${join}`)
   const flooders = scenario.flooders ?? 0
   if (!isCount(flooders) || flooders > 1000) return fail(`flooders must be in [0, 1000], got ${flooders}`)
   const partition = scenario.partition
@@ -399,13 +411,17 @@ export const run = (
     const backend = yield* CryptoBackend
     return yield* simulate(scenario, options, backend).pipe(
       Effect.scoped,
-      Effect.provide(TestClock.layer()),
+      Effect.provide(TestClock.layer({ warningDelay: "1 day" })),
       Random.withSeed(`effect-p2p simulator ${scenario.seed}`)
     )
   })
 
 const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBackendShape) =>
   Effect.gen(function* () {
+    // A fiber yields to others after a number of operations counted since it last resumed: start
+    // from a fresh count, so that the interleaving (hence the log) does not depend on what the
+    // calling fiber did before.
+    yield* Effect.yieldNow
     const limits = simulationLimits(scenario.limits ?? Limits.defaults)
     const bounds = Limits.maintenanceBounds(limits)
     const threshold = Limits.connectionsThreshold(limits)
@@ -433,6 +449,9 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
     let totalGreylisted = 0
     let totalSwaps = 0
     let partitioned = false
+    /** Set once the report is made: the nodes' shutdown is not part of the log. */
+    let finished = false
+    const grace = (limits.maintenanceIdleTime ?? 0) + aboveThresholdGrace
     const startTime = yield* Clock.currentTimeMillis
     const islandStart = n - islandSize
     const bootstrapPoints = Array.from({ length: bootstrapCount }, (_, i) => pointOf(i))
@@ -447,6 +466,7 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
 
     const record = (node: Node, event: Pool.Event) =>
       Effect.map(Clock.currentTimeMillis, (t) => {
+        if (finished) return
         eventCount++
         switch (event.event) {
           case "outgoing_connection":
@@ -625,7 +645,15 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
 
     for (let i = 0; i < n; i++) newNode({ privateNode: i >= islandStart })
     const flooderNodes = Array.from({ length: scenario.flooders ?? 0 }, () => newNode({ hostile: true }))
-    for (const node of nodes.filter((x) => !x.hostile)) yield* startNode(node)
+    const joinSeconds = scenario.joinSeconds ?? 0
+    const joinAt = (node: Node) => Math.floor((node.index * joinSeconds) / n)
+    /** Nodes not started yet, in join order. */
+    const joining = nodes.filter((x) => !x.hostile)
+    const join = (second: number) =>
+      Effect.gen(function* () {
+        while (joining.length > 0 && joinAt(joining[0]!) <= second) yield* startNode(joining.shift()!)
+      })
+    yield* join(0)
     for (const flooder of flooderNodes) yield* startFlooder(flooder)
     yield* Effect.addFinalizer(() => Effect.forEach(nodes, (node) => stopNode(node), { discard: true }))
 
@@ -652,7 +680,7 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
         const pool = node.pool!
         if (list.length > bounds.maxThreshold) {
           node.aboveSince ??= second
-          if (second - node.aboveSince > aboveThresholdGrace) {
+          if (second - node.aboveSince > grace) {
             yield* violate(node.index, "above-max-threshold", `${list.length} connections since ${node.aboveSince} s`)
             node.aboveSince = second
           }
@@ -768,6 +796,7 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
       }
       if (churn > 0 && minute > 1) yield* replace
       for (let s = 0; s < 60; s++) {
+        yield* join((minute - 1) * 60 + s)
         yield* TestClock.adjust(Duration.seconds(1))
         yield* check
       }
@@ -777,6 +806,7 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
     }
 
     const end = yield* snapshot
+    finished = true
     const publicCounts = end.live.flatMap((node, k) => (node.privateNode ? [] : [end.counts[k]!]))
     const last = perMinute[perMinute.length - 1]!
     const inside = publicCounts.every((c) => c >= bounds.minThreshold && c <= bounds.maxThreshold)
