@@ -320,6 +320,12 @@ export interface Pool<Msg> {
   readonly trustPoint: (point: string) => Effect.Effect<void>
   readonly untrustPoint: (point: string) => Effect.Effect<void>
   readonly trustPeer: (peerId: string) => Effect.Effect<void>
+  /**
+   * Sets the peer id expected at a known point (Octez `set_expected_peer_id`; nothing for an unknown
+   * point). A point connected to another peer has its address greylisted and, if running, is closed
+   * (Octez's `Unexpected_peer_id`); the next handshake there is checked against it.
+   */
+  readonly setExpectedPeerId: (point: string, peerId: string) => Effect.Effect<void>
   readonly acl: Acl.Acl
   /** This pool's series of {@link metrics} (attribute `peer_id` = our peer id). */
   readonly metrics: typeof metrics
@@ -1261,6 +1267,19 @@ export const make = <Msg>(options: Options<Msg>) =>
         Effect.sync(() => {
           const info = points.get(point)
           if (info !== undefined) points.set(point, { ...info, trusted: false })
+        }),
+      setExpectedPeerId: (given, peerId) =>
+        Effect.gen(function* () {
+          const point = canonicalPoint(given)
+          const info = point === undefined ? undefined : points.get(point)
+          if (info === undefined) return
+          points.set(info.point, { ...info, expectedPeerId: peerId })
+          const state = info.state
+          if ((state._tag === "Accepted" || state._tag === "Running") && state.peerId !== peerId) {
+            yield* greylistAddress(hostOf(info.point), "unexpected peer id", state.peerId)
+            const entry = state._tag === "Running" ? live.get(state.peerId) : undefined
+            if (entry !== undefined) yield* closeFor(entry)
+          }
         }),
       trustPeer: (peerId) =>
         Effect.gen(function* () {

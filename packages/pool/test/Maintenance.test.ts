@@ -538,4 +538,38 @@ describe("Maintenance scenarios (Octez test_p2p_maintenance and tezt p2p, in mem
         assert.deepStrictEqual(yield* neighbours(client), ofPools(target))
       }).pipe(withCrypto)
   )
+
+  it.effect(
+    "Test expected_peer_id (tezt): in a 5-clique the right expected id keeps every connection; a wrong one drops exactly two per node",
+    () =>
+      Effect.gen(function* () {
+        const n = 5
+        const network = yield* MemoryNetwork.make()
+        const pools = yield* Effect.forEach(ids.slice(0, n), (id, i) => startPool(network, id, i))
+        for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) yield* pools[i]!.connect(point(j))
+        yield* until(Effect.map(Effect.forEach(pools, count), (cs) => cs.every((c) => c === n - 1)))
+        const next = (i: number) => (i + 1) % n
+        const prev = (i: number) => (i + n - 1) % n
+        // Each node expects its neighbour's own id at the neighbour's point: nothing is lost.
+        for (let i = 0; i < n; i++) yield* pools[i]!.setExpectedPeerId(point(next(i)), pools[next(i)]!.peerId)
+        for (let i = 0; i < n; i++) {
+          const info = (yield* pools[i]!.knownPoints).find((p) => p.point === point(next(i)))
+          assert.strictEqual(info?.expectedPeerId, pools[next(i)]!.peerId)
+          assert.strictEqual(info?.state._tag, "Running")
+          assert.strictEqual(yield* count(pools[i]!), n - 1)
+        }
+        // Each node now expects its own id there: it drops next(i), and prev(i) drops it.
+        for (let i = 0; i < n; i++) yield* pools[i]!.setExpectedPeerId(point(next(i)), pools[i]!.peerId)
+        yield* until(Effect.map(Effect.forEach(pools, count), (cs) => cs.every((c) => c === n - 3)))
+        for (let i = 0; i < n; i++) {
+          const peers = yield* neighbours(pools[i]!)
+          assert.notInclude(peers, pools[next(i)]!.peerId)
+          assert.notInclude(peers, pools[prev(i)]!.peerId)
+          assert.isTrue(pools[i]!.acl.isAddressBanned(host(next(i)), 0))
+        }
+        // Unknown points are left alone (Octez does nothing for them).
+        yield* pools[0]!.setExpectedPeerId("10.9.9.9:9732", pools[1]!.peerId)
+        assert.isFalse((yield* pools[0]!.knownPoints).some((p) => p.point === "10.9.9.9:9732"))
+      }).pipe(withCrypto)
+  )
 })
