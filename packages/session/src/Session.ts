@@ -98,7 +98,10 @@ export interface AuthenticateOptions<Meta> {
   readonly metadata: Meta
   /** How metadata is encoded on both sides: an Effect Schema, or an `Encoding` (`Metadata.octez` for an Octez node). */
   readonly metadataEncoding: SchemaOrEncoding<Meta>
-  /** Budget of the whole handshake, Ack included. Default 5 s if incoming, 10 s if outgoing. */
+  /**
+   * Budget of the whole handshake, Ack included. Default 5 s if incoming, 10 s if outgoing.
+   * `Duration.infinity` sets no deadline (for a caller that runs the handshake under its own).
+   */
   readonly timeout?: Duration.Input | undefined
 }
 
@@ -181,12 +184,17 @@ const closeOnFailure =
 /**
  * Fails with `onTimeout()` when the step has not finished within `duration`, interrupting it.
  * Effect's own timer, so a TestClock drives it in tests. (A hand-made `setTimeout` beside it saved
- * one fiber per step, too little to be worth a second code path.)
+ * one fiber per step, too little to be worth a second code path.) An infinite duration runs the
+ * step as it is: a race costs two fibers and a timer, about 8 % of a handshake's CPU per step on
+ * each side (docs/benchmarks.md, "Handshake CPU"), so a caller that puts one deadline around the
+ * whole handshake passes `Duration.infinity` here.
  */
 const withDeadline =
   <E2>(duration: Duration.Duration, onTimeout: () => E2) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
-    Effect.timeoutOrElse(self, { duration, orElse: () => Effect.fail(onTimeout()) })
+    Duration.isFinite(duration)
+      ? Effect.timeoutOrElse(self, { duration, orElse: () => Effect.fail(onTimeout()) })
+      : self
 
 const remaining = (state: State) =>
   Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, state.deadline - now)))

@@ -6,7 +6,7 @@ import * as ByteSocket from "@effect-p2p/connection/ByteSocket"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as Identity from "@effect-p2p/crypto/Identity"
 import * as Nonce from "@effect-p2p/crypto/Nonce"
-import { Effect, Exit, Fiber, Option, Random, Result, Scope } from "effect"
+import { Duration, Effect, Exit, Fiber, Option, Random, Result, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as Ack from "../src/Ack.ts"
 import * as ConnectionMessage from "../src/ConnectionMessage.ts"
@@ -335,6 +335,25 @@ describe("Session", () => {
       yield* TestClock.adjust("1 millis")
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error._tag, "HandshakeTimeout")
+    }))
+
+  test("an infinite timeout sets no deadline: authenticate and accept wait for the peer however long it takes", () =>
+    Effect.gen(function* () {
+      const [a, b] = ByteSocket.makePair()
+      const [ia, ib] = [yield* Identity.generate({ difficulty: 0 }), yield* Identity.generate({ difficulty: 0 })]
+      const waiting = yield* Effect.forkChild(
+        Session.authenticate(options(a, true, ia, { timeout: Duration.infinity })).pipe(
+          Effect.flatMap(([, auth]) => Session.accept(auth, { messageEncoding: Encoding.bytes })),
+          Effect.flatMap((connection) => connection.read)
+        )
+      )
+      yield* TestClock.adjust("365 days")
+      assert.isUndefined(waiting.pollUnsafe())
+      // The peer shows up a year later: the handshake completes and a message goes through.
+      const [, authB] = yield* Session.authenticate(options(b, false, ib))
+      const connection = yield* Session.accept(authB, { messageEncoding: Encoding.bytes })
+      yield* connection.write(new Uint8Array([7]))
+      assert.deepStrictEqual((yield* Fiber.join(waiting))[1], new Uint8Array([7]))
     }))
 
   test("a peer that never answers the Ack: HandshakeTimeout in accept, with the remaining budget", () =>
