@@ -22,12 +22,22 @@ import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import * as Tls from "node:tls"
 import { fileURLToPath } from "node:url"
-import { P2pMessage } from "@effect-p2p/codec"
-import { CryptoBackend, Identity, PeerId } from "@effect-p2p/crypto"
-import { Dialer, Listener, NativeCrypto } from "@effect-p2p/node"
-import { Metadata } from "@effect-p2p/session"
-import { Effect, type Layer, ManagedRuntime } from "effect"
+import * as Codec from "@effect-p2p/codec"
+import * as Crypto from "@effect-p2p/crypto"
+import * as Node from "@effect-p2p/node"
+import * as SessionPackage from "@effect-p2p/session"
+import { type Duration, Effect, type Layer, ManagedRuntime } from "effect"
 import { tlsCert } from "./transports.ts"
+
+// `HS_ROOT=dir` loads the packages' built JavaScript from another copy of the repository (e.g. the
+// commit before a change, see --variants), so two versions run in alternating rounds of one run.
+const root = process.env.HS_ROOT
+const fromRoot = async <A>(pkg: string, fallback: A): Promise<A> =>
+  root === undefined ? fallback : ((await import(join(root, "packages", pkg, "dist", "index.js"))) as A)
+const { P2pMessage } = await fromRoot("codec", Codec)
+const { CryptoBackend, Identity, PeerId } = await fromRoot("crypto", Crypto)
+const { Dialer, Listener, NativeCrypto } = await fromRoot("node", Node)
+const { Metadata } = await fromRoot("session", SessionPackage)
 
 const here = dirname(fileURLToPath(import.meta.url))
 const host = "127.0.0.1"
@@ -35,17 +45,21 @@ const chainName = "TEZOS_MAINNET"
 type Kind = "native" | "noble" | "tls" | "cli"
 const allKinds: ReadonlyArray<Kind> = ["native", "noble", "tls", "cli"]
 
-const sessionOptions = (identity: Identity.Identity) => ({
+const sessionOptions = (identity: Crypto.Identity.Identity) => ({
   identity,
   expectedPow: 0,
   supported: { chainName, distributedDbVersions: [0, 1, 2], p2pVersions: [0, 1] },
   metadata: { disableMempool: false, privateNode: false },
   metadataEncoding: Metadata.octez,
-  messageEncoding: P2pMessage.envelope
+  messageEncoding: P2pMessage.envelope,
+  // `--timeout Infinity` (HS_TIMEOUT in the children): the handshake budget of both sides.
+  ...(process.env.HS_TIMEOUT === undefined ? {} : { timeout: process.env.HS_TIMEOUT as Duration.Input })
 })
 
 const backendLayer = (kind: Kind) =>
-  kind === "noble" ? CryptoBackend.layerNoble : (NativeCrypto.layer() as Layer.Layer<CryptoBackend.CryptoBackend>)
+  kind === "noble"
+    ? CryptoBackend.layerNoble
+    : (NativeCrypto.layer() as Layer.Layer<Crypto.CryptoBackend.CryptoBackend>)
 
 const cpuMicros = () => {
   const u = process.cpuUsage()
@@ -174,9 +188,10 @@ const execArgv = () => {
   return ["--import", "tsx", ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [])]
 }
 
-const peer = (args: ReadonlyArray<string>): Peer => {
+const peer = (args: ReadonlyArray<string>, variantRoot: string | undefined): Peer => {
   const child = fork(fileURLToPath(import.meta.url), [...args], {
     execArgv: execArgv(),
+    env: variantRoot === undefined ? process.env : { ...process.env, HS_ROOT: variantRoot },
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
   const inbox: Array<FromChild> = []
@@ -206,8 +221,8 @@ const peer = (args: ReadonlyArray<string>): Peer => {
 }
 
 /** The built `effect-p2p listen`, its CPU read from /proc (it has no IPC). */
-const cliServer = async (identityFile: string) => {
-  const bin = join(here, "..", "packages", "cli", "dist", "bin.js")
+const cliServer = async (identityFile: string, variantRoot: string | undefined) => {
+  const bin = join(variantRoot ?? join(here, ".."), "packages", "cli", "dist", "bin.js")
   const args = ["listen", "--port", "0", "--host", host, "--json", "--identity", identityFile, "--expected-pow", "0"]
   const child = spawn(process.execPath, [...(process.env.HS_CPU_PROF ? execArgv().slice(2) : []), bin, ...args], {
     stdio: ["ignore", "pipe", "inherit"]
@@ -260,6 +275,8 @@ const option = (name: string, fallback: string) => {
 }
 
 const orchestrate = async () => {
+  const timeout = option("timeout", "")
+  if (timeout !== "") process.env.HS_TIMEOUT = timeout
   const rounds = Number(option("rounds", "5"))
   const ms = Number(option("ms", "2000"))
   const warmup = Number(option("warmup", "1500"))
@@ -276,31 +293,41 @@ const orchestrate = async () => {
   }
 
   type Pair = {
-    kind: Kind
+    kind: string
     client: Peer
     serverCpu: () => Promise<{ micros: number; accepted: number }>
     stop: () => void
   }
   const pairs: Array<Pair> = []
-  for (const kind of kinds) {
+  // --variants A=dir,B=dir: every kind but tls once per copy of the repository (see HS_ROOT).
+  const variants = option("variants", "")
+    .split(",")
+    .filter((v) => v !== "")
+    .map((v) => v.split("=") as [string, string])
+  const runs: Array<[Kind, string, string | undefined]> = kinds.flatMap((kind) =>
+    variants.length === 0 || kind === "tls"
+      ? [[kind, kind, undefined] as [Kind, string, string | undefined]]
+      : variants.map(([name, dir]) => [kind, `${kind}@${name}`, dir] as [Kind, string, string | undefined])
+  )
+  for (const [kind, label, variantRoot] of runs) {
     let listening: { port: number; peerId: string }
     let serverCpu: Pair["serverCpu"]
     let stop: () => void
     if (kind === "cli") {
-      const cli = await cliServer(identityFile)
+      const cli = await cliServer(identityFile, variantRoot)
       listening = cli.listening
       serverCpu = cli.cpu
       stop = cli.stop
     } else {
-      const s = peer(["server", kind, certDir])
+      const s = peer(["server", kind, certDir], variantRoot)
       const l = await s.next("listening")
       listening = l
       serverCpu = () => s.request({ type: "cpu" }, "cpu")
       stop = () => s.child.send({ type: "exit" })
     }
-    const client = peer(["client", kind, String(listening.port), listening.peerId, certDir])
+    const client = peer(["client", kind, String(listening.port), listening.peerId, certDir], variantRoot)
     await client.next("listening")
-    pairs.push({ kind, client, serverCpu, stop })
+    pairs.push({ kind: label, client, serverCpu, stop })
   }
 
   const measure = async (pair: Pair, inFlight: number, duration: number): Promise<Sample> => {
@@ -362,10 +389,29 @@ const orchestrate = async () => {
       )} |`
     )
   }
+  // With two variants: the second's CPU per handshake over the first's, per round (same moment).
+  if (variants.length === 2) {
+    const [[first], [second]] = variants as [[string, string], [string, string]]
+    for (const kind of kinds.filter((k) => k !== "tls")) {
+      for (const inFlight of inFlights) {
+        const xs = samples.get(`${kind}@${first} ×${inFlight}`)
+        const ys = samples.get(`${kind}@${second} ×${inFlight}`)
+        if (xs === undefined || ys === undefined) continue
+        const ratio = (f: (s: Sample) => number) =>
+          fmt(
+            ys.map((y, i) => f(y) / f(xs[i]!)),
+            2
+          )
+        console.log(
+          `${kind} ×${inFlight}, ${second} / ${first} per round: CPU both ${ratio((s) => s.both)}, client ${ratio((s) => s.client)}, server ${ratio((s) => s.server)}, rate ${ratio((s) => s.rate)}`
+        )
+      }
+    }
+  }
   // Rate ratio against TLS within each round (8 in flight).
   const tls = samples.get("tls ×8")
   if (tls !== undefined) {
-    for (const kind of kinds.filter((k) => k !== "tls")) {
+    for (const kind of runs.map(([, label]) => label).filter((k) => k !== "tls")) {
       const xs = samples.get(`${kind} ×8`)
       if (xs === undefined) continue
       console.log(
