@@ -694,13 +694,24 @@ export const make = <Msg>(options: Options<Msg>) =>
 
     // ---- the connection's life ---------------------------------------------------------------
 
-    const throttled = (lastHandled: Map<string, number>, kind: PoolMessage.P2p["_tag"]) =>
+    /**
+     * A repeat within the cooldown waits the cooldown (Octez `throttle_callbacks`): rate-limited, not
+     * dropped. The wait ends early if the connection is lost (as Octez's), so that a closed
+     * connection is torn down at once rather than after up to 60 s; false then: nothing to answer.
+     */
+    const throttled = (entry: Live<Msg>, lastHandled: Map<string, number>, kind: PoolMessage.P2p["_tag"]) =>
       Effect.gen(function* () {
         const cooldown = cooldowns[kind]
         const last = lastHandled.get(kind)
-        // A repeat within the cooldown waits the cooldown (Octez `throttle_callbacks`): rate-limited, not dropped.
-        if (cooldown > 0 && last !== undefined && (yield* now) - last < cooldown) yield* Effect.sleep(cooldown)
+        if (cooldown > 0 && last !== undefined && (yield* now) - last < cooldown) {
+          const open = yield* Effect.raceFirst(
+            Effect.as(Effect.sleep(cooldown), true),
+            Effect.as(entry.connection.closed, false)
+          )
+          if (!open) return false
+        }
         lastHandled.set(kind, yield* now)
+        return true
       })
 
     const answer = (entry: Live<Msg>, message: PoolMessage.P2p, lastHandled: Map<string, number>) =>
@@ -708,7 +719,7 @@ export const make = <Msg>(options: Options<Msg>) =>
         const peerId = entry.summary.peerId
         // Discovery disabled: Bootstrap and Advertise are ignored as they are read (Octez `P2p_conn`).
         if (!discovery && (message._tag === "Bootstrap" || message._tag === "Advertise")) return
-        yield* throttled(lastHandled, message._tag)
+        if (!(yield* throttled(entry, lastHandled, message._tag))) return
         switch (message._tag) {
           case "Bootstrap": {
             yield* emit({ event: "bootstrap_received", peerId })
