@@ -12,6 +12,10 @@
  * 4. the Ack (`Session.accept`, within what is left of the timeout) — or the Nack, with the motive
  *    and the alternative points the caller gives (Octez sends up to 50 known public points).
  *
+ * The timeout is one deadline around all four steps (Octez: one canceler around
+ * `raw_authenticate`); it fails with `HandshakeTimeout`, step `authenticate` until the peer is
+ * authenticated and `accept` after.
+ *
  * What each step decided is reported to `onEvent` with Octez's event names, so that a pool keeps its
  * tables and a listener its log without a second copy of the sequence. Nothing here runs per
  * message: the handler ends when the message connection is open.
@@ -33,10 +37,11 @@ import {
   type AcceptError,
   type AlreadyUsed,
   type AuthenticateError,
+  HandshakeTimeout,
   type InvalidVersions,
   Rejected
 } from "@effect-p2p/session/SessionError"
-import { Cause, type Duration, Effect, Predicate, Result, type Scope } from "effect"
+import { Cause, Duration, Effect, Predicate, Result, type Scope } from "effect"
 import type { Connected } from "./Transport.ts"
 
 /**
@@ -278,55 +283,78 @@ const runner =
   ): Effect.Effect<Established<Meta, Msg>, HandshakeError | E, CryptoBackend | Scope.Scope | R> => {
     const onEvent = role.onEvent ?? noEvent
     const announced = Negotiation.announced(settings.supported)
-    return Effect.gen(function* () {
-      // 1. Authentication, within the timeout (the session closes the socket on any failure).
-      const [info, auth] = yield* Session.authenticate({
-        socket: connected.socket,
-        identity: settings.identity,
-        incoming: role.incoming,
-        remote: role.remote ?? { address: connected.remote.host, port: connected.remote.port },
-        listeningPort: role.listeningPort,
-        expectedPow: settings.expectedPow,
-        version: announced,
-        metadata: settings.metadata,
-        metadataEncoding: settings.metadataEncoding,
-        timeout: role.timeout
-      }).pipe(
-        Effect.tapCause((cause) =>
-          Cause.hasInterruptsOnly(cause) ? Effect.void : onEvent({ _tag: "AuthenticationFailed", cause })
+    const budget = Duration.fromInputUnsafe(
+      role.timeout ?? (role.incoming ? Session.defaultIncomingTimeout : Session.defaultOutgoingTimeout)
+    )
+    return Effect.suspend(() => {
+      // Set once authenticated: a timeout from then on is the Ack exchange's.
+      let authenticated: Session.ConnectionInfo<Meta> | undefined
+      // One deadline for the whole sequence, as Octez's one canceler around raw_authenticate: the
+      // session's own deadlines would race twice per side (two fibers and a timer each; one race
+      // instead measured 0.86-0.99x the CPU per handshake, docs/benchmarks.md "Handshake CPU").
+      const timedOut = () => {
+        const timeoutMillis = Duration.toMillis(budget)
+        if (authenticated === undefined) {
+          const error = new HandshakeTimeout({ step: "authenticate", timeoutMillis })
+          return Effect.andThen(onEvent({ _tag: "AuthenticationFailed", cause: Cause.fail(error) }), Effect.fail(error))
+        }
+        const error = new HandshakeTimeout({ step: "accept", timeoutMillis })
+        return Effect.andThen(onEvent({ _tag: "RequestRejected", info: authenticated, error }), Effect.fail(error))
+      }
+      const sequence = Effect.gen(function* () {
+        // 1. Authentication (the session closes the socket on any failure or interruption).
+        const [info, auth] = yield* Session.authenticate({
+          socket: connected.socket,
+          identity: settings.identity,
+          incoming: role.incoming,
+          remote: role.remote ?? { address: connected.remote.host, port: connected.remote.port },
+          listeningPort: role.listeningPort,
+          expectedPow: settings.expectedPow,
+          version: announced,
+          metadata: settings.metadata,
+          metadataEncoding: settings.metadataEncoding,
+          timeout: Duration.infinity
+        }).pipe(
+          Effect.tapCause((cause) =>
+            Cause.hasInterruptsOnly(cause) ? Effect.void : onEvent({ _tag: "AuthenticationFailed", cause })
+          )
         )
-      )
+        authenticated = info
 
-      const reject = (motive: Rejection.Motive) =>
-        Effect.gen(function* () {
-          const alternativePoints = role.alternativePoints === undefined ? [] : yield* role.alternativePoints
-          yield* usedOnce(Session.nack(auth, { motive, alternativePoints }))
-          yield* onEvent({ _tag: "Rejecting", info, motive })
-          return yield* new Rejected({ peerId: PeerId.toBase58(info.peerId), motive })
-        })
+        const reject = (motive: Rejection.Motive) =>
+          Effect.gen(function* () {
+            const alternativePoints = role.alternativePoints === undefined ? [] : yield* role.alternativePoints
+            yield* usedOnce(Session.nack(auth, { motive, alternativePoints }))
+            yield* onEvent({ _tag: "Rejecting", info, motive })
+            return yield* new Rejected({ peerId: PeerId.toBase58(info.peerId), motive })
+          })
 
-      // 2. The caller's checks, then 3. the application's policy.
-      const verdict =
-        role.check === undefined ? selectVersion(settings.supported, info.announcedVersion) : yield* role.check(info)
-      switch (verdict._tag) {
-        case "Reject":
-          return yield* reject(verdict.motive)
-        case "Refuse":
-          if (verdict.nack) yield* usedOnce(Session.nack(auth, {}))
-          else yield* connected.abort
-          return yield* Effect.fail(verdict.error)
-      }
-      if (settings.policy !== undefined) {
-        const decision = yield* settings.policy(info)
-        if (decision._tag === "Reject") return yield* reject(decision.motive)
-      }
+        // 2. The caller's checks, then 3. the application's policy.
+        const verdict =
+          role.check === undefined ? selectVersion(settings.supported, info.announcedVersion) : yield* role.check(info)
+        switch (verdict._tag) {
+          case "Reject":
+            return yield* reject(verdict.motive)
+          case "Refuse":
+            if (verdict.nack) yield* usedOnce(Session.nack(auth, {}))
+            else yield* connected.abort
+            return yield* Effect.fail(verdict.error)
+        }
+        if (settings.policy !== undefined) {
+          const decision = yield* settings.policy(info)
+          if (decision._tag === "Reject") return yield* reject(decision.motive)
+        }
 
-      // 4. The Ack.
-      yield* onEvent({ _tag: "Accepting", info, version: verdict.version })
-      const connection = yield* usedOnce(
-        Session.accept(auth, { messageEncoding: settings.messageEncoding, ...settings.connection })
-      ).pipe(Effect.tapError((error) => onEvent({ _tag: "RequestRejected", info, error })))
-      const established: Established<Meta, Msg> = { info, version: verdict.version, connection }
-      return established
+        // 4. The Ack.
+        yield* onEvent({ _tag: "Accepting", info, version: verdict.version })
+        const connection = yield* usedOnce(
+          Session.accept(auth, { messageEncoding: settings.messageEncoding, ...settings.connection })
+        ).pipe(Effect.tapError((error) => onEvent({ _tag: "RequestRejected", info, error })))
+        const established: Established<Meta, Msg> = { info, version: verdict.version, connection }
+        return established
+      })
+      return Duration.isFinite(budget)
+        ? Effect.timeoutOrElse(sequence, { duration: budget, orElse: timedOut })
+        : sequence
     })
   }
