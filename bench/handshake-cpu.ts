@@ -347,7 +347,8 @@ const orchestrate = async () => {
   const samples = new Map<string, Array<Sample>>()
   for (let r = 0; r < rounds; r++) {
     for (const inFlight of inFlights) {
-      for (const pair of pairs) {
+      // Every other round in reverse order, so no kind or variant always follows the same one.
+      for (const pair of r % 2 === 0 ? pairs : [...pairs].reverse()) {
         const s = await measure(pair, inFlight, ms)
         const key = `${pair.kind} ×${inFlight}`
         samples.set(key, [...(samples.get(key) ?? []), s])
