@@ -16,10 +16,20 @@
  *   and reading, no promise per ping). Modes (default `raw,fixed,session`): `raw` is plain `net`.
  *
  * Rounds alternate the modes (the order rotates every round) so that the machine's load hits all
- * alike. Prints every round and min / median / max per mode. `BENCH_CPU_PROF=DIR` runs the children
- * under `--cpu-prof`; `BENCH_PERF=DIR` under `--perf-basic-prof`, recording each
- * throughput window of the receiver with `perf record -g` into DIR (`perf report -i DIR/recv-MODE-N.data`);
- * `BENCH_NODE_FLAGS="--trace-gc ..."` passes more flags to the children.
+ * alike. Prints every round and min / median / max per mode. Knobs (environment):
+ *
+ * - `BENCH_WINDOW_MS` (default 2000) and `BENCH_WINDOWS=K`: the throughput window, and K sub-windows
+ *   of it printed for the receiver (is a level sticky within one connection?);
+ * - `BENCH_PERF=DIR`: children under `--perf-basic-prof`; each throughput window of the receiver
+ *   (and 2 s of the echo process during a ping round) recorded with `perf record -g` into DIR
+ *   (`perf report -i DIR/recv-MODE-N.data`);
+ * - `BENCH_CPU_PROF=DIR`: children under `--cpu-prof` (summarise with `cpuprofile.ts`);
+ * - `BENCH_NODE_FLAGS="--trace-gc ..."`: more flags for the children (e.g. `--single-threaded-gc`);
+ * - `BENCH_INCOMING=BYTES`: the connections' `incomingQueueSize`;
+ * - `BENCH_QUEUED=1`: the receiver prints its memory at each mark (`2`: also its queued bytes);
+ * - `BENCH_PIDS=1`: prints the children's process ids (to match `--trace-gc` lines).
+ *
+ * Findings and figures: docs/benchmarks.md, "Receive path and latency (issue 23)".
  */
 import { type ChildProcess, execFile, fork } from "node:child_process"
 import * as Net from "node:net"
