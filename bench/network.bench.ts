@@ -17,7 +17,8 @@
  * echoed message; ping echoes compared during the warm-up; connections that each delivered a message.
  *
  * The protocol's length can be changed for short trial runs (which then print and write nothing):
- * `BENCH_ROUNDS` (default 7), `BENCH_ROUND_MS` (2000), `BENCH_WARMUP_MS` (1500).
+ * `BENCH_ROUNDS` (default 7), `BENCH_ROUND_MS` (2000), `BENCH_WARMUP_MS` (1500); and `BENCH_PHASES`
+ * (comma-separated among throughput, handshakes, ping, memory) runs only those parts, without a report.
  */
 import "./polyfill.ts"
 import * as Net from "node:net"
@@ -70,7 +71,9 @@ const protocolOf = (o: Options): Protocol => {
     roundMs: env("BENCH_ROUND_MS", 2000),
     warmupMs: env("BENCH_WARMUP_MS", 1500),
     pings: 3000,
-    trial: ["BENCH_ROUNDS", "BENCH_ROUND_MS", "BENCH_WARMUP_MS"].some((name) => process.env[name] !== undefined)
+    trial: ["BENCH_ROUNDS", "BENCH_ROUND_MS", "BENCH_WARMUP_MS", "BENCH_PHASES"].some(
+      (name) => process.env[name] !== undefined
+    )
   }
 }
 
@@ -317,28 +320,32 @@ const openIdle = async (kind: MemoryKind, listening: Listening, n: number) => {
     )
     return () => run1(Scope.close(scope, Exit.void))
   }
-  const node: Libp2p = await makeLibp2p("noise", false)
+  // One node's concurrent dials to one peer share connections (50 at once opened one), so ten nodes
+  // dial one at a time each: every dial a connection of its own, which the server counts.
+  const nodes: ReadonlyArray<Libp2p> = await Promise.all(Array.from({ length: 10 }, () => makeLibp2p("noise", false)))
   const ma = multiaddr(listening.addr!)
-  for (let i = 0; i < n; i += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, n - i) }, async () => {
+  await Promise.all(
+    nodes.map(async (node, k) => {
+      for (let i = k; i < n; i += nodes.length) {
         const connection = await node.dial(ma, { force: true })
         const stream = await connection.newStream(benchProtocol)
         await streamSend(stream, one)
-      })
-    )
+      }
+    })
+  )
+  return async () => {
+    await Promise.all(nodes.map((node) => node.stop()))
   }
-  return () => node.stop()
 }
 
 const waitLive = async (child: Child, n: number) => {
   for (let i = 0; i < 600; i++) {
     child.send({ type: "measure" })
     const m = await memorySample(child)
-    if (m.live >= n) return m
+    if (m.live >= n && m.connections >= n) return m
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new Error(`fewer than ${n} connections delivered their message`)
+  throw new Error(`fewer than ${n} connections were accepted and delivered their message`)
 }
 
 // ---------------------------------------------------------------- run
@@ -519,7 +526,7 @@ const measureMemory = async (o: Options) => {
     memory[kind] = {
       perConnHeap: (heap(after) - heap(before)) / n,
       perConnRss: (after.usage.rss - before.usage.rss) / n,
-      connections: after.live
+      connections: after.connections
     }
     console.log(`${kind}: heap+external ${fmt(memory[kind]!.perConnHeap)} B, rss ${fmt(memory[kind]!.perConnRss)} B`)
     await close()
@@ -528,15 +535,26 @@ const measureMemory = async (o: Options) => {
   return memory
 }
 
+type Phase = "throughput" | "handshakes" | "ping" | "memory"
+const phases: ReadonlyArray<Phase> = ["throughput", "handshakes", "ping", "memory"]
+/** `BENCH_PHASES=handshakes,ping` runs only those parts (a trial: printed, no report, nothing written). */
+const chosenPhases = (): ReadonlyArray<Phase> =>
+  process.env.BENCH_PHASES === undefined
+    ? phases
+    : phases.filter((p) => process.env.BENCH_PHASES!.split(",").includes(p))
+
 export const measureAll = async (o: Options): Promise<Results> => {
   const protocol = protocolOf(o)
   console.log(
     `protocol: ${protocol.rounds} alternating round(s) of ${protocol.roundMs} ms after ${protocol.warmupMs} ms of warm-up per stack${protocol.trial ? " (trial: nothing is written)" : ""}`
   )
-  const t = await measureThroughput(o, protocol)
-  const handshakes = await measureHandshakes(o, protocol)
-  const ping = await measurePing(protocol)
-  const memory = await measureMemory(o)
+  const only = chosenPhases()
+  const t = only.includes("throughput")
+    ? await measureThroughput(o, protocol)
+    : { throughput: {}, cpuPerMessage: {}, ceilingRounds: {}, ceilings: {} }
+  const handshakes = only.includes("handshakes") ? await measureHandshakes(o, protocol) : {}
+  const ping = only.includes("ping") ? await measurePing(protocol) : {}
+  const memory = only.includes("memory") ? await measureMemory(o) : {}
   return { protocol, ...t, handshakes, ping, memory }
 }
 
@@ -544,6 +562,10 @@ export const run = async (o: Options) => {
   const results = await measureAll(o)
   if (libp2pTeardownErrors > 0)
     console.log(`js-libp2p threw ${libp2pTeardownErrors} teardown error(s) from its handlers (ignored)`)
+  if (chosenPhases().length < phases.length) {
+    console.log(`\npartial run (BENCH_PHASES=${process.env.BENCH_PHASES}): no report, nothing written`)
+    return undefined
+  }
   const { sections } = await import("./network-report.ts")
   const made = sections(results)
   if (results.protocol.trial && !o.quick) {
