@@ -932,7 +932,8 @@ export const make = <Msg>(options: Options<Msg>) =>
             case "RequestRejected": {
               const { peerId, remotePoint, shownPoint } = viewOf(event.info)
               const error = event.error
-              if (error._tag === "RejectedByNack" && Option.isSome(error.alternativePoints)) {
+              // With peer discovery disabled, points learnt from a Nack are not registered either.
+              if (discovery && error._tag === "RejectedByNack" && Option.isSome(error.alternativePoints)) {
                 for (const point of error.alternativePoints.value) yield* registerPoint(point)
               }
               yield* setPoint(remotePoint, (p, t) => PointState.setDisconnected(p, t, { config: reconnection }))

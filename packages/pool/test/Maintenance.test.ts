@@ -493,22 +493,35 @@ describe("Maintenance scenarios (Octez test_p2p_maintenance and tezt p2p, in mem
         assert.isFalse((yield* node1.knownPoints).some((p) => p.point === point(2)))
         assert.isFalse((yield* node2.knownPoints).some((p) => p.point === point(1)))
         assert.deepStrictEqual(yield* neighbours(node1), ofPools(center))
-        // And its Nacks carry no points: an overcrowded centre refuses a third node without any.
-        const crowded = yield* startPool(network, ids[3]!, 3, {
-          disablePeerDiscovery: true,
-          limits: {
-            ...Limits.defaults,
-            minConnections: 0,
-            expectedConnections: 0,
-            maxConnections: 0,
-            maintenanceIdleTime: null
-          }
-        })
-        yield* crowded.trustPoint(point(1))
+        // A full node (one slot, taken by node1, a known public point) refuses later dialers with a
+        // Nack. With discovery disabled its Nack carries no points; with discovery it carries node1's.
+        const oneSlot = {
+          ...Limits.defaults,
+          minConnections: 0,
+          expectedConnections: 1,
+          maxConnections: 1,
+          maintenanceIdleTime: null
+        }
+        const crowded = yield* startPool(network, ids[3]!, 3, { disablePeerDiscovery: true, limits: oneSlot })
+        const full = yield* startPool(network, ids[5]!, 5, { limits: oneSlot })
+        for (const node of [crowded, full]) {
+          yield* node.connect(point(1))
+          assert.isTrue((yield* node.knownPoints).some((p) => p.point === point(1) && p.knownPublic))
+        }
         const client = yield* startPool(network, ids[4]!, 4)
         const refused = yield* Effect.flip(client.connect(point(3)))
         assert.strictEqual(refused._tag, "RejectedByNack")
         assert.isFalse((yield* client.knownPoints).some((p) => p.point === point(1)))
+        // And a node with discovery disabled registers none of the points a Nack carries, where a
+        // node with discovery learns them (Octez skips `register_list_of_new_points` then).
+        const learner = yield* startPool(network, ids[6]!, 6)
+        const deaf = yield* startPool(network, ids[7]!, 7, { disablePeerDiscovery: true })
+        for (const dialer of [learner, deaf]) {
+          const nacked = yield* Effect.flip(dialer.connect(point(5)))
+          assert.strictEqual(nacked._tag, "RejectedByNack")
+        }
+        assert.isTrue((yield* learner.knownPoints).some((p) => p.point === point(1)))
+        assert.isFalse((yield* deaf.knownPoints).some((p) => p.point === point(1)))
       }).pipe(withCrypto)
   )
 
