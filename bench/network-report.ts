@@ -250,7 +250,7 @@ Target: at most 64 KiB per idle connection — ${met((memory.native?.perConnHeap
     return agree ? text : `**${text}** (disagree)`
   }
   const hsRow = (kind: string, label: string) =>
-    `| ${label} | ${mmm(rates(kind, 1))} | ${mmm(rates(kind, 8))} | ${mmm(hs[kind]![8]!.map((x) => x.client))} | ${mmm(hs[kind]![8]!.map((x) => x.server))} | ${mmm(both(kind, 8))} | ${counts(kind)} |`
+    `| ${label} | ${mmm(rates(kind, 1))} | ${mmm(rates(kind, 8))} | ${fmt(median(hs[kind]![1]!.map((x) => x.client)))} + ${fmt(median(hs[kind]![1]!.map((x) => x.server)))} | ${mmm(hs[kind]![8]!.map((x) => x.client))} | ${mmm(hs[kind]![8]!.map((x) => x.server))} | ${mmm(both(kind, 8))} | ${counts(kind)} |`
   const disagreements = Object.entries(hs).flatMap(([kind, byInFlight]) =>
     Object.entries(byInFlight).flatMap(([inFlight, xs]) =>
       xs
@@ -352,8 +352,8 @@ column sums all rounds: handshakes the client saw complete / distinct connection
 server accepted; they must agree (before issue 23 the benchmark counted js-libp2p's \`dial()\` resolutions on one
 node with 8 dials in flight, which share connections: about 8× more than connections opened).
 
-| handshake | 1 in flight /s | 8 in flight /s | client CPU µs per handshake (8 in flight) | server CPU µs per handshake (8 in flight) | both, µs | client / distinct / server counts |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| handshake | 1 in flight /s | 8 in flight /s | CPU µs per handshake, 1 in flight, client + server | client CPU µs per handshake (8 in flight) | server CPU µs per handshake (8 in flight) | both, µs (8 in flight) | client / distinct / server counts |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${hsRow("native", "effect-p2p session, native backend")}
 ${hsRow("noble", "effect-p2p session, noble backend")}
 ${hsRow("pool", "effect-p2p pool, native backend")}
