@@ -48,6 +48,19 @@ export interface BoundedQueue<A, E> {
   readonly offerUnsafe: (value: A, bytes: number) => boolean
   /** Waits for the next element; after close, drains then fails with the close error. */
   readonly take: Effect.Effect<A, E>
+  /**
+   * Waits until an element is queued (`pollUnsafe` then returns it), without taking it; after
+   * close, once drained, fails with the close error. For a consumer that must take an element and
+   * note that it holds it in one synchronous step.
+   */
+  readonly awaitItems: Effect.Effect<void, E>
+  /**
+   * For a `holdTaken: "untilReleased"` queue's element handed straight to the consumer while the
+   * queue is empty, never queued: charges it as `offerNow` would, as if it were taken at once (held
+   * until `releaseTaken`), if it fits. False, charging nothing, when it does not fit or the queue is
+   * closed or not empty (it would pass the queued ones).
+   */
+  readonly chargeTaken: (bytes: number) => boolean
   /** The next element if there is one. */
   readonly poll: Effect.Effect<Option.Option<A>, E>
   /** The next element if there is one, synchronously (for a consumer batching what is already queued). */
@@ -220,7 +233,10 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
         push(value, cost)
         return Effect.void
       }
-      return Effect.flatMap(room.wait, () => offer(value, bytes))
+      return Effect.flatMap(
+        room.waitFor(() => closedWith !== undefined || fits(cost)),
+        () => offer(value, bytes)
+      )
     })
 
   const take: Effect.Effect<A, E> = Effect.suspend(() => {
@@ -228,6 +244,12 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     if (count() > 0) return Effect.succeed(shift())
     if (closedWith) return closedWith
     return Effect.flatMap(hasItems.wait, () => take)
+  })
+
+  const awaitItems: Effect.Effect<void, E> = Effect.suspend(() => {
+    if (count() > 0) return Effect.void
+    if (closedWith) return closedWith
+    return Effect.flatMap(hasItems.wait, () => awaitItems)
   })
 
   const reserveNow = (bytes: number): boolean => {
@@ -241,7 +263,10 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     Effect.suspend(() =>
       closedWith !== undefined || reserveNow(bytes)
         ? Effect.void
-        : Effect.flatMap(room.wait, () => reserveWhenRoom(bytes))
+        : Effect.flatMap(
+            room.waitFor(() => closedWith !== undefined || fits(bytes)),
+            () => reserveWhenRoom(bytes)
+          )
     )
 
   const awaitEmpty: Effect.Effect<void> = Effect.suspend(() =>
@@ -283,6 +308,13 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
       return true
     },
     take,
+    awaitItems,
+    chargeTaken: (bytes) => {
+      const cost = bytes + overhead
+      if (closedWith || count() > 0 || !fits(cost)) return false
+      charge(cost)
+      return true
+    },
     poll: Effect.suspend(() => {
       releaseLastTaken()
       if (count() > 0) return Effect.succeed(Option.some(shift()))
