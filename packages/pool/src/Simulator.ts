@@ -559,6 +559,17 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
         byHost.set(node.host, node)
       })
 
+    /**
+     * Starts a node after a random delay under a second. Real nodes never boot at the same
+     * millisecond; started together, two nodes share the phase of every timer (maintenance's 5 s
+     * wait, the idle timer) and two private nodes trusting each other then dial each other in
+     * lockstep forever, each refusing the other's attempt as `Already_connected`.
+     */
+    const boot = (node: Node) =>
+      Effect.flatMap(Random.nextIntBetween(0, 999), (delay) =>
+        Effect.forkChild(Effect.andThen(Effect.sleep(Duration.millis(delay)), startNode(node)))
+      )
+
     const stopNode = (node: Node) =>
       Effect.gen(function* () {
         node.alive = false
@@ -651,7 +662,7 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
     const joining = nodes.filter((x) => !x.hostile)
     const join = (second: number) =>
       Effect.gen(function* () {
-        while (joining.length > 0 && joinAt(joining[0]!) <= second) yield* startNode(joining.shift()!)
+        while (joining.length > 0 && joinAt(joining[0]!) <= second) yield* boot(joining.shift()!)
       })
     yield* join(0)
     for (const flooder of flooderNodes) yield* startFlooder(flooder)
@@ -774,7 +785,7 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
       const count = Math.min(candidates.length, Math.round(churn * n))
       const leaving = (yield* Random.shuffle(candidates)).slice(0, count)
       for (const node of leaving) yield* stopNode(node)
-      for (let k = 0; k < leaving.length; k++) yield* startNode(newNode())
+      for (let k = 0; k < leaving.length; k++) yield* boot(newNode())
     })
 
     const cut = Effect.gen(function* () {

@@ -113,25 +113,43 @@ describe("Simulator (N = 100, full crypto, virtual time)", () => {
         const islandIndex = new Set(islanders.map((n) => n.index))
         const islandPoints = new Set(islanders.map((n) => n.point))
         // Every link of an island node goes to another island node or to node 0, the gateway.
-        let inner = 0
         for (const [a, b] of report.graph.edges) {
           if (islandIndex.has(a) || islandIndex.has(b)) {
             const other = islandIndex.has(a) ? b : a
             assert.isTrue(islandIndex.has(other) || other === 0, `island link ${a}-${b}`)
-            if (islandIndex.has(a) && islandIndex.has(b)) inner++
           }
         }
-        assert.isAtLeast(inner, island - 1, "the island is connected inside")
-        const degree = degrees(report)
-        for (const n of islanders) assert.isAtLeast(degree.get(n.index) ?? 0, 1)
+        // The island is connected inside, and so is the public rest: two subgraphs of the final graph.
+        const subgraph = (members: ReadonlyArray<number>) => {
+          const position = new Map(members.map((index, k) => [index, k]))
+          const adjacency = members.map((): Array<number> => [])
+          for (const [a, b] of report.graph.edges) {
+            const pa = position.get(a)
+            const pb = position.get(b)
+            if (pa !== undefined && pb !== undefined) {
+              adjacency[pa]!.push(pb)
+              adjacency[pb]!.push(pa)
+            }
+          }
+          return adjacency
+        }
+        assert.strictEqual(Graph.components(subgraph([...islandIndex])), 1, "the island is connected inside")
+        const publicNodes = report.graph.nodes.filter((n) => !n.privateNode).map((n) => n.index)
+        assert.strictEqual(Graph.components(subgraph(publicNodes)), 1, "the public nodes are connected")
         // No public node but the gateway ever registered an island point (never advertised).
         for (const { node, event } of report.log!) {
           if (event.event === "new_point" && event.point !== undefined && islandPoints.has(event.point)) {
             assert.isTrue(node === 0 || islandIndex.has(node), `node ${node} learnt ${event.point}`)
           }
         }
-        // The public nodes converge around it.
-        assert.isTrue(report.summary.converged, JSON.stringify(report.perMinute.at(-1)))
+        // The public nodes converge around it. (Whether the island reaches its gateway depends on
+        // a free slot there: node 0 is a bootstrap point, often full, and inside its bounds it
+        // dials nobody.)
+        const degree = degrees(report)
+        for (const index of publicNodes) {
+          const d = degree.get(index) ?? 0
+          assert.isTrue(d >= bounds.minThreshold && d <= bounds.maxThreshold, `node ${index}: ${d}`)
+        }
       }).pipe(withCrypto),
     timeout
   )
