@@ -33,6 +33,16 @@ export interface ByteSocket {
    * them to the reader).
    */
   readonly writeReusable?: (bytes: Uint8Array, release: () => void) => Effect.Effect<void, ConnectionClosed>
+  /**
+   * Optional, with `writeReusable`: `writeReusable` done synchronously, when the transport can take
+   * the bytes now without waiting (open, its buffer not full); returns false and takes nothing
+   * otherwise. `prepare` makes the bytes (with the buffer to release, if any) and is called only
+   * once the write is sure to be taken, so a connection seals a message (using a nonce) only when
+   * it can hand it over in the same step. A connection whose writer is idle uses it to write from
+   * the caller's fiber instead of waking the writer. An error of the transport is reported by its
+   * next `read` or `write`.
+   */
+  readonly writeReusableNow?: (prepare: () => readonly [bytes: Uint8Array, release: () => void]) => boolean
   /** Closes both directions. Idempotent. */
   readonly close: Effect.Effect<void>
 }

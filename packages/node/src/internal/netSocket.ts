@@ -12,7 +12,8 @@
  *   `ClosedLocally` after `close`. Bytes buffered before the end of the stream are still delivered; an error drops them.
  * - `write` hands the bytes to the socket and waits for `drain` when Node's buffer is full;
  *   `writeReusable` also says when Node is done with them (its write callback), so the connection's
- *   writer can reuse its buffers.
+ *   writer can reuse its buffers; `writeReusableNow` is that write done synchronously when it would
+ *   not wait.
  * - `close` destroys the socket at once (idempotent); closing the scope instead ends it
  *   gracefully (FIN after pending writes), then the owner releases it.
  *
@@ -166,6 +167,19 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
       write: (bytes) => write(bytes),
       // A write that throws never reaches libuv, so its buffer is simply not released (nor reused).
       writeReusable: (bytes, release) => write(bytes, () => release()),
+      // The same write when it would not wait for `drain`: synchronous, for a connection whose
+      // writer is idle (no fiber wake-up per message on a request/response path).
+      writeReusableNow: (prepare) => {
+        if (closed || conn.destroyed || (conn.writableNeedDrain && conn.writableLength >= maxUnflushed)) return false
+        const [bytes, release] = prepare()
+        try {
+          conn.write(bytes, () => release())
+        } catch (error) {
+          // Never reached libuv (so never released): the socket is failed, its reader reports why.
+          conn.destroy(error instanceof Error ? error : new Error(String(error)))
+        }
+        return true
+      },
       close
     }
     return Effect.as(
