@@ -765,16 +765,12 @@ export const make = <Msg>(
      */
     const writeNowUnsafe = socket.writeReusableNow
     const directEnabled = writeNowUnsafe !== undefined && !scheduled.uploadLimited
-    // At most one direct write per synchronous run of fibers (cleared by a microtask, which runs
-    // only once they all wait): a sender writing in a loop goes on through the queue, whose writer
-    // seals what piled up as one batch and one socket write. Writing each message directly cost a
-    // third of the 1 KiB throughput (a seal and a system call per message).
-    let directSpent = false
-    const allowDirect = () => {
-      directSpent = false
-    }
     const writeDirect = (bytes: Uint8Array): boolean => {
-      if (directSpent || writerBusy || outgoing.length() > 0 || bytes.length > maxBatchBytes) return false
+      // Only while the socket holds nothing of ours (`outstanding` is empty): a sender writing
+      // faster than the socket sends goes on through the queue, whose writer seals what piled up as
+      // one batch and one socket write. Writing each message directly cost a third of the 1 KiB
+      // throughput (a seal and a system call per message).
+      if (writerBusy || outstanding.size > 0 || outgoing.length() > 0 || bytes.length > maxBatchBytes) return false
       if (!outgoing.chargeTaken(bytes.length)) return false
       const held: Outstanding = {
         charge: bytes.length + outgoingMessageOverhead,
@@ -795,10 +791,6 @@ export const make = <Msg>(
       })
       // The direct write's own hold (not taken: the charge goes back at once, nothing was sealed).
       writeDone(held)
-      if (taken) {
-        directSpent = true
-        queueMicrotask(allowDirect)
-      }
       return taken
     }
     /** `writeDirect`, with `sent` as its result; `undefined` for the queue path. A defect finishes the connection. */
