@@ -8,6 +8,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
+import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
+import * as Identity from "@effect-p2p/crypto/Identity"
+import { Effect } from "effect"
 
 export const root = path.resolve(import.meta.dirname, "..")
 const tsxLoader = pathToFileURL(path.join(root, "node_modules", "tsx", "dist", "loader.mjs")).href
@@ -111,3 +114,30 @@ export const exited = (
     }
     child.once("exit", (code, signal) => resolve({ code, signal }))
   })
+
+/**
+ * Writes `count` identities of difficulty 0 (noble backend) into `dir` as `identity-<i>.json`, for
+ * tests that start several `effect-p2p node` processes; returns their paths.
+ */
+export const writeIdentities = (dir: string, count: number): ReadonlyArray<string> =>
+  Array.from({ length: count }, (_, i) => {
+    const identity = Effect.runSync(Identity.generate({ difficulty: 0 }).pipe(Effect.provide(CryptoBackend.layerNoble)))
+    const file = path.join(dir, `identity-${i}.json`)
+    fs.writeFileSync(file, Identity.toJson(identity))
+    return file
+  })
+
+/** The arguments of an `effect-p2p node` on 127.0.0.1, any port, `--json`, difficulty 0, then `extra`. */
+export const nodeArgs = (identityFile: string, extra: ReadonlyArray<string>): ReadonlyArray<string> => [
+  "node",
+  "--json",
+  "--port",
+  "0",
+  "--host",
+  "127.0.0.1",
+  "--identity",
+  identityFile,
+  "--expected-pow",
+  "0",
+  ...extra
+]

@@ -5,36 +5,15 @@
  */
 import type { ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
-import * as path from "node:path"
-import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
-import * as Identity from "@effect-p2p/crypto/Identity"
-import { Effect } from "effect"
 import { afterAll, assert, describe, it } from "vitest"
-import { exited, jsonLines, start, tempDir, until } from "./cli-run.ts"
+import { exited, jsonLines, nodeArgs, start, tempDir, until, writeIdentities } from "./cli-run.ts"
 
 const dir = tempDir()
-const identityFiles = [0, 1, 2].map((i) => {
-  const identity = Effect.runSync(Identity.generate({ difficulty: 0 }).pipe(Effect.provide(CryptoBackend.layerNoble)))
-  const file = path.join(dir, `identity-${i}.json`)
-  fs.writeFileSync(file, Identity.toJson(identity))
-  return file
-})
+const identityFiles = writeIdentities(dir, 3)
 const children: Array<ChildProcess> = []
 
 const node = (i: number, extra: ReadonlyArray<string>) => {
-  const child = start([
-    "node",
-    "--json",
-    "--port",
-    "0",
-    "--host",
-    "127.0.0.1",
-    "--identity",
-    identityFiles[i]!,
-    "--expected-pow",
-    "0",
-    ...extra
-  ])
+  const child = start(nodeArgs(identityFiles[i]!, [...extra]))
   children.push(child)
   return { child, events: jsonLines(child) }
 }

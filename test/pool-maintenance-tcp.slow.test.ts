@@ -12,22 +12,13 @@
  */
 import type { ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
-import * as path from "node:path"
-import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
-import * as Identity from "@effect-p2p/crypto/Identity"
-import { Effect } from "effect"
 import { afterAll, assert, describe, it } from "vitest"
-import { exited, jsonLines, start, tempDir, until } from "./cli-run.ts"
+import { exited, jsonLines, nodeArgs, start, tempDir, until, writeIdentities } from "./cli-run.ts"
 
 const total = 20
 const bootstrapCount = 3
 const dir = tempDir()
-const identityFiles = Array.from({ length: total }, (_, i) => {
-  const identity = Effect.runSync(Identity.generate({ difficulty: 0 }).pipe(Effect.provide(CryptoBackend.layerNoble)))
-  const file = path.join(dir, `identity-${i}.json`)
-  fs.writeFileSync(file, Identity.toJson(identity))
-  return file
-})
+const identityFiles = writeIdentities(dir, total)
 
 interface Node {
   readonly index: number
@@ -38,23 +29,15 @@ interface Node {
 const children: Array<ChildProcess> = []
 
 const startNode = (index: number, bootstrap: ReadonlyArray<number>): Node => {
-  const child = start([
-    "node",
-    "--json",
-    "--port",
-    "0",
-    "--host",
-    "127.0.0.1",
-    "--identity",
-    identityFiles[index]!,
-    "--expected-pow",
-    "0",
-    "--connections",
-    "8",
-    "--maintenance-idle-time",
-    "5",
-    ...bootstrap.flatMap((port) => ["--bootstrap", `127.0.0.1:${port}`])
-  ])
+  const child = start(
+    nodeArgs(identityFiles[index]!, [
+      "--connections",
+      "8",
+      "--maintenance-idle-time",
+      "5",
+      ...bootstrap.flatMap((port) => ["--bootstrap", `127.0.0.1:${port}`])
+    ])
+  )
   children.push(child)
   return { index, child, events: jsonLines(child) }
 }

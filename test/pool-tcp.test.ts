@@ -7,20 +7,12 @@
 import type { ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
-import * as Identity from "@effect-p2p/crypto/Identity"
-import { Effect } from "effect"
 import { afterAll, assert, describe, it } from "vitest"
-import { collect, run, start, tempDir } from "./cli-run.ts"
+import { collect, nodeArgs, run, start, tempDir, writeIdentities } from "./cli-run.ts"
 
 const nodes = 10
 const dir = tempDir()
-const identityFiles = Array.from({ length: nodes }, (_, i) => {
-  const identity = Effect.runSync(Identity.generate({ difficulty: 0 }).pipe(Effect.provide(CryptoBackend.layerNoble)))
-  const file = path.join(dir, `identity-${i}.json`)
-  fs.writeFileSync(file, Identity.toJson(identity))
-  return file
-})
+const identityFiles = writeIdentities(dir, nodes)
 const peersFile = (i: number) => path.join(dir, `peers-${i}.json`)
 
 interface Node {
@@ -32,21 +24,7 @@ interface Node {
 const children: Array<ChildProcess> = []
 
 const startNode = (i: number, extra: ReadonlyArray<string>): Node => {
-  const child = start([
-    "node",
-    "--json",
-    "--port",
-    "0",
-    "--host",
-    "127.0.0.1",
-    "--identity",
-    identityFiles[i]!,
-    "--expected-pow",
-    "0",
-    "--peers-file",
-    peersFile(i),
-    ...extra
-  ])
+  const child = start(nodeArgs(identityFiles[i]!, ["--peers-file", peersFile(i), ...extra]))
   children.push(child)
   const events: Array<Record<string, unknown>> = []
   let buffer = ""
