@@ -224,6 +224,9 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     room.notifyAll()
   }
 
+  // The conditions waiters give their signal (checked when they register and at each notification).
+  const itemsOrClosed = () => count() > 0 || closedWith !== undefined
+  const empty = () => count() === 0
   const offer = (value: A, bytes: number): Effect.Effect<void, E> =>
     Effect.suspend(() => {
       if (closedWith) return closedWith
@@ -243,13 +246,13 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     releaseLastTaken()
     if (count() > 0) return Effect.succeed(shift())
     if (closedWith) return closedWith
-    return Effect.flatMap(hasItems.wait, () => take)
+    return Effect.flatMap(hasItems.waitFor(itemsOrClosed), () => take)
   })
 
   const awaitItems: Effect.Effect<void, E> = Effect.suspend(() => {
     if (count() > 0) return Effect.void
     if (closedWith) return closedWith
-    return Effect.flatMap(hasItems.wait, () => awaitItems)
+    return Effect.flatMap(hasItems.waitFor(itemsOrClosed), () => awaitItems)
   })
 
   const reserveNow = (bytes: number): boolean => {
@@ -270,7 +273,7 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     )
 
   const awaitEmpty: Effect.Effect<void> = Effect.suspend(() =>
-    count() === 0 ? Effect.void : Effect.flatMap(room.wait, () => awaitEmpty)
+    count() === 0 ? Effect.void : Effect.flatMap(room.waitFor(empty), () => awaitEmpty)
   )
 
   return {

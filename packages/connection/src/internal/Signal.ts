@@ -1,17 +1,19 @@
 /**
  * A broadcast wake-up for fibers waiting on a condition that plain code changes (queue has room,
- * queue has items). Waiters re-check their condition after waking, so spurious wake-ups are fine,
- * and an interrupted waiter simply leaves the set.
+ * queue has items). A waiter gives its condition, which is checked when it registers and at every
+ * notification, so an interrupted waiter simply leaves the set and no notification is ever missed.
  */
 import { Effect } from "effect"
 
 export interface Signal {
-  readonly wait: Effect.Effect<void>
   /**
-   * Waits until `ready()` holds at a notification (not checked at once: the caller just did). The
-   * condition is checked inside `notifyAll`, so a waiter whose condition still fails costs a
-   * function call, not a fiber wake-up (a reader waiting for room for a whole chunk while the
-   * application frees it one message at a time).
+   * Waits until `ready()` holds. It is checked when the waiter registers, not only at the next
+   * notification: the fiber may yield to the scheduler between the caller's own check and the
+   * registration, and a notification in that gap (a socket callback releasing room) would
+   * otherwise be missed for good (a sender waiting for room that was already freed, forever). It is
+   * then checked inside `notifyAll`, so a waiter whose condition still fails costs a function call,
+   * not a fiber wake-up (a reader waiting for room for a whole chunk while the application frees
+   * it one message at a time).
    */
   readonly waitFor: (ready: () => boolean) => Effect.Effect<void>
   readonly notifyAll: () => void
@@ -19,10 +21,14 @@ export interface Signal {
 
 export const make = (): Signal => {
   const waiters = new Set<() => void>()
-  const waitFor = (ready: (() => boolean) | undefined) =>
+  const waitFor = (ready: () => boolean) =>
     Effect.callback<void>((resume) => {
+      if (ready()) {
+        resume(Effect.void)
+        return
+      }
       const wake = () => {
-        if (ready !== undefined && !ready()) return
+        if (!ready()) return
         waiters.delete(wake)
         // Resuming runs the waiter at once, inside the notifier's call; yielding first puts it
         // behind the notifier instead, so a producer that queues many items in a row (a writer
@@ -35,7 +41,6 @@ export const make = (): Signal => {
       })
     })
   return {
-    wait: waitFor(undefined),
     waitFor,
     notifyAll: () => {
       if (waiters.size === 0) return
