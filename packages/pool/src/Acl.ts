@@ -41,6 +41,8 @@ export interface Acl {
   readonly clearGreylists: () => void
   /** Greylisted IPs not yet expired, oldest first. */
   readonly greylistedAddresses: (now: number) => ReadonlyArray<string>
+  /** How many IPs are greylisted and not yet expired (the count of `greylistedAddresses`, without the list). */
+  readonly greylistedAddressCount: (now: number) => number
   readonly greylistedPeers: () => ReadonlyArray<string>
   readonly bannedAddresses: () => ReadonlyArray<string>
   readonly bannedPeers: () => ReadonlyArray<string>
@@ -138,6 +140,11 @@ export const make = (options: Options = {}): Acl => {
       notReliableSince = undefined
     },
     greylistedAddresses: (now) => [...ipGrey].filter(([, expiry]) => now < expiry).map(([ip]) => ip),
+    greylistedAddressCount: (now) => {
+      let count = 0
+      for (const expiry of ipGrey.values()) if (now < expiry) count++
+      return count
+    },
     greylistedPeers: () => [...peerGrey.keys()],
     bannedAddresses: () => [...ipBlack],
     bannedPeers: () => [...peerBlack],

@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import * as ByteSocket from "@effect-p2p/connection/ByteSocket"
-import { Cause, Duration, Effect, Queue, type Scope } from "effect"
+import { Cause, Clock, Duration, Effect, Latch, Queue, type Scope } from "effect"
 import {
   type Address,
   type Connected,
@@ -75,13 +75,47 @@ interface Link {
 
 const pairKey = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`)
 
+/**
+ * Waits `millis` of Clock time, sharing one timer among every wait that ends at the same Clock
+ * millisecond. A simulation's writes come in bursts at one virtual instant (thousands of them), and
+ * one `Effect.sleep` each was most of its cost: `TestClock` keeps its sleeps in one sorted array
+ * and scans it when each ends. The shared timer runs detached, so that a waiter interrupted while
+ * waiting does not cancel the others' wait.
+ */
+const makeDelay = () => {
+  const gates = new Map<number, Latch.Latch>()
+  return (millis: number): Effect.Effect<void> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const due = now + millis
+      const gate = gates.get(due)
+      if (gate !== undefined) return gate.await
+      const created = Latch.makeUnsafe(false)
+      gates.set(due, created)
+      const timer = Effect.sleep(Duration.millis(millis)).pipe(
+        Effect.ensuring(
+          Effect.sync(() => {
+            gates.delete(due)
+            created.openUnsafe()
+          })
+        )
+      )
+      return Effect.andThen(Effect.forkDetach(timer), created.await)
+    })
+}
+
 /** One end of a link: latency on write, budget counted per direction, reset by closing. */
 const wrap = (
   inner: ByteSocket.ByteSocket,
-  options: { readonly latency: Duration.Duration; readonly budget: number; readonly reset: Effect.Effect<void> }
+  options: {
+    readonly latency: Duration.Duration
+    readonly budget: number
+    readonly reset: Effect.Effect<void>
+    readonly delay: (millis: number) => Effect.Effect<void>
+  }
 ): ByteSocket.ByteSocket => {
   let sent = 0
-  const delay = Duration.toMillis(options.latency) > 0 ? Effect.sleep(options.latency) : Effect.void
+  const millis = Duration.toMillis(options.latency)
+  const delay = millis > 0 ? options.delay(millis) : Effect.void
   return {
     read: inner.read,
     write: (bytes) =>
@@ -120,6 +154,7 @@ export const make = (defaults: LinkOptions = {}): Effect.Effect<MemoryNetwork> =
     const silent = new Set<string>()
     const links = new Set<Link>()
     const nextPort = new Map<string, number>()
+    const delay = makeDelay()
 
     const ephemeral = (host: string): number => {
       const port = nextPort.get(host) ?? 49152
@@ -127,10 +162,18 @@ export const make = (defaults: LinkOptions = {}): Effect.Effect<MemoryNetwork> =
       return port
     }
 
-    const connect = (from: string, to: Address): Effect.Effect<Connected, TransportError, Scope.Scope> =>
+    const connect = (
+      from: string,
+      to: Address,
+      timeout: Duration.Duration
+    ): Effect.Effect<Connected, TransportError, Scope.Scope> =>
       Effect.gen(function* () {
         const key = format(to)
-        if (silent.has(to.host)) return yield* Effect.never
+        // Only a silent host keeps a dial waiting: the others answer at once, so they need no timer.
+        if (silent.has(to.host)) {
+          yield* Effect.sleep(timeout)
+          return yield* new TransportError({ operation: "dial", address: key, reason: "TimedOut" })
+        }
         const queue = listeners.get(key)
         if (queue === undefined) {
           return yield* new TransportError({ operation: "dial", address: key, reason: "Refused" })
@@ -148,8 +191,8 @@ export const make = (defaults: LinkOptions = {}): Effect.Effect<MemoryNetwork> =
         }
         const latency = Duration.fromInputUnsafe(options.latency ?? 0)
         const budget = options.budget ?? Number.POSITIVE_INFINITY
-        const ours = wrap(a, { latency, budget, reset: link.close })
-        const theirs = wrap(b, { latency, budget, reset: link.close })
+        const ours = wrap(a, { latency, budget, reset: link.close, delay })
+        const theirs = wrap(b, { latency, budget, reset: link.close, delay })
         links.add(link)
         yield* Effect.addFinalizer(() => link.close)
         const accepted = yield* Queue.offer(queue, { socket: theirs, local: to, remote: local, abort: link.close })
@@ -204,14 +247,7 @@ export const make = (defaults: LinkOptions = {}): Effect.Effect<MemoryNetwork> =
           return listening
         }),
       dial: (address, options) => {
-        const timeout = Duration.fromInputUnsafe(options?.timeout ?? defaultDialTimeout)
-        return connect(host, address).pipe(
-          Effect.timeoutOrElse({
-            duration: timeout,
-            orElse: () =>
-              Effect.fail(new TransportError({ operation: "dial", address: format(address), reason: "TimedOut" }))
-          })
-        )
+        return connect(host, address, Duration.fromInputUnsafe(options?.timeout ?? defaultDialTimeout))
       }
     })
 

@@ -278,12 +278,8 @@ export const inBackOff = (info: Info, now: number): boolean =>
  * @category combinators
  * @since 0.1.0
  */
-export const lastMiss = (info: Info): number | undefined => {
-  const times = [info.lastFailedConnection, info.lastRejectedConnection, info.lastDisconnection].filter(
-    (t): t is number => t !== undefined
-  )
-  return times.length === 0 ? undefined : Math.max(...times)
-}
+export const lastMiss = (info: Info): number | undefined =>
+  latest(latest(info.lastFailedConnection, info.lastRejectedConnection), info.lastDisconnection)
 
 /**
  * Octez `last_seen`: the latest establishment or disconnection.
@@ -291,7 +287,9 @@ export const lastMiss = (info: Info): number | undefined => {
  * @category combinators
  * @since 0.1.0
  */
-export const lastSeen = (info: Info): number | undefined => {
-  const times = [info.lastEstablishedConnection, info.lastDisconnection].filter((t): t is number => t !== undefined)
-  return times.length === 0 ? undefined : Math.max(...times)
-}
+export const lastSeen = (info: Info): number | undefined =>
+  latest(info.lastEstablishedConnection, info.lastDisconnection)
+
+/** The later of two optional times (these run inside sorts of the whole table: no arrays). */
+const latest = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.max(a, b)

@@ -74,7 +74,6 @@ import * as PeersFile from "./PeersFile.ts"
 import * as PointState from "./PointState.ts"
 import {
   ConnectionFailed,
-  ConnectTimeout,
   IdentityCheckFailure,
   InvalidPoint,
   PeerBanned,
@@ -243,7 +242,6 @@ export type ConnectError =
   | PointNotDisconnected
   | ReconnectionDelay
   | ConnectionFailed
-  | ConnectTimeout
   | PeerBanned
   | IdentityCheckFailure
   | Rejected
@@ -292,6 +290,8 @@ export interface Pool<Msg> {
   /** Wire traffic of every connection together. */
   readonly globalStat: Effect.Effect<Stat>
   readonly knownPoints: Effect.Effect<ReadonlyArray<PointState.Info>>
+  /** One known point (canonical form, as `knownPoints` lists them), without copying the table. */
+  readonly knownPoint: (point: string) => Effect.Effect<Option.Option<PointState.Info>>
   readonly knownPeers: Effect.Effect<ReadonlyArray<PeerState.Info>>
   /** Authenticating incoming connections. */
   readonly pendingIncoming: Effect.Effect<number>
@@ -550,15 +550,20 @@ export const make = <Msg>(options: Options<Msg>) =>
       established: Metric.withAttributes(metrics.established, attributes)
     }
 
-    const updateMetrics = Effect.gen(function* () {
-      const t = yield* now
+    // The gauges follow every event, but a series is written only when its value changed: most
+    // events change one of them, and a write costs a registry lookup (a simulation emits millions).
+    const gauges = [own.connections, own.knownPoints, own.knownPeers, own.greylisted, own.bytesSent, own.bytesReceived]
+    const written: Array<number | undefined> = gauges.map(() => undefined)
+    const updateMetrics = Effect.flatMap(now, (t) => {
       const stat = scheduler.globalStat()
-      yield* Metric.update(own.connections, live.size)
-      yield* Metric.update(own.knownPoints, points.size)
-      yield* Metric.update(own.knownPeers, peers.size)
-      yield* Metric.update(own.greylisted, acl.greylistedAddresses(t).length)
-      yield* Metric.update(own.bytesSent, stat.totalSent)
-      yield* Metric.update(own.bytesReceived, stat.totalRecv)
+      const values = [live.size, points.size, peers.size, acl.greylistedAddressCount(t), stat.totalSent, stat.totalRecv]
+      const changed: Array<Effect.Effect<void>> = []
+      for (let i = 0; i < gauges.length; i++) {
+        if (written[i] === values[i]) continue
+        written[i] = values[i]
+        changed.push(Metric.update(gauges[i]!, values[i]!))
+      }
+      return changed.length === 0 ? Effect.void : Effect.all(changed, { discard: true })
     })
     const emit = (event: Event) => Effect.andThen(PubSub.publish(events, event), updateMetrics)
 
@@ -585,10 +590,20 @@ export const make = <Msg>(options: Options<Msg>) =>
       return removed.length
     }
 
-    const isOwnPoint = (point: string) =>
-      myPoints.includes(point) ||
-      (listening !== undefined &&
-        point === format({ host: canonicalHost(listening.address.host), port: announcedPort ?? 0 }))
+    // Our listening point as peers would write it, formatted once per change of what it depends on
+    // (it is compared with every point a Nack or an Advertise brings).
+    let ownPoint:
+      | { readonly listening: Listening; readonly port: number | undefined; readonly point: string }
+      | undefined
+    const isOwnPoint = (point: string) => {
+      if (myPoints.includes(point)) return true
+      if (listening === undefined) return false
+      if (ownPoint === undefined || ownPoint.listening !== listening || ownPoint.port !== announcedPort) {
+        const own = format({ host: canonicalHost(listening.address.host), port: announcedPort ?? 0 })
+        ownPoint = { listening, port: announcedPort, point: own }
+      }
+      return point === ownPoint.point
+    }
 
     /** Octez `register_point`: collect first if full, then add (events `gc_points`, `new_point`). */
     const registerPoint = (
@@ -666,14 +681,17 @@ export const make = <Msg>(options: Options<Msg>) =>
         // Discovery disabled: nothing is shared, neither in an Advertise nor in a Nack (Octez).
         if (!discovery) return [] as ReadonlyArray<string>
         const t = yield* now
-        const eligible = [...points.values()].filter((p) => p.knownPublic && !acl.isAddressBanned(hostOf(p.point), t))
-        const connected = eligible
-          .filter((p) => p.state._tag === "Running")
-          .sort((a, b) => (a.lastEstablishedConnection ?? 0) - (b.lastEstablishedConnection ?? 0))
-        const others = eligible
-          .filter((p) => p.state._tag !== "Running")
-          .sort((a, b) => (PointState.lastSeen(b) ?? 0) - (PointState.lastSeen(a) ?? 0))
-        const ordered = [...connected, ...others]
+        const connected: Array<PointState.Info> = []
+        const others: Array<{ readonly info: PointState.Info; readonly seen: number }> = []
+        for (const p of points.values()) {
+          if (!p.knownPublic || acl.isAddressBanned(hostOf(p.point), t)) continue
+          if (p.state._tag === "Running") connected.push(p)
+          else others.push({ info: p, seen: PointState.lastSeen(p) ?? 0 })
+        }
+        connected.sort((a, b) => (a.lastEstablishedConnection ?? 0) - (b.lastEstablishedConnection ?? 0))
+        // Stable: equal times keep the table's order, as before.
+        others.sort((a, b) => b.seen - a.seen)
+        const ordered = [...connected, ...others.map((o) => o.info)]
         const best = size - Math.floor((size * 2) / 5)
         const rest = yield* Random.shuffle(ordered.slice(best))
         return [...ordered.slice(0, best), ...rest.slice(0, size - best)].map((p) => p.point)
@@ -1008,7 +1026,8 @@ export const make = <Msg>(options: Options<Msg>) =>
       connected: Connected,
       incoming: boolean,
       dialled: string | undefined,
-      onEstablished: (summary: ConnectionSummary) => Effect.Effect<void>
+      onEstablished: (summary: ConnectionSummary) => Effect.Effect<void>,
+      budget: Duration.Duration
     ) =>
       Effect.gen(function* () {
         const remoteHost = canonicalHost(connected.remote.host)
@@ -1031,7 +1050,7 @@ export const make = <Msg>(options: Options<Msg>) =>
             incoming,
             listeningPort: announcedPort,
             remote: { address: remoteHost, port: connected.remote.port },
-            timeout: Duration.seconds(incoming ? limits.authenticationTimeout : limits.connectionTimeout),
+            timeout: budget,
             check: octezChecks(incoming, dialled, viewOf),
             alternativePoints: listKnownPoints(sharedPoints),
             onEvent: handlerEvent(connected, incoming, dialled, viewOf)
@@ -1081,22 +1100,32 @@ export const make = <Msg>(options: Options<Msg>) =>
           counted = false
         })
         yield* emit({ event: "incoming_connection", point: address, incoming: true })
-        yield* handshake(connected, true, undefined, () => release).pipe(
-          Effect.ensuring(release),
-          Effect.ignore,
-          Effect.scoped
-        )
+        yield* handshake(
+          connected,
+          true,
+          undefined,
+          () => release,
+          Duration.seconds(limits.authenticationTimeout)
+        ).pipe(Effect.ensuring(release), Effect.ignore, Effect.scoped)
       })
 
     const dial = (point: string, address: Address) =>
       Effect.gen(function* () {
         const established = yield* Deferred.make<ConnectionSummary, ConnectError>()
+        // One deadline for the whole attempt (Octez's `connection_timeout` around connect and
+        // authentication): the handshake gets what the transport's dial left of it.
+        const deadline = (yield* now) + limits.connectionTimeout * 1000
         const attempt = Effect.gen(function* () {
           const connected = yield* transport
             .dial(address, { timeout: Duration.seconds(limits.connectionTimeout) })
             .pipe(Effect.mapError((error) => new ConnectionFailed({ point, reason: error.reason })))
-          yield* handshake(connected, false, point, (summary) =>
-            Deferred.succeed(established, summary).pipe(Effect.asVoid)
+          const left = Duration.millis(Math.max(0, deadline - (yield* now)))
+          yield* handshake(
+            connected,
+            false,
+            point,
+            (summary) => Deferred.succeed(established, summary).pipe(Effect.asVoid),
+            left
           )
         }).pipe(
           Effect.scoped,
@@ -1128,12 +1157,8 @@ export const make = <Msg>(options: Options<Msg>) =>
             )
           )
         )
-        return yield* Deferred.await(established).pipe(
-          Effect.timeoutOrElse({
-            duration: Duration.seconds(limits.connectionTimeout),
-            orElse: () => Effect.fail(new ConnectTimeout({ point, timeoutMillis: limits.connectionTimeout * 1000 }))
-          })
-        )
+        // The attempt ends by its deadline, established or failed: no second timer here.
+        return yield* Deferred.await(established)
       })
 
     const connect: Pool<Msg>["connect"] = (given, extra = {}) =>
@@ -1230,6 +1255,7 @@ export const make = <Msg>(options: Options<Msg>) =>
       stat: (peerId) => withPeer(peerId, (entry) => entry.connection.stat),
       globalStat: Effect.sync(() => scheduler.globalStat()),
       knownPoints: Effect.sync(() => [...points.values()]),
+      knownPoint: (point) => Effect.sync(() => Option.fromUndefinedOr(points.get(point))),
       knownPeers: Effect.sync(() => [...peers.values()]),
       pendingIncoming: Effect.sync(() => pendingIncoming),
       bootstrap: Effect.gen(function* () {

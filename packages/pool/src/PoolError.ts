@@ -104,21 +104,6 @@ export class ConnectionFailed extends Schema.TaggedError<ConnectionFailed>()("Co
 }
 
 /**
- * The whole outgoing connection did not complete within `connectionTimeout`.
- *
- * @category errors
- * @since 0.1.0
- */
-export class ConnectTimeout extends Schema.TaggedError<ConnectTimeout>()("ConnectTimeout", {
-  point: Schema.String,
-  timeoutMillis: Schema.Number
-}) {
-  override get message(): string {
-    return `connection to ${this.point} did not complete within ${this.timeoutMillis} ms`
-  }
-}
-
-/**
  * The peer is not the one expected at this point (Octez `Identity_check_failure`).
  *
  * @category errors

@@ -33,7 +33,7 @@ import * as Keys from "@effect-p2p/crypto/Keys"
 import * as Metadata from "@effect-p2p/session/Metadata"
 import * as Negotiation from "@effect-p2p/session/Negotiation"
 import * as Session from "@effect-p2p/session/Session"
-import { Clock, Duration, Effect, Exit, Random, Result, Schema, Scope, Stream } from "effect"
+import { Clock, Duration, Effect, Exit, Option, Random, Result, Schema, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as Bfs from "./Graph.ts"
 import * as Limits from "./Limits.ts"
@@ -411,6 +411,8 @@ export const run = (
     const backend = yield* CryptoBackend
     return yield* simulate(scenario, options, backend).pipe(
       Effect.scoped,
+      // Spans of a million handshakes in virtual time would say nothing and cost their memory.
+      Effect.withTracerEnabled(false),
       Effect.provide(TestClock.layer({ warningDelay: "1 day" })),
       Random.withSeed(`effect-p2p simulator ${scenario.seed}`)
     )
@@ -508,9 +510,9 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
             const t = yield* Clock.currentTimeMillis
             const pool = node.pool
             if (pool !== undefined) {
-              const info = (yield* pool.knownPoints).find((p) => p.point === target)
-              if (info !== undefined && PointState.inBackOff(info, t)) {
-                yield* violate(node.index, "dial-in-back-off", `${target} until ${info.reconnection.endTime}`)
+              const info = yield* pool.knownPoint(target)
+              if (Option.isSome(info) && PointState.inBackOff(info.value, t)) {
+                yield* violate(node.index, "dial-in-back-off", `${target} until ${info.value.reconnection.endTime}`)
               }
               if (pool.acl.isAddressBanned(address.host, t)) {
                 yield* violate(node.index, "banned-point", `dialed ${target}`)

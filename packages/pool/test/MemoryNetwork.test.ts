@@ -82,6 +82,26 @@ describe("MemoryNetwork", () => {
     })
   )
 
+  it.effect("writes due at the same instant share a timer: an interrupted writer does not hold back the others", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryNetwork.make({ latency: "100 millis" })
+      yield* echo(network, "b")
+      const first = yield* network.transport("a").dial({ host: "b", port: 9732 })
+      const second = yield* network.transport("c").dial({ host: "b", port: 9732 })
+      // Three writes at the same instant; the first writer gives up while waiting.
+      const abandoned = yield* Effect.forkChild(first.socket.write(bytes(1)))
+      const kept = yield* Effect.forkChild(Effect.andThen(first.socket.write(bytes(2)), first.socket.read))
+      const other = yield* Effect.forkChild(Effect.andThen(second.socket.write(bytes(3)), second.socket.read))
+      yield* Effect.yieldNow
+      yield* Fiber.interrupt(abandoned)
+      yield* TestClock.adjust("199 millis")
+      assert.isUndefined(kept.pollUnsafe(), "a round trip takes two latencies")
+      yield* TestClock.adjust("1 millis")
+      assert.deepStrictEqual(yield* Fiber.join(kept), bytes(2))
+      assert.deepStrictEqual(yield* Fiber.join(other), bytes(3))
+    })
+  )
+
   it.effect("a link over its byte budget is reset: both ends see the end of the stream", () =>
     Effect.gen(function* () {
       const network = yield* MemoryNetwork.make()

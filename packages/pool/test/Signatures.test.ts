@@ -34,7 +34,6 @@ describe("signatures", () => {
       | PoolError.PointNotDisconnected
       | PoolError.ReconnectionDelay
       | PoolError.ConnectionFailed
-      | PoolError.ConnectTimeout
       | PoolError.PeerBanned
       | PoolError.IdentityCheckFailure
       | Rejected

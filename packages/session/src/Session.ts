@@ -489,9 +489,14 @@ export const nack = <Meta>(
         ? { _tag: "Nack", motive: options.motive ?? "NoMotive", alternativePoints: options.alternativePoints ?? [] }
         : { _tag: "NackV0" }
     const budget = yield* remaining(state)
-    yield* socket
-      .write(Ack.seal(backend, state.channelKey, state.localNonce, message))
-      .pipe(Effect.timeoutOption(budget), Effect.ignore, Effect.ensuring(socket.close))
+    const write = socket.write(Ack.seal(backend, state.channelKey, state.localNonce, message))
+    // No deadline (the caller keeps one around the whole handshake): no timer either. An infinite
+    // `timeoutOption` still registers a sleep that never ends, one per Nack (a TestClock keeps them
+    // all in its sorted list: thousands in a simulation's start-up).
+    yield* (Duration.isFinite(budget) ? Effect.timeoutOption(write, budget) : write).pipe(
+      Effect.ignore,
+      Effect.ensuring(socket.close)
+    )
   }).pipe(Effect.withSpan("Session.nack", undefined, traceOptions))
 
 /**
