@@ -423,10 +423,29 @@ const canonicalPoint = (point: string): string | undefined => {
     : undefined
 }
 
+/** The host of a point of the table (canonical: `CodecPoint.format`'s form, so no parse is needed). */
 const hostOf = (point: string): string => {
-  const parsed = CodecPoint.parse(point)
-  return Result.isSuccess(parsed) ? parsed.success.host : point
+  const colon = point.lastIndexOf(":")
+  return point.startsWith("[") ? point.slice(1, colon - 1) : point.slice(0, colon)
 }
+
+/**
+ * `k` elements drawn at random without replacement (the last `k` steps of a Fisher–Yates shuffle):
+ * a Nack or an Advertise draws 20 of a table of hundreds, for each handshake refused.
+ */
+const sample = <A>(elements: ReadonlyArray<A>, k: number): Effect.Effect<Array<A>> =>
+  Effect.gen(function* () {
+    const random = yield* Random.Random
+    const buffer = [...elements]
+    const taken = Math.min(k, buffer.length)
+    for (let i = buffer.length - 1; i >= buffer.length - taken; i--) {
+      const index = Math.min(i, Math.floor(random.nextDoubleUnsafe() * (i + 1)))
+      const value = buffer[i]!
+      buffer[i] = buffer[index]!
+      buffer[index] = value
+    }
+    return buffer.slice(buffer.length - taken)
+  })
 
 type Info = Session.ConnectionInfo<Metadata.OctezMetadata>
 
@@ -615,6 +634,10 @@ export const make = <Msg>(options: Options<Msg>) =>
         if (point === undefined) return undefined
         const existing = points.get(point)
         if (existing !== undefined) {
+          const trusted = existing.trusted || (extra.trusted ?? false)
+          const expectedPeerId = extra.expectedPeerId ?? existing.expectedPeerId
+          // Known already (most of a Nack's points): nothing to write unless something changed.
+          if (trusted === existing.trusted && expectedPeerId === existing.expectedPeerId) return existing
           const updated: PointState.Info = {
             ...existing,
             trusted: existing.trusted || (extra.trusted ?? false),
@@ -693,8 +716,8 @@ export const make = <Msg>(options: Options<Msg>) =>
         others.sort((a, b) => b.seen - a.seen)
         const ordered = [...connected, ...others.map((o) => o.info)]
         const best = size - Math.floor((size * 2) / 5)
-        const rest = yield* Random.shuffle(ordered.slice(best))
-        return [...ordered.slice(0, best), ...rest.slice(0, size - best)].map((p) => p.point)
+        const rest = yield* sample(ordered.slice(best), size - best)
+        return [...ordered.slice(0, best), ...rest].map((p) => p.point)
       })
 
     const greylistAddress = (ip: string, reason: string, peerId?: string) =>
@@ -1299,7 +1322,8 @@ export const make = <Msg>(options: Options<Msg>) =>
       trustPoint: (point) =>
         Effect.gen(function* () {
           yield* registerPoint(point, { trusted: true })
-          acl.unbanAddress(hostOf(point))
+          const canonical = canonicalPoint(point)
+          if (canonical !== undefined) acl.unbanAddress(hostOf(canonical))
         }),
       untrustPoint: (point) =>
         Effect.sync(() => {
