@@ -221,7 +221,10 @@ const makeDirection = (maxSpeed: number | undefined) => {
 
   const tick = (elapsedMs: number) => {
     Stat.refresh(counter, elapsedMs)
-    for (const entry of entries) Stat.refresh(entry.counter, elapsedMs)
+    for (const entry of entries) {
+      // A quiet counter (nothing pending, average 0) stays as it is: most of a large pool's are.
+      if (entry.counter.pending !== 0 || entry.counter.average !== 0) Stat.refresh(entry.counter, elapsedMs)
+    }
     if (maxSpeed === undefined) return
     const fair = entries.size > 0 ? Math.trunc(counter.average / entries.size) : 0
     for (const entry of entries) entry.quota = Math.min(entry.quota, 0) + fair
@@ -327,18 +330,28 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
     }
     const budget = makeBudget(limits)
     let reported = { sent: 0, received: 0 }
-    const refreshEverySecond = Effect.gen(function* () {
-      yield* Effect.sleep(Duration.seconds(1))
+    const gauges = [metrics.inflow, metrics.outflow, metrics.connections, metrics.queued]
+    const written: Array<number | undefined> = gauges.map(() => undefined)
+    // Only what changed is written (a registry lookup each): an idle host's second costs nothing
+    // more than its tick, and a simulation runs a thousand schedulers.
+    const refresh = Effect.suspend(() => {
       down.tick(1000)
       up.tick(1000)
-      yield* Metric.update(metrics.sent, up.counter.total - reported.sent)
-      yield* Metric.update(metrics.received, down.counter.total - reported.received)
+      const updates: Array<Effect.Effect<void>> = []
+      const sent = up.counter.total - reported.sent
+      const received = down.counter.total - reported.received
+      if (sent !== 0) updates.push(Metric.update(metrics.sent, sent))
+      if (received !== 0) updates.push(Metric.update(metrics.received, received))
       reported = { sent: up.counter.total, received: down.counter.total }
-      yield* Metric.update(metrics.inflow, down.counter.average)
-      yield* Metric.update(metrics.outflow, up.counter.average)
-      yield* Metric.update(metrics.connections, down.size())
-      yield* Metric.update(metrics.queued, budget.total())
-    }).pipe(Effect.forever)
+      const values = [down.counter.average, up.counter.average, down.size(), budget.total()]
+      for (let i = 0; i < gauges.length; i++) {
+        if (written[i] === values[i]) continue
+        written[i] = values[i]
+        updates.push(Metric.update(gauges[i]!, values[i]!))
+      }
+      return updates.length === 0 ? Effect.void : Effect.all(updates, { discard: true })
+    })
+    const refreshEverySecond = Effect.andThen(Effect.sleep(Duration.seconds(1)), refresh).pipe(Effect.forever)
     // Started at once, so the refresh timer exists as soon as the scheduler does (nothing appears later).
     yield* Effect.forkScoped(refreshEverySecond, { startImmediately: true })
 
