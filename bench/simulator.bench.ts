@@ -7,8 +7,15 @@
  *
  * Run alone: `pnpm exec tsx bench/simulator.bench.ts [100|1000]` (prints the section), or through
  * `bench/run.ts` (`pnpm bench -- simulator`; `--quick`: N = 20 for 2 virtual minutes).
+ *
+ * Each case runs in a fresh process started with {@link v8Flags}: a large simulation keeps gigabytes
+ * of connections alive while it allocates short-lived objects fast, and V8's defaults (a 16 MiB
+ * young generation, the memory reducer's extra full collections whenever allocation slows down) cost
+ * it about a fifth of its time (docs/benchmarks.md, "Simulator at N = 1,000").
  */
+import { spawn } from "node:child_process"
 import { cpus, loadavg } from "node:os"
+import { fileURLToPath } from "node:url"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as NativeCrypto from "@effect-p2p/node/NativeCrypto"
 import * as Limits from "@effect-p2p/pool/Limits"
@@ -47,6 +54,9 @@ const cases = (quick: boolean, only: ReadonlyArray<string>): ReadonlyArray<Case>
   ]
   return only.length === 0 ? all : all.filter((c) => only.includes(String(c.scenario.peers)))
 }
+
+/** The node flags each case runs with (see the header). */
+export const v8Flags = ["--max-semi-space-size=64", "--no-memory-reducer"] as const
 
 const measure = async (c: Case, backend: Layer.Layer<CryptoBackend.CryptoBackend>): Promise<Measured> => {
   let peakRss = process.memoryUsage().rss
@@ -87,14 +97,42 @@ const row = (m: Measured) => {
   return `| ${m.label} | ${s.minutes} | ${fmt(m.wallMs / 1000, 1)} | ${fmt(m.cpuMs / 1000, 1)} | ${fmt(minutesPerSecond, 2)} | ${fmt(cpuPerPeer, 0)} | ${fmt(cpuPerPeer / s.minutes, 1)} | ${fmt(m.peakRss / 2 ** 20, 0)} | ${s.converged ? "yes" : "no"} (${s.minConnections}–${s.maxConnections}) | ${s.dials} | ${s.swaps} | ${s.violations} |`
 }
 
+const self = fileURLToPath(import.meta.url)
+const resultPrefix = "SIMULATOR-RESULT "
+
+/** Runs one case in a child process with {@link v8Flags}; its minute lines go to our stdout. */
+const measureInChild = (c: Case, quick: boolean): Promise<Measured> =>
+  new Promise((resolve, reject) => {
+    const args = [
+      ...v8Flags,
+      ...process.execArgv,
+      self,
+      `--case=${c.scenario.peers}`,
+      `--minutes=${c.scenario.minutes}`
+    ]
+    if (quick) args.push("--quick")
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] })
+    let out = ""
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString()
+      const lines = out.split("\n")
+      out = lines.pop() ?? ""
+      for (const line of lines) {
+        if (line.startsWith(resultPrefix)) resolve(JSON.parse(line.slice(resultPrefix.length)) as Measured)
+        else console.log(line)
+      }
+    })
+    child.on("error", reject)
+    child.on("close", (code) => reject(new Error(`simulator case ${c.label}: exited with ${code} without a result`)))
+  })
+
 export const run = async ({ quick }: { quick: boolean }) => {
   const only = process.argv.slice(2).filter((a) => /^\d+$/.test(a))
-  const backend = NativeCrypto.layerWithFallback
   const startLoad = Number(process.env.BENCH_START_LOAD ?? loadavg()[0])
   const measured: Array<Measured> = []
-  for (const c of cases(quick, only)) measured.push(await measure(c, backend))
+  for (const c of cases(quick, only)) measured.push(await measureInChild(c, quick))
   const body = [
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}; load average ${fmt(startLoad, 2)} at the start. Crypto: ${measured[0]?.backend ?? "?"} backend. Command: \`pnpm exec tsx bench/simulator.bench.ts\` (or \`pnpm bench -- simulator\`). One run per size (each is minutes long); CPU from \`process.cpuUsage\` (user + system, the whole process), RSS sampled once per virtual minute.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}; load average ${fmt(startLoad, 2)} at the start. Crypto: ${measured[0]?.backend ?? "?"} backend. Command: \`pnpm exec tsx bench/simulator.bench.ts\` (or \`pnpm bench -- simulator\`); each size runs in its own process, \`node ${v8Flags.join(" ")}\`. One run per size (each is minutes long); CPU from \`process.cpuUsage\` (user + system, the whole process: the garbage collector's helper thread included, which is why CPU exceeds wall time), RSS sampled once per virtual minute.`,
     "",
     "| scenario | virtual min | wall s | CPU s | virtual min / wall s | CPU ms / peer | CPU ms / peer / virtual min | peak RSS MiB | converged (min–max conn.) | dials | swaps | violations |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -103,7 +141,16 @@ export const run = async ({ quick }: { quick: boolean }) => {
   return { sections: [{ title: "Simulator", body }] }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+const caseArg = process.argv.find((a) => a.startsWith("--case="))
+if (import.meta.url === `file://${process.argv[1]}` && caseArg !== undefined) {
+  // A child of `measureInChild`: one case, its result as one line.
+  const peers = caseArg.slice("--case=".length)
+  const c = cases(process.argv.includes("--quick"), [peers])[0]
+  if (c === undefined) throw new Error(`no simulator case for N = ${peers}`)
+  const measured = await measure(c, NativeCrypto.layerWithFallback)
+  console.log(`${resultPrefix}${JSON.stringify(measured)}`)
+  process.exit(0)
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await run({ quick: process.argv.includes("--quick") })
   for (const s of result.sections) console.log(`\n## ${s.title}\n\n${s.body}`)
   process.exit(0)

@@ -688,17 +688,30 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
         peerIndex.set(node.pool.peerId, node)
         lists.push([node, yield* node.pool.connections])
       }
-      // Every directed link, and each connection's other end (undefined: not a running pool).
-      const listed = new Set<number>()
+      // Each connection's other end (undefined: not a running pool), and each node's neighbours as a
+      // sorted array of indices (a binary search per link: cheaper than a set of all the links).
+      const neighbours: Array<Int32Array | undefined> = []
       const ends: Array<Array<Node | undefined>> = []
       for (const [node, list] of lists) {
         const others: Array<Node | undefined> = []
-        for (const c of list) {
-          const other = peerIndex.get(c.peerId)
-          others.push(other)
-          if (other !== undefined) listed.add(linkKey(node, other))
-        }
+        for (const c of list) others.push(peerIndex.get(c.peerId))
+        const indices = new Int32Array(others.length)
+        let count = 0
+        for (const other of others) if (other !== undefined) indices[count++] = other.index
+        neighbours[node.index] = indices.subarray(0, count).sort()
         ends.push(others)
+      }
+      const hasNeighbour = (from: Node, to: Node): boolean => {
+        const sorted = neighbours[from.index]
+        if (sorted === undefined) return false
+        let low = 0
+        let high = sorted.length
+        while (low < high) {
+          const mid = (low + high) >>> 1
+          if (sorted[mid]! < to.index) low = mid + 1
+          else high = mid
+        }
+        return low < sorted.length && sorted[low] === to.index
       }
       for (let k = 0; k < lists.length; k++) {
         const [node, list] = lists[k]!
@@ -726,7 +739,7 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
           if (crossesPartition(node.host, other.host)) {
             yield* violate(node.index, "partition", `connected across the partition to ${other.index}`)
           }
-          if (!listed.has(linkKey(other, node))) {
+          if (!hasNeighbour(other, node)) {
             const key = linkKey(node, other)
             if (asymmetric.has(key)) {
               yield* violate(node.index, "asymmetric-link", `lists ${other.index}, which does not list it`)
