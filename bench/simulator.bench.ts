@@ -30,7 +30,8 @@ interface Case {
 
 interface Measured {
   readonly label: string
-  readonly report: Simulator.Report
+  /** The report's summary (the whole report, with its graph, is megabytes at N = 1,000). */
+  readonly summary: Simulator.Summary
   readonly wallMs: number
   readonly cpuMs: number
   readonly peakRss: number
@@ -82,7 +83,7 @@ const measure = async (c: Case, backend: Layer.Layer<CryptoBackend.CryptoBackend
   const used = process.cpuUsage(cpu)
   return {
     label: c.label,
-    report,
+    summary: report.summary,
     wallMs: Date.now() - started,
     cpuMs: (used.user + used.system) / 1000,
     peakRss,
@@ -91,7 +92,7 @@ const measure = async (c: Case, backend: Layer.Layer<CryptoBackend.CryptoBackend
 }
 
 const row = (m: Measured) => {
-  const s = m.report.summary
+  const s = m.summary
   const minutesPerSecond = s.minutes / (m.wallMs / 1000)
   const cpuPerPeer = m.cpuMs / s.peers
   return `| ${m.label} | ${s.minutes} | ${fmt(m.wallMs / 1000, 1)} | ${fmt(m.cpuMs / 1000, 1)} | ${fmt(minutesPerSecond, 2)} | ${fmt(cpuPerPeer, 0)} | ${fmt(cpuPerPeer / s.minutes, 1)} | ${fmt(m.peakRss / 2 ** 20, 0)} | ${s.converged ? "yes" : "no"} (${s.minConnections}–${s.maxConnections}) | ${s.dials} | ${s.swaps} | ${s.violations} |`
@@ -148,8 +149,8 @@ if (import.meta.url === `file://${process.argv[1]}` && caseArg !== undefined) {
   const c = cases(process.argv.includes("--quick"), [peers])[0]
   if (c === undefined) throw new Error(`no simulator case for N = ${peers}`)
   const measured = await measure(c, NativeCrypto.layerWithFallback)
-  console.log(`${resultPrefix}${JSON.stringify(measured)}`)
-  process.exit(0)
+  // Exit once the line is written: stdout is a pipe, and an exit drops what is still queued.
+  process.stdout.write(`${resultPrefix}${JSON.stringify(measured)}\n`, () => process.exit(0))
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await run({ quick: process.argv.includes("--quick") })
   for (const s of result.sections) console.log(`\n## ${s.title}\n\n${s.body}`)
