@@ -331,8 +331,124 @@ interface Node {
   alive: boolean
   scope: Scope.Closeable | undefined
   pool: Pool.Pool<App> | undefined
-  /** Virtual second since which the node has been above max_threshold. */
-  aboveSince: number | undefined
+}
+
+/**
+ * One running node as the per-second invariant check sees it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface CheckedNode {
+  readonly index: number
+  readonly peerId: string
+  /** Its open connections: the peer id and the point of each. */
+  readonly connections: ReadonlyArray<{ readonly peerId: string; readonly point: string }>
+  /** Whether the node has banned or greylisted anything at all (false: no connection is looked at for bans). */
+  readonly anyBanned: boolean
+  /** Whether the node has banned or greylisted the host of a point. */
+  readonly isBanned: (host: string) => boolean
+}
+
+/**
+ * What the check carries from one second to the next: since when each node has been above
+ * `max_threshold`, and the links seen one-sided at the previous second.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface CheckState {
+  readonly aboveSince: ReadonlyMap<number, number>
+  readonly oneSided: ReadonlySet<number>
+}
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const initialCheckState: CheckState = { aboveSince: new Map(), oneSided: new Set() }
+
+/** A directed link as one number (no string per link per second: 85,000 links at N = 1,000). */
+const linkKey = (from: number, to: number) => from * 2 ** 21 + to
+
+/**
+ * The link invariants of one virtual second, over the running nodes: above `maxThreshold` for more
+ * than `grace` seconds, above `hardLimit` at all, connected to a banned host, connected across the
+ * partition, and a link one end lists and the other does not, at two checks in a row. Pure: the
+ * simulator calls it every virtual second with the pools' connection lists.
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const checkSecond = (input: {
+  readonly second: number
+  readonly nodes: ReadonlyArray<CheckedNode>
+  readonly maxThreshold: number
+  readonly hardLimit: number
+  readonly grace: number
+  readonly crossesPartition: (a: number, b: number) => boolean
+  readonly state: CheckState
+}): { readonly violations: ReadonlyArray<Omit<Violation, "time">>; readonly state: CheckState } => {
+  const violations: Array<Omit<Violation, "time">> = []
+  const violate = (node: number, invariant: Violation["invariant"], detail: string) =>
+    violations.push({ node, invariant, detail })
+  const byPeer = new Map<string, number>()
+  for (const node of input.nodes) byPeer.set(node.peerId, node.index)
+  // Each connection's other end (undefined: not a running node), and each node's neighbours as a
+  // sorted array of indices (a binary search per link: cheaper than a set of all the links).
+  const neighbours = new Map<number, Int32Array>()
+  const ends: Array<Array<number | undefined>> = []
+  for (const node of input.nodes) {
+    const others = node.connections.map((c) => byPeer.get(c.peerId))
+    const indices = new Int32Array(others.length)
+    let count = 0
+    for (const other of others) if (other !== undefined) indices[count++] = other
+    neighbours.set(node.index, indices.subarray(0, count).sort())
+    ends.push(others)
+  }
+  const hasNeighbour = (from: number, to: number): boolean => {
+    const sorted = neighbours.get(from)
+    if (sorted === undefined) return false
+    let low = 0
+    let high = sorted.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (sorted[mid]! < to) low = mid + 1
+      else high = mid
+    }
+    return low < sorted.length && sorted[low] === to
+  }
+  const aboveSince = new Map<number, number>()
+  const oneSided = new Set<number>()
+  input.nodes.forEach((node, k) => {
+    const count = node.connections.length
+    if (count > input.maxThreshold) {
+      const since = input.state.aboveSince.get(node.index) ?? input.second
+      if (input.second - since > input.grace) {
+        violate(node.index, "above-max-threshold", `${count} connections since ${since} s`)
+        aboveSince.set(node.index, input.second)
+      } else aboveSince.set(node.index, since)
+    }
+    if (count > input.hardLimit) violate(node.index, "above-max-threshold", `${count} connections`)
+    const others = ends[k]!
+    node.connections.forEach((c, i) => {
+      if (node.anyBanned && node.isBanned(hostOfPoint(c.point))) {
+        violate(node.index, "banned-point", `connected to ${c.point}`)
+      }
+      const other = others[i]
+      if (other === undefined) return
+      if (input.crossesPartition(node.index, other)) {
+        violate(node.index, "partition", `connected across the partition to ${other}`)
+      }
+      if (!hasNeighbour(other, node.index)) {
+        const key = linkKey(node.index, other)
+        if (input.state.oneSided.has(key)) {
+          violate(node.index, "asymmetric-link", `lists ${other}, which does not list it`)
+        } else oneSided.add(key)
+      }
+    })
+  })
+  return { violations, state: { aboveSince, oneSided } }
 }
 
 const median = (sorted: ReadonlyArray<number>): number => {
@@ -575,7 +691,6 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
     const stopNode = (node: Node) =>
       Effect.gen(function* () {
         node.alive = false
-        node.aboveSince = undefined
         byHost.delete(node.host)
         const scope = node.scope
         node.scope = undefined
@@ -595,8 +710,7 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
         sideB: index >= bootstrapCount && index % every === every - 1,
         alive: false,
         scope: undefined,
-        pool: undefined,
-        aboveSince: undefined
+        pool: undefined
       }
       nodes.push(node)
       return node
@@ -673,81 +787,33 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
     // ---- invariants, once per virtual second ------------------------------------------------
 
     /** Links one end listed at the previous check and the other did not. */
-    let asymmetric = new Set<number>()
-    /** A directed link as one number (no string per link per second: 85,000 links at N = 1,000). */
-    const linkKey = (from: Node, to: Node) => from.index * 2 ** 21 + to.index
+    let checkState = initialCheckState
 
     const check = Effect.gen(function* () {
       const t = yield* Clock.currentTimeMillis
-      const second = Math.floor((t - startTime) / 1000)
-      const next = new Set<number>()
-      const peerIndex = new Map<string, Node>()
-      const lists: Array<readonly [Node, ReadonlyArray<Pool.ConnectionSummary>]> = []
+      const checked: Array<CheckedNode> = []
       for (const node of nodes) {
-        if (!node.alive || node.pool === undefined) continue
-        peerIndex.set(node.pool.peerId, node)
-        lists.push([node, yield* node.pool.connections])
+        const pool = node.pool
+        if (!node.alive || pool === undefined) continue
+        checked.push({
+          index: node.index,
+          peerId: pool.peerId,
+          connections: yield* pool.connections,
+          anyBanned: pool.acl.greylistedAddressCount(t) > 0 || pool.acl.bannedAddresses().length > 0,
+          isBanned: (host) => pool.acl.isAddressBanned(host, t)
+        })
       }
-      // Each connection's other end (undefined: not a running pool), and each node's neighbours as a
-      // sorted array of indices (a binary search per link: cheaper than a set of all the links).
-      const neighbours: Array<Int32Array | undefined> = []
-      const ends: Array<Array<Node | undefined>> = []
-      for (const [node, list] of lists) {
-        const others: Array<Node | undefined> = []
-        for (const c of list) others.push(peerIndex.get(c.peerId))
-        const indices = new Int32Array(others.length)
-        let count = 0
-        for (const other of others) if (other !== undefined) indices[count++] = other.index
-        neighbours[node.index] = indices.subarray(0, count).sort()
-        ends.push(others)
-      }
-      const hasNeighbour = (from: Node, to: Node): boolean => {
-        const sorted = neighbours[from.index]
-        if (sorted === undefined) return false
-        let low = 0
-        let high = sorted.length
-        while (low < high) {
-          const mid = (low + high) >>> 1
-          if (sorted[mid]! < to.index) low = mid + 1
-          else high = mid
-        }
-        return low < sorted.length && sorted[low] === to.index
-      }
-      for (let k = 0; k < lists.length; k++) {
-        const [node, list] = lists[k]!
-        const others = ends[k]!
-        const pool = node.pool!
-        if (list.length > bounds.maxThreshold) {
-          node.aboveSince ??= second
-          if (second - node.aboveSince > grace) {
-            yield* violate(node.index, "above-max-threshold", `${list.length} connections since ${node.aboveSince} s`)
-            node.aboveSince = second
-          }
-        } else node.aboveSince = undefined
-        if (list.length > threshold + limits.maxIncomingConnections) {
-          yield* violate(node.index, "above-max-threshold", `${list.length} connections`)
-        }
-        // Most pools have banned nothing: then no connection needs looking at for that.
-        const anyBanned = pool.acl.greylistedAddressCount(t) > 0 || pool.acl.bannedAddresses().length > 0
-        for (let i = 0; i < list.length; i++) {
-          const c = list[i]!
-          if (anyBanned && pool.acl.isAddressBanned(hostOfPoint(c.point), t)) {
-            yield* violate(node.index, "banned-point", `connected to ${c.point}`)
-          }
-          const other = others[i]
-          if (other === undefined) continue
-          if (crossesPartition(node.host, other.host)) {
-            yield* violate(node.index, "partition", `connected across the partition to ${other.index}`)
-          }
-          if (!hasNeighbour(other, node)) {
-            const key = linkKey(node, other)
-            if (asymmetric.has(key)) {
-              yield* violate(node.index, "asymmetric-link", `lists ${other.index}, which does not list it`)
-            } else next.add(key)
-          }
-        }
-      }
-      asymmetric = next
+      const result = checkSecond({
+        second: Math.floor((t - startTime) / 1000),
+        nodes: checked,
+        maxThreshold: bounds.maxThreshold,
+        hardLimit: threshold + limits.maxIncomingConnections,
+        grace,
+        crossesPartition: (a, b) => crossesPartition(nodes[a]!.host, nodes[b]!.host),
+        state: checkState
+      })
+      checkState = result.state
+      for (const v of result.violations) yield* violate(v.node, v.invariant, v.detail)
     })
 
     // ---- statistics --------------------------------------------------------------------------
