@@ -26,6 +26,7 @@
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Metric, type Scope } from "effect"
+import * as GaugeWriter from "./GaugeWriter.ts"
 import * as Signal from "./internal/Signal.ts"
 import * as Stat from "./Stat.ts"
 
@@ -330,10 +331,9 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
     }
     const budget = makeBudget(limits)
     let reported = { sent: 0, received: 0 }
-    const gauges = [metrics.inflow, metrics.outflow, metrics.connections, metrics.queued]
-    const written: Array<number | undefined> = gauges.map(() => undefined)
     // Only what changed is written (a registry lookup each): an idle host's second costs nothing
     // more than its tick, and a simulation runs a thousand schedulers.
+    const writeGauges = GaugeWriter.make([metrics.inflow, metrics.outflow, metrics.connections, metrics.queued])
     const refresh = Effect.suspend(() => {
       down.tick(1000)
       up.tick(1000)
@@ -343,13 +343,8 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
       if (sent !== 0) updates.push(Metric.update(metrics.sent, sent))
       if (received !== 0) updates.push(Metric.update(metrics.received, received))
       reported = { sent: up.counter.total, received: down.counter.total }
-      const values = [down.counter.average, up.counter.average, down.size(), budget.total()]
-      for (let i = 0; i < gauges.length; i++) {
-        if (written[i] === values[i]) continue
-        written[i] = values[i]
-        updates.push(Metric.update(gauges[i]!, values[i]!))
-      }
-      return updates.length === 0 ? Effect.void : Effect.all(updates, { discard: true })
+      updates.push(writeGauges([down.counter.average, up.counter.average, down.size(), budget.total()]))
+      return Effect.all(updates, { discard: true })
     })
     const refreshEverySecond = Effect.andThen(Effect.sleep(Duration.seconds(1)), refresh).pipe(Effect.forever)
     // Started at once, so the refresh timer exists as soon as the scheduler does (nothing appears later).

@@ -10,10 +10,11 @@ export * as ByteSocket from "./ByteSocket.ts"
 export * as Chunk from "./Chunk.ts"
 export * as Connection from "./Connection.ts"
 export * as ConnectionError from "./ConnectionError.ts"
-export * as IoScheduler from "./IoScheduler.ts"
-export * as Stat from "./Stat.ts"
 /**
  * @since 0.2.0
  */
+export * as GaugeWriter from "./GaugeWriter.ts"
+export * as IoScheduler from "./IoScheduler.ts"
+export * as Stat from "./Stat.ts"
 export * as Trace from "./Trace.ts"
 export * as WebSocketByteSocket from "./WebSocketByteSocket.ts"

@@ -38,6 +38,7 @@ import type { SchemaOrEncoding } from "@effect-p2p/codec/Encoding"
 import type { NetworkVersion } from "@effect-p2p/codec/NetworkVersion"
 import * as CodecPoint from "@effect-p2p/codec/Point"
 import type * as Connection from "@effect-p2p/connection/Connection"
+import * as GaugeWriter from "@effect-p2p/connection/GaugeWriter"
 import * as IoScheduler from "@effect-p2p/connection/IoScheduler"
 import type { Stat } from "@effect-p2p/connection/Stat"
 import { CryptoBackend } from "@effect-p2p/crypto/CryptoBackend"
@@ -570,19 +571,25 @@ export const make = <Msg>(options: Options<Msg>) =>
     }
 
     // The gauges follow every event, but a series is written only when its value changed: most
-    // events change one of them, and a write costs a registry lookup (a simulation emits millions).
-    const gauges = [own.connections, own.knownPoints, own.knownPeers, own.greylisted, own.bytesSent, own.bytesReceived]
-    const written: Array<number | undefined> = gauges.map(() => undefined)
+    // events change one of them (a simulation emits millions).
+    const writeGauges = GaugeWriter.make([
+      own.connections,
+      own.knownPoints,
+      own.knownPeers,
+      own.greylisted,
+      own.bytesSent,
+      own.bytesReceived
+    ])
     const updateMetrics = Effect.flatMap(now, (t) => {
       const stat = scheduler.globalStat()
-      const values = [live.size, points.size, peers.size, acl.greylistedAddressCount(t), stat.totalSent, stat.totalRecv]
-      const changed: Array<Effect.Effect<void>> = []
-      for (let i = 0; i < gauges.length; i++) {
-        if (written[i] === values[i]) continue
-        written[i] = values[i]
-        changed.push(Metric.update(gauges[i]!, values[i]!))
-      }
-      return changed.length === 0 ? Effect.void : Effect.all(changed, { discard: true })
+      return writeGauges([
+        live.size,
+        points.size,
+        peers.size,
+        acl.greylistedAddressCount(t),
+        stat.totalSent,
+        stat.totalRecv
+      ])
     })
     const emit = (event: Event) => Effect.andThen(PubSub.publish(events, event), updateMetrics)
 
