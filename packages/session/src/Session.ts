@@ -489,11 +489,11 @@ export const nack = <Meta>(
         ? { _tag: "Nack", motive: options.motive ?? "NoMotive", alternativePoints: options.alternativePoints ?? [] }
         : { _tag: "NackV0" }
     const budget = yield* remaining(state)
-    const write = socket.write(Ack.seal(backend, state.channelKey, state.localNonce, message))
-    // No deadline (the caller keeps one around the whole handshake): no timer either. An infinite
-    // `timeoutOption` still registers a sleep that never ends, one per Nack (a TestClock keeps them
-    // all in its sorted list: thousands in a simulation's start-up).
-    yield* (Duration.isFinite(budget) ? Effect.timeoutOption(write, budget) : write).pipe(
+    // `withDeadline`: no timer when the caller keeps the deadline around the whole handshake (an
+    // infinite timeout still registers a sleep that never ends, one per Nack). A late or failed
+    // write is ignored either way: the socket closes.
+    yield* socket.write(Ack.seal(backend, state.channelKey, state.localNonce, message)).pipe(
+      withDeadline(budget, () => new HandshakeTimeout({ step: "accept", timeoutMillis: Duration.toMillis(budget) })),
       Effect.ignore,
       Effect.ensuring(socket.close)
     )
