@@ -286,6 +286,7 @@ export interface Pool<Msg> {
    * several (each run takes events one at a time and leaves the rest for the next).
    */
   readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
+  /** The open connections: the same array while none opens or closes. */
   readonly connections: Effect.Effect<ReadonlyArray<ConnectionSummary>>
   readonly stat: (peerId: string) => Effect.Effect<Stat, PeerNotConnected>
   /** Wire traffic of every connection together. */
@@ -541,6 +542,9 @@ export const make = <Msg>(options: Options<Msg>) =>
     const points = new Map<string, PointState.Info>()
     const peers = new Map<string, PeerState.Info>()
     const live = new Map<string, Live<Msg>>()
+    // What `connections` returns: built when asked, dropped when `live` changes, so that asking
+    // every second (the simulator's invariant check) neither allocates nor changes identity.
+    let connectionList: ReadonlyArray<ConnectionSummary> | undefined
     /** Our own points seen through `Myself` (Octez keeps the last 7). */
     const myPoints: Array<string> = []
     let pendingIncoming = 0
@@ -919,6 +923,7 @@ export const make = <Msg>(options: Options<Msg>) =>
       Effect.gen(function* () {
         if (live.get(entry.summary.peerId) !== entry) return
         live.delete(entry.summary.peerId)
+        connectionList = undefined
         const requested = entry.requested
         yield* setPoint(entry.pointKey, (info, t) =>
           PointState.setDisconnected(info, t, { requested, config: reconnection })
@@ -1099,6 +1104,7 @@ export const make = <Msg>(options: Options<Msg>) =>
         }
         const entry: Live<Msg> = { summary, pointKey: remotePoint, connection, requested: false, proposed: undefined }
         live.set(peerId, entry)
+        connectionList = undefined
         yield* setPoint(remotePoint, (p, t) => PointState.setRunning(p, peerId, t))
         yield* setPeer(peerId, (p, t) => PeerState.setRunning(p, shownPoint, t))
         yield* Metric.update(own.established, 1)
@@ -1281,7 +1287,10 @@ export const make = <Msg>(options: Options<Msg>) =>
       subscribe: Effect.map(PubSub.subscribe(events), (subscription) =>
         Stream.fromEffectRepeat(PubSub.take(subscription))
       ),
-      connections: Effect.sync(() => [...live.values()].map((entry) => entry.summary)),
+      connections: Effect.sync(() => {
+        connectionList ??= Array.from(live.values(), (entry) => entry.summary)
+        return connectionList
+      }),
       stat: (peerId) => withPeer(peerId, (entry) => entry.connection.stat),
       globalStat: Effect.sync(() => scheduler.globalStat()),
       knownPoints: Effect.sync(() => [...points.values()]),

@@ -4,6 +4,7 @@
  * without violations; these show the check would see one.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as fc from "fast-check"
 import * as Simulator from "../src/Simulator.ts"
 
 const peer = (i: number) => `peer-${i}`
@@ -103,5 +104,69 @@ describe("Simulator.checkSecond", () => {
       crossesPartition: (a, b) => sideB.has(a) !== sideB.has(b)
     })
     assert.deepStrictEqual(kinds(result), ["0 partition", "1 partition"])
+  })
+
+  it("a node's links resolved at one check are reused at the next while its list and the running nodes are the same", () => {
+    const checked = nodes([[1], [0]])
+    const first = check(0, checked)
+    const second = check(1, checked, first.state)
+    assert.strictEqual(second.state.resolved.get(0), first.state.resolved.get(0))
+    // A new list (a connection opened or closed) is resolved again.
+    const changed = [{ ...checked[0]!, connections: [...checked[0]!.connections] }, checked[1]!]
+    assert.notStrictEqual(check(2, changed, second.state).state.resolved.get(0), first.state.resolved.get(0))
+  })
+
+  it("a node that stops is no longer an end of the links still listed in an unchanged list", () => {
+    // Node 1 stops; node 0 has not noticed yet and returns the same list: peer-1 is now a stranger,
+    // not a one-sided link (resolving against the old running nodes would report one at the next check).
+    const before = nodes([[1], [0]])
+    let state = check(0, before).state
+    for (const second of [1, 2, 3]) {
+      const result = check(second, [before[0]!], state)
+      assert.deepStrictEqual(result.violations, [], `second ${second}`)
+      state = result.state
+    }
+  })
+
+  it("property: reusing resolved links never changes what the check reports", () => {
+    // Each step: a random graph on up to 6 nodes, some nodes not running, and each running node
+    // keeping its previous list object when its links did not change (as a pool does).
+    const step = fc.record({
+      running: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+      links: fc.array(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 5 }), { minLength: 6, maxLength: 6 })
+    })
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 8 }), (steps) => {
+        let cached = Simulator.initialCheckState
+        let fresh = Simulator.initialCheckState
+        let lists: Array<Simulator.CheckedNode["connections"] | undefined> = []
+        steps.forEach(({ running, links }, second) => {
+          const checked: Array<Simulator.CheckedNode> = []
+          lists = links.map((to, i) => {
+            const connections = to.filter((j) => j !== i).map((j) => ({ peerId: peer(j), point: point(j) }))
+            const old = lists[i]
+            const same = old !== undefined && JSON.stringify(old) === JSON.stringify(connections)
+            return same ? old : connections
+          })
+          running.forEach((up, index) => {
+            if (up) {
+              checked.push({
+                index,
+                peerId: peer(index),
+                connections: lists[index]!,
+                anyBanned: false,
+                isBanned: () => false
+              })
+            }
+          })
+          const a = check(second, checked, cached)
+          const b = check(second, checked, { ...fresh, resolved: new Map(), members: [] })
+          assert.deepStrictEqual(a.violations, b.violations)
+          cached = a.state
+          fresh = b.state
+        })
+      }),
+      { seed: 21, numRuns: 300 }
+    )
   })
 })
