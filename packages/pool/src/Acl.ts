@@ -25,6 +25,11 @@
 export interface Acl {
   /** Whether connections from this IP are refused now (blacklisted, or greylisted and not expired). */
   readonly isAddressBanned: (ip: string, now: number) => boolean
+  /**
+   * Whether any IP is blacklisted or greylisted (expired greylist entries count until looked at):
+   * false means `isAddressBanned` is false for every IP, whatever the time.
+   */
+  readonly anyAddressListed: () => boolean
   /** Whether this peer id is refused (blacklisted or greylisted). */
   readonly isPeerBanned: (peerId: string) => boolean
   /** Greylists an IP until `now + delay` (refreshes the expiry if already there). */
@@ -115,6 +120,7 @@ export const make = (options: Options = {}): Acl => {
 
   return {
     isAddressBanned: (ip, now) => ipBlack.has(ip) || greylisted(ip, now),
+    anyAddressListed: () => ipBlack.size > 0 || ipGrey.size > 0,
     isPeerBanned: (peerId) => peerBlack.has(peerId) || peerGrey.has(peerId),
     greylistAddress: (ip, now) => {
       refresh(ipGrey, ip, now + delay)

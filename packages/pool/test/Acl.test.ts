@@ -20,6 +20,21 @@ describe("Acl", () => {
     assert.isFalse(acl.isAddressBanned("10.0.0.2", 0))
   })
 
+  it("anyAddressListed: false only while no IP is blacklisted or greylisted", () => {
+    const acl = Acl.make()
+    assert.isFalse(acl.anyAddressListed())
+    acl.greylistAddress("10.0.0.1", 0)
+    assert.isTrue(acl.anyAddressListed())
+    acl.clearGreylists()
+    assert.isFalse(acl.anyAddressListed())
+    acl.banAddress("10.0.0.2")
+    assert.isTrue(acl.anyAddressListed())
+    acl.unbanAddress("10.0.0.2")
+    assert.isFalse(acl.anyAddressListed())
+    acl.greylistPeer("p1")
+    assert.isFalse(acl.anyAddressListed(), "a peer id is not an address")
+  })
+
   it("clear: greylists emptied, blacklists kept", () => {
     const acl = Acl.make()
     acl.greylistAddress("10.0.0.1", 0)

@@ -242,6 +242,39 @@ describe("connect handler", () => {
   )
 
   it.effect(
+    "each Nack shares the points known and not banned when it is sent (learnt or banned since the last one)",
+    () =>
+      Effect.gen(function* () {
+        const network = yield* MemoryNetwork.make()
+        const target = yield* startPool(network, ids[0]!, 0, {
+          limits: { ...Limits.defaults, minConnections: 0, expectedConnections: 0, maxConnections: 0 }
+        })
+        const clients = yield* Effect.forEach([1, 2, 3, 4], (i) => startPool(network, ids[i]!, i))
+        const nackedPoints = (client: Pool.Pool<App>) =>
+          Effect.gen(function* () {
+            const error = yield* Effect.flip(client.connect(point(0)))
+            assert.strictEqual(error._tag, "RejectedByNack")
+            return error._tag === "RejectedByNack"
+              ? [...Option.getOrElse(error.alternativePoints, () => [])].sort()
+              : []
+          })
+        yield* nackedPoints(clients[0]!)
+        assert.deepStrictEqual(yield* nackedPoints(clients[1]!), [point(1), point(2)])
+        // Twice from an unchanged table: the same points.
+        assert.deepStrictEqual(yield* nackedPoints(clients[2]!), [point(1), point(2), point(3)])
+        yield* TestClock.adjust("2 seconds")
+        assert.deepStrictEqual(yield* nackedPoints(clients[2]!), [point(1), point(2), point(3)])
+        // Banned, then greylisted: out of the next Nack; unbanned: back in.
+        target.acl.banAddress(host(1))
+        assert.deepStrictEqual(yield* nackedPoints(clients[3]!), [point(2), point(3), point(4)])
+        target.acl.unbanAddress(host(1))
+        target.acl.greylistAddress(host(2), yield* Clock.currentTimeMillis)
+        yield* TestClock.adjust("2 seconds")
+        assert.deepStrictEqual(yield* nackedPoints(clients[3]!), [point(1), point(3), point(4)])
+      }).pipe(withCrypto)
+  )
+
+  it.effect(
     "the policy hook runs after the metadata and before the Ack: its Nack carries the motive and known points",
     () =>
       Effect.gen(function* () {
