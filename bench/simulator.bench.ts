@@ -9,12 +9,14 @@
  * `bench/run.ts` (`pnpm bench -- simulator`; `--quick`: N = 20 for 2 virtual minutes).
  *
  * Each case runs in a fresh process started with {@link v8Flags}: a large simulation keeps gigabytes
- * of connections alive while it allocates short-lived objects fast, and V8's defaults (a 16 MiB
- * young generation, the memory reducer's extra full collections whenever allocation slows down) cost
- * it about a fifth of its time (docs/benchmarks.md, "Simulator at N = 1,000").
+ * of connections alive while it allocates short-lived objects fast, and V8's defaults cost it dearly
+ * (docs/benchmarks.md, "Simulator at N = 1,000"): a 16 MiB young generation, the memory reducer's
+ * extra full collections whenever allocation slows down, and above all a heap limit of about 4 GiB
+ * on a 64-bit Node 20, which N = 1,000's 3.5 GB of live connections nearly fill, so that V8 grows the
+ * heap by little and marks it again and again (and a larger run would run out of memory).
  */
 import { spawn } from "node:child_process"
-import { cpus, loadavg } from "node:os"
+import { cpus, loadavg, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import * as CryptoBackend from "@effect-p2p/crypto/CryptoBackend"
 import * as NativeCrypto from "@effect-p2p/node/NativeCrypto"
@@ -56,8 +58,15 @@ const cases = (quick: boolean, only: ReadonlyArray<string>): ReadonlyArray<Case>
   return only.length === 0 ? all : all.filter((c) => only.includes(String(c.scenario.peers)))
 }
 
+/** The old generation's limit: half the machine's memory, at most 12 GiB (12,052 MiB on the docs' machine of 23.5 GiB). */
+const oldSpaceMiB = Math.min(12_288, Math.floor(totalmem() / 2 / 2 ** 20))
+
 /** The node flags each case runs with (see the header). */
-export const v8Flags = ["--max-semi-space-size=64", "--no-memory-reducer"] as const
+export const v8Flags = [
+  "--max-semi-space-size=64",
+  "--no-memory-reducer",
+  `--max-old-space-size=${oldSpaceMiB}`
+] as const
 
 const measure = async (c: Case, backend: Layer.Layer<CryptoBackend.CryptoBackend>): Promise<Measured> => {
   let peakRss = process.memoryUsage().rss

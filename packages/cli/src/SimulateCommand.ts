@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import * as Path from "node:path"
+import * as V8 from "node:v8"
 import * as Limits from "@effect-p2p/pool/Limits"
 import * as Simulator from "@effect-p2p/pool/Simulator"
 import { Clock, Console, Effect, FileSystem, Option } from "effect"
@@ -155,6 +156,39 @@ export const writeAtomically = Effect.fn("writeAtomically")(function* (file: str
 })
 
 /**
+ * What a simulated connection end holds in memory, about: N = 1,000 with Octez's defaults held 3.5 GB
+ * of heap for its 85,000 connection ends (docs/benchmarks.md, "Simulator at N = 1,000").
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const bytesPerConnectionEnd = 42_000
+
+/**
+ * A note for a run whose connections would fill more than half of the JavaScript heap's limit
+ * (`heapLimit`, bytes): V8 then collects the heap again and again as it nears the limit, and a larger
+ * run fails with "heap out of memory". Undefined when the run fits. The note says which
+ * `--max-old-space-size` to give node: two and a half times the estimate, in whole GiB.
+ *
+ * @example
+ * ```ts
+ * import { SimulateCommand } from "@effect-p2p/cli"
+ * SimulateCommand.heapNote(1000, 84, 4288 * 2 ** 20)?.includes("--max-old-space-size=9216") // true
+ * SimulateCommand.heapNote(100, 84, 4288 * 2 ** 20) // undefined
+ * ```
+ * @category encoding
+ * @since 0.2.0
+ */
+export const heapNote = (peers: number, maxThreshold: number, heapLimit: number): string | undefined => {
+  const estimate = peers * Math.min(peers - 1, maxThreshold) * bytesPerConnectionEnd
+  if (estimate <= heapLimit / 2) return undefined
+  const gib = 2 ** 30
+  const advised = Math.ceil((estimate * 2.5) / gib) * 1024
+  const shown = (bytes: number) => `${(bytes / gib).toFixed(1)} GiB`
+  return `note: ${peers} peers hold about ${shown(estimate)} of connections, and this node's heap is limited to ${shown(heapLimit)}: the run will be slow (the collector runs again and again near the limit) or fail; start node with --max-old-space-size=${advised} (the CLI's README, "Large runs")`
+}
+
+/**
  * The `simulate` command.
  *
  * @category constructors
@@ -229,6 +263,8 @@ export const command = Command.make(
         `note: with ${input.peers} peers no node can reach min_threshold ${bounds.minThreshold} (at most ${input.peers - 1} connections each); --connections scales the limits down`
       )
     }
+    const tight = heapNote(input.peers, bounds.maxThreshold, V8.getHeapStatistics().heap_size_limit)
+    if (tight !== undefined) yield* Console.error(tight)
     const svgFile = Option.map(input.svg, (file) => Path.resolve(file))
     if (Option.isSome(svgFile)) yield* checkOutput(svgFile.value)
     const scenario: Simulator.Scenario = {
