@@ -331,6 +331,9 @@ interface Node {
   alive: boolean
   scope: Scope.Closeable | undefined
   pool: Pool.Pool<App> | undefined
+  /** Open connections as its events count them, and the fewest since the last invariant check. */
+  live: number
+  lowest: number
 }
 
 /**
@@ -348,6 +351,12 @@ export interface CheckedNode {
   readonly anyBanned: boolean
   /** Whether the node has banned or greylisted the host of a point. */
   readonly isBanned: (host: string) => boolean
+  /**
+   * The fewest connections the node had at any moment since the previous check (undefined: not
+   * known, taken as its count now). A node that was back inside `max_threshold` in between (a trim,
+   * then new connections before the next check) starts its time above the threshold again.
+   */
+  readonly lowestSinceLastCheck?: number | undefined
 }
 
 /**
@@ -460,7 +469,8 @@ export const checkSecond = (input: {
   input.nodes.forEach((node) => {
     const count = node.connections.length
     if (count > input.maxThreshold) {
-      const since = input.state.aboveSince.get(node.index) ?? input.second
+      const dipped = node.lowestSinceLastCheck !== undefined && node.lowestSinceLastCheck <= input.maxThreshold
+      const since = dipped ? input.second : (input.state.aboveSince.get(node.index) ?? input.second)
       if (input.second - since > input.grace) {
         violate(node.index, "above-max-threshold", `${count} connections since ${since} s`)
         aboveSince.set(node.index, input.second)
@@ -637,6 +647,14 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
             minuteSwaps++
             totalSwaps++
             break
+          case "connection_established":
+            node.live++
+            break
+          case "disconnection":
+          case "external_disconnection":
+            node.live--
+            node.lowest = Math.min(node.lowest, node.live)
+            break
         }
         const logged: LoggedEvent = { time: t - startTime, node: node.index, event }
         if (options.keepEvents === true) log.push(logged)
@@ -709,6 +727,8 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
           Effect.orDie
         )
         const events = yield* pool.subscribe.pipe(Scope.provide(scope))
+        node.live = 0
+        node.lowest = 0
         yield* Stream.runForEach(events, (event) => record(node, event)).pipe(Effect.forkIn(scope))
         node.pool = pool
         node.alive = true
@@ -748,6 +768,8 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
         sideB: index >= bootstrapCount && index % every === every - 1,
         alive: false,
         scope: undefined,
+        live: 0,
+        lowest: 0,
         pool: undefined
       }
       nodes.push(node)
@@ -838,8 +860,10 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
           peerId: pool.peerId,
           connections: yield* pool.connections,
           anyBanned: pool.acl.greylistedAddressCount(t) > 0 || pool.acl.bannedAddresses().length > 0,
-          isBanned: (host) => pool.acl.isAddressBanned(host, t)
+          isBanned: (host) => pool.acl.isAddressBanned(host, t),
+          lowestSinceLastCheck: node.lowest
         })
+        node.lowest = node.live
       }
       const result = checkSecond({
         second: Math.floor((t - startTime) / 1000),

@@ -88,6 +88,22 @@ describe("Simulator.checkSecond", () => {
     assert.deepStrictEqual(check(12, crowded, inside.state).violations, [])
   })
 
+  it("a node back inside max_threshold between two checks starts its time above it again", () => {
+    // Above at every check, but trimmed to the threshold between seconds 5 and 6 (then new
+    // connections came): the time above restarts at 6, so nothing is reported at 7 or 11.
+    const crowded = nodes([[1, 2, 3], [0], [0], [0]])
+    let state = Simulator.initialCheckState
+    for (let second = 0; second <= 5; second++) state = check(second, crowded, state).state
+    const dipped = [{ ...crowded[0]!, lowestSinceLastCheck: 2 }, ...crowded.slice(1)]
+    const afterDip = check(6, dipped, state)
+    assert.deepStrictEqual(afterDip.violations, [])
+    assert.deepStrictEqual(check(11, crowded, afterDip.state).violations, [])
+    assert.deepStrictEqual(kinds(check(12, crowded, afterDip.state)), ["0 above-max-threshold"])
+    // A dip that stayed above the threshold changes nothing.
+    const stillAbove = [{ ...crowded[0]!, lowestSinceLastCheck: 3 }, ...crowded.slice(1)]
+    assert.deepStrictEqual(kinds(check(6, stillAbove, state)), ["0 above-max-threshold"])
+  })
+
   it("above the hard limit is reported at once", () => {
     const result = check(0, nodes([[1, 2, 3, 4], [0], [0], [0], [0]]))
     assert.deepStrictEqual(kinds(result), ["0 above-max-threshold"])
