@@ -859,7 +859,7 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
           index: node.index,
           peerId: pool.peerId,
           connections: yield* pool.connections,
-          anyBanned: pool.acl.greylistedAddressCount(t) > 0 || pool.acl.bannedAddresses().length > 0,
+          anyBanned: pool.acl.anyAddressListed(),
           isBanned: (host) => pool.acl.isAddressBanned(host, t),
           lowestSinceLastCheck: node.lowest
         })
