@@ -435,45 +435,19 @@ const hostOf = (point: string): string => {
  * `k` elements drawn at random without replacement (the last `k` steps of a Fisher–Yates shuffle):
  * a Nack or an Advertise draws 20 of a table of hundreds, for each handshake refused.
  */
-const sample = <A>(elements: ReadonlyArray<A>, from: number, k: number): Effect.Effect<Array<A>> =>
+const sample = <A>(elements: ReadonlyArray<A>, k: number): Effect.Effect<Array<A>> =>
   Effect.gen(function* () {
     const random = yield* Random.Random
-    const length = Math.max(0, elements.length - from)
-    const taken = Math.min(k, length)
-    // A partial Fisher–Yates shuffle of `elements[from..]` that copies nothing: the positions it
-    // swapped are kept aside, the others read from `elements` (a Nack draws 20 of hundreds).
-    const moved = new Map<number, A>()
-    const at = (i: number) => (moved.has(i) ? moved.get(i)! : elements[from + i]!)
-    for (let i = length - 1; i >= length - taken; i--) {
+    const buffer = [...elements]
+    const taken = Math.min(k, buffer.length)
+    for (let i = buffer.length - 1; i >= buffer.length - taken; i--) {
       const index = Math.min(i, Math.floor(random.nextDoubleUnsafe() * (i + 1)))
-      const value = at(i)
-      moved.set(i, at(index))
-      moved.set(index, value)
+      const value = buffer[i]!
+      buffer[i] = buffer[index]!
+      buffer[index] = value
     }
-    const drawn: Array<A> = []
-    for (let i = length - taken; i < length; i++) drawn.push(at(i))
-    return drawn
+    return buffer.slice(buffer.length - taken)
   })
-
-/**
- * The table of known points, with a version every change bumps: what the order of the points to
- * share is cached by (a Nack or an Advertise would otherwise sort hundreds of points each).
- */
-class PointTable extends Map<string, PointState.Info> {
-  version = 0
-  override set(point: string, info: PointState.Info): this {
-    this.version++
-    return super.set(point, info)
-  }
-  override delete(point: string): boolean {
-    this.version++
-    return super.delete(point)
-  }
-  override clear(): void {
-    this.version++
-    super.clear()
-  }
-}
 
 type Info = Session.ConnectionInfo<Metadata.OctezMetadata>
 
@@ -565,7 +539,7 @@ export const make = <Msg>(options: Options<Msg>) =>
       ipGreylistDelayMillis: limits.ipGreylistCleanupDelay * 1000,
       peerGreylistSize: limits.peerGreylistSize
     })
-    const points = new PointTable()
+    const points = new Map<string, PointState.Info>()
     const peers = new Map<string, PeerState.Info>()
     const live = new Map<string, Live<Msg>>()
     // What `connections` returns: built when asked, dropped when `live` changes, so that asking
@@ -740,35 +714,22 @@ export const make = <Msg>(options: Options<Msg>) =>
       Effect.gen(function* () {
         // Discovery disabled: nothing is shared, neither in an Advertise nor in a Nack (Octez).
         if (!discovery) return [] as ReadonlyArray<string>
-        const ordered = sharedPointsInOrder(yield* now)
+        const t = yield* now
+        const connected: Array<PointState.Info> = []
+        const others: Array<{ readonly info: PointState.Info; readonly seen: number }> = []
+        for (const p of points.values()) {
+          if (!p.knownPublic || acl.isAddressBanned(hostOf(p.point), t)) continue
+          if (p.state._tag === "Running") connected.push(p)
+          else others.push({ info: p, seen: PointState.lastSeen(p) ?? 0 })
+        }
+        connected.sort((a, b) => (a.lastEstablishedConnection ?? 0) - (b.lastEstablishedConnection ?? 0))
+        // Stable: equal times keep the table's order, as before.
+        others.sort((a, b) => b.seen - a.seen)
+        const ordered = [...connected, ...others.map((o) => o.info)]
         const best = size - Math.floor((size * 2) / 5)
-        const rest = yield* sample(ordered, best, size - best)
+        const rest = yield* sample(ordered.slice(best), size - best)
         return [...ordered.slice(0, best), ...rest].map((p) => p.point)
       })
-
-    /**
-     * The points `listKnownPoints` draws from, in its order. Cached while the table is unchanged and
-     * no address is banned or greylisted (bans depend on the time): a full node Nacks dozens of
-     * dials a second from an unchanged table.
-     */
-    let sharedOrder: { readonly version: number; readonly ordered: ReadonlyArray<PointState.Info> } | undefined
-    const sharedPointsInOrder = (t: number): ReadonlyArray<PointState.Info> => {
-      const screen = acl.anyAddressListed()
-      if (!screen && sharedOrder !== undefined && sharedOrder.version === points.version) return sharedOrder.ordered
-      const connected: Array<PointState.Info> = []
-      const others: Array<{ readonly info: PointState.Info; readonly seen: number }> = []
-      for (const p of points.values()) {
-        if (!p.knownPublic || (screen && acl.isAddressBanned(hostOf(p.point), t))) continue
-        if (p.state._tag === "Running") connected.push(p)
-        else others.push({ info: p, seen: PointState.lastSeen(p) ?? 0 })
-      }
-      connected.sort((a, b) => (a.lastEstablishedConnection ?? 0) - (b.lastEstablishedConnection ?? 0))
-      // Stable: equal times keep the table's order, as before.
-      others.sort((a, b) => b.seen - a.seen)
-      const ordered = [...connected, ...others.map((o) => o.info)]
-      sharedOrder = screen ? undefined : { version: points.version, ordered }
-      return ordered
-    }
 
     const greylistAddress = (ip: string, reason: string, peerId?: string) =>
       Effect.gen(function* () {
@@ -1054,12 +1015,9 @@ export const make = <Msg>(options: Options<Msg>) =>
           if (acl.isPeerBanned(peerId)) return refuse(new PeerBanned({ peerId }), false)
           // (3) the remote point, if it announced a port; public unless the peer says it is private.
           const registered = remotePoint === undefined ? undefined : yield* registerPoint(remotePoint)
-          const knownPublic = !info.remoteMetadata.privateNode
           const pointInfo =
-            registered === undefined || registered.knownPublic === knownPublic
-              ? registered
-              : { ...registered, knownPublic }
-          if (pointInfo !== registered) points.set(pointInfo!.point, pointInfo!)
+            registered === undefined ? undefined : { ...registered, knownPublic: !info.remoteMetadata.privateNode }
+          if (pointInfo !== undefined) points.set(pointInfo.point, pointInfo)
           // (4) expected peer id: a bare Nack.
           const expected = pointInfo?.expectedPeerId
           if (expected !== undefined && expected !== peerId) {

@@ -727,8 +727,6 @@ const simulate = (scenario: Scenario, options: RunOptions, backend: CryptoBacken
           Effect.orDie
         )
         const events = yield* pool.subscribe.pipe(Scope.provide(scope))
-        node.live = 0
-        node.lowest = 0
         yield* Stream.runForEach(events, (event) => record(node, event)).pipe(Effect.forkIn(scope))
         node.pool = pool
         node.alive = true
