@@ -5,7 +5,7 @@
  */
 import * as os from "node:os"
 import { countsAgree, type HandshakeRound, type Results } from "./network.bench.ts"
-import { fmt, median, spread } from "./support.ts"
+import { fmt, median, peerNodeFlags, spread } from "./support.ts"
 
 export interface Section {
   readonly title: string
@@ -112,7 +112,13 @@ export const sections = (r: Results): Array<Section> => {
       : [
           `The machine was otherwise idle (1-minute load average ${startLoad().toFixed(2)} when \`pnpm bench\` started); the benchmark itself keeps both cores busy, hence the load at the end.`
         ]),
-    `Protocol (issue 23's): every stack is warmed up for ${seconds(p.warmupMs)}, then measured in ${p.rounds} rounds of about ${seconds(p.roundMs)}; within a round the stacks run one after the other, in reversed order every other round. Figures are the median over the rounds with the minimum and maximum in brackets; every ratio is the median of the per-round ratios (both sides of a ratio from the same moment of a noisy machine). Each peer is a process of its own, and CPU time is \`process.cpuUsage()\` (user + system, all threads) of both processes over the same window. Targets are judged on this run alone; "Run-to-run variation" at the end of this file gives earlier full runs.`
+    `Protocol (issue 23's): every stack is warmed up for ${seconds(p.warmupMs)}, then measured in ${p.rounds} rounds of about ${seconds(p.roundMs)}; within a round the stacks run one after the other, in reversed order every other round. Figures are the median over the rounds with the minimum and maximum in brackets; every ratio is the median of the per-round ratios (both sides of a ratio from the same moment of a noisy machine). Each peer is a process of its own, started with the V8 flags ${
+      peerNodeFlags().length === 0
+        ? "of Node's defaults"
+        : peerNodeFlags()
+            .map((f) => `\`${f}\``)
+            .join(" ")
+    } for every stack alike (why: "64 KiB: the slow level comes after idle periods" below), and CPU time is \`process.cpuUsage()\` (user + system, all threads) of both processes over the same window. Targets are judged on this run alone; "Run-to-run variation" at the end of this file gives earlier full runs.`
   ].join("\n")
 
   const t = r.throughput

@@ -130,10 +130,27 @@ export interface Child {
   readonly stop: () => Promise<void>
 }
 
+/**
+ * V8 flags of every peer process, whatever its stack: `--no-memory-reducer` unless `BENCH_NODE_FLAGS`
+ * gives others (space-separated; empty for none). A peer waits while the other stacks take their
+ * turn, and V8's memory reducer, which shrinks the heap of a process that looks idle, left a process
+ * that then received or sent 64 KiB messages in a slow state for the rest of its life (docs/benchmarks.md,
+ * "64 KiB: the slow level comes after idle periods"; `bench/after-idle.ts` reproduces it). Long-running
+ * peers are better started without it, as the simulator benchmark is.
+ */
+export const peerNodeFlags = (): ReadonlyArray<string> =>
+  (process.env.BENCH_NODE_FLAGS ?? "--no-memory-reducer").split(" ").filter(Boolean)
+
 export const spawnPeer = async (role: string, kind: string, extra: ReadonlyArray<string> = []): Promise<Child> => {
   const prof = process.env.BENCH_CPU_PROF
   const child = fork(`${here}/peer.ts`, [role, kind, ...extra], {
-    execArgv: ["--import", "tsx", "--expose-gc", ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [])],
+    execArgv: [
+      "--import",
+      "tsx",
+      "--expose-gc",
+      ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []),
+      ...peerNodeFlags()
+    ],
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
   const inbox: Array<FromChild> = []
