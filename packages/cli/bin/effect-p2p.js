@@ -1,11 +1,13 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 /**
  * `effect-p2p` inside this repository: what `pnpm effect-p2p ...` runs (pnpm finds it in the
  * workspace's node_modules/.bin, and prints nothing of its own on stdout). It brings dist/ up to
  * date with `tsc -b` (incremental: well under a second when nothing changed; its output goes to
  * standard error), then runs the built command in this same process, so the PID a shell sees is
  * the command's, SIGINT and SIGTERM reach it, and its memory is the built JS's. The published
- * package's bin is dist/bin.js itself (`publishConfig.bin`).
+ * package's bin is dist/bin.js itself (`publishConfig.bin`). Both start Node with
+ * `--no-memory-reducer` (why: src/bin.ts); pnpm's launcher in node_modules/.bin copies the flag
+ * from the line above.
  */
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
