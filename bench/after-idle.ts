@@ -17,7 +17,8 @@
  * set the receiver's and the sender's CPU per 64 KiB message, min / median / max over all transfers.
  * Findings: docs/benchmarks.md, "64 KiB: the slow level comes after idle periods".
  */
-import { type Child, spawnPeer } from "./support.ts"
+import { spawnPair } from "./network.bench.ts"
+import type { Child } from "./support.ts"
 
 const runs = Number(process.argv[2] ?? 2)
 const kinds = (process.argv[3] ?? "native,pool").split(",")
@@ -29,6 +30,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 interface Pair {
   readonly server: Child
   readonly client: Child
+  readonly stop: () => Promise<void>
 }
 
 const cpuSinceMark = async (child: Child) => {
@@ -68,20 +70,8 @@ const withFlags = async <A>(flags: string, f: () => Promise<A>): Promise<A> => {
   }
 }
 
-const spawnPair = async (kind: string, flags: string): Promise<Pair> =>
-  withFlags(flags, async () => {
-    const server = await spawnPeer("recv", kind)
-    const listening = (await server.next("listening")) as { port: number; addr?: string; peerId?: string }
-    const client = await spawnPeer("send", kind)
-    client.send({
-      type: "connect",
-      port: listening.port,
-      ...(listening.addr === undefined ? {} : { addr: listening.addr }),
-      ...(listening.peerId === undefined ? {} : { peerId: listening.peerId })
-    })
-    await client.next("connected", 120_000)
-    return { server, client }
-  })
+const spawnPairWith = (kind: string, flags: string): Promise<Pair> =>
+  withFlags(flags, () => spawnPair("recv", "send", kind))
 
 const samples = new Map<string, { receiver: Array<number>; sender: Array<number> }>()
 const f1 = (n: number) => n.toFixed(1)
@@ -97,7 +87,7 @@ for (let run = 0; run < runs; run++) {
   const order = run % 2 === 0 ? flagSets : [...flagSets].reverse()
   for (const flags of order) {
     const pairs = new Map<string, Pair>()
-    for (const kind of kinds) pairs.set(kind, await spawnPair(kind, flags))
+    for (const kind of kinds) pairs.set(kind, await spawnPairWith(kind, flags))
     for (let r = 0; r < 2; r++) for (const kind of kinds) await transfer(pairs.get(kind)!, 1024, 300_000)
     for (let r = 0; r < 3; r++) {
       const line: Array<string> = []
@@ -112,10 +102,7 @@ for (let run = 0; run < runs; run++) {
       }
       console.log(`run ${run + 1}, ${flags}, 64 KiB transfer ${r + 1}: ${line.join(", ")}`)
     }
-    for (const { server, client } of pairs.values()) {
-      await client.stop()
-      await server.stop()
-    }
+    for (const pair of pairs.values()) await pair.stop()
   }
 }
 console.log("\nCPU µs per 64 KiB message, min / median / max over every transfer:")

@@ -96,7 +96,7 @@ const readWindow = async (children: ReadonlyArray<Child>) => {
 }
 
 /** Spawns a server `role` and a client `clientRole` of one kind; the client connects to the server. */
-const spawnPair = async (role: string, clientRole: string, kind: string, extra: ReadonlyArray<string> = []) => {
+export const spawnPair = async (role: string, clientRole: string, kind: string, extra: ReadonlyArray<string> = []) => {
   const server = await spawnPeer(role, kind, extra)
   const listening = (await server.next("listening")) as Listening
   const client = await spawnPeer(clientRole, kind, extra)
