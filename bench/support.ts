@@ -134,7 +134,7 @@ export interface Child {
  * V8 flags of every peer process, whatever its stack: `--no-memory-reducer` unless `BENCH_NODE_FLAGS`
  * gives others (space-separated; empty for none). A peer waits while the other stacks take their
  * turn, and V8's memory reducer, which shrinks the heap of a process that looks idle, left a process
- * that then received or sent 64 KiB messages in a slow state for the rest of its life (docs/benchmarks.md,
+ * that then received or sent 64 KiB messages in a slow state, most often for the rest of the run (docs/benchmarks.md,
  * "64 KiB: the slow level comes after idle periods"; `bench/after-idle.ts` reproduces it). Long-running
  * peers are better started without it, as the simulator benchmark is.
  */
