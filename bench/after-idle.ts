@@ -17,8 +17,8 @@
  * set the receiver's and the sender's CPU per 64 KiB message, min / median / max over all transfers.
  * Findings: docs/benchmarks.md, "64 KiB: the slow level comes after idle periods".
  */
-import { spawnPair } from "./network.bench.ts"
-import type { Child } from "./support.ts"
+import { type Pair, spawnPair, transfer } from "./network.bench.ts"
+import { spread } from "./support.ts"
 
 const runs = Number(process.argv[2] ?? 2)
 const kinds = (process.argv[3] ?? "native,pool").split(",")
@@ -27,59 +27,29 @@ const idleMs = Number(process.env.BENCH_IDLE_MS ?? 8000)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-interface Pair {
-  readonly server: Child
-  readonly client: Child
-  readonly stop: () => Promise<void>
-}
-
-const cpuSinceMark = async (child: Child) => {
-  child.send({ type: "window" })
-  return ((await child.next("window")) as { cpuMs: number }).cpuMs
-}
-
-/** One transfer after the idle gap: MB/s and both processes' CPU µs per message. */
-const transfer = async ({ server, client }: Pair, size: number, count: number) => {
+/** One unverified transfer (the network benchmark's) after the idle gap. */
+const afterIdle = async (pair: Pair, size: number, count: number) => {
   await sleep(idleMs)
-  for (const c of [server, client]) c.send({ type: "mark" })
-  await server.next("marked")
-  await client.next("marked")
-  server.send({ type: "expect", bytes: size * count, verify: false })
-  await server.next("ready")
-  const t0 = performance.now()
-  client.send({ type: "send", size, count, verify: false })
-  await client.next("sent", 600_000)
-  await server.next("done", 600_000)
-  const elapsed = performance.now() - t0
-  const [sender, receiver] = [await cpuSinceMark(client), await cpuSinceMark(server)]
-  return {
-    mbps: (size * count) / elapsed / 1000,
-    sender: (1000 * sender) / count,
-    receiver: (1000 * receiver) / count
-  }
+  return transfer(pair, size, count, false)
 }
 
-const withFlags = async <A>(flags: string, f: () => Promise<A>): Promise<A> => {
+/** `spawnPair` with `BENCH_NODE_FLAGS` set to one flag set (`default`: none) while it spawns. */
+const spawnPairWith = async (kind: string, flags: string): Promise<Pair> => {
   const saved = process.env.BENCH_NODE_FLAGS
   process.env.BENCH_NODE_FLAGS = flags === "default" ? "" : flags.split("+").join(" ")
   try {
-    return await f()
+    return await spawnPair("recv", "send", kind)
   } finally {
     if (saved === undefined) delete process.env.BENCH_NODE_FLAGS
     else process.env.BENCH_NODE_FLAGS = saved
   }
 }
 
-const spawnPairWith = (kind: string, flags: string): Promise<Pair> =>
-  withFlags(flags, () => spawnPair("recv", "send", kind))
-
 const samples = new Map<string, { receiver: Array<number>; sender: Array<number> }>()
 const f1 = (n: number) => n.toFixed(1)
-const spread = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  const median = s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-  return `${f1(s[0]!)} / ${f1(median)} / ${f1(s.at(-1)!)}`
+const shown = (xs: ReadonlyArray<number>) => {
+  const s = spread(xs)
+  return `${f1(s.min)} / ${f1(s.median)} / ${f1(s.max)}`
 }
 
 console.log(`idle ${idleMs} ms before every transfer; ${runs} run(s); kinds ${kinds.join(", ")}`)
@@ -88,11 +58,11 @@ for (let run = 0; run < runs; run++) {
   for (const flags of order) {
     const pairs = new Map<string, Pair>()
     for (const kind of kinds) pairs.set(kind, await spawnPairWith(kind, flags))
-    for (let r = 0; r < 2; r++) for (const kind of kinds) await transfer(pairs.get(kind)!, 1024, 300_000)
+    for (let r = 0; r < 2; r++) for (const kind of kinds) await afterIdle(pairs.get(kind)!, 1024, 300_000)
     for (let r = 0; r < 3; r++) {
       const line: Array<string> = []
       for (const kind of kinds) {
-        const t = await transfer(pairs.get(kind)!, 65536, 30_000)
+        const t = await afterIdle(pairs.get(kind)!, 65536, 30_000)
         const key = `${kind} ${flags}`
         const s = samples.get(key) ?? { receiver: [], sender: [] }
         s.receiver.push(t.receiver)
@@ -106,4 +76,4 @@ for (let run = 0; run < runs; run++) {
   }
 }
 console.log("\nCPU µs per 64 KiB message, min / median / max over every transfer:")
-for (const [key, s] of samples) console.log(`${key}: receiver ${spread(s.receiver)}; sender ${spread(s.sender)}`)
+for (const [key, s] of samples) console.log(`${key}: receiver ${shown(s.receiver)}; sender ${shown(s.sender)}`)

@@ -99,6 +99,9 @@ export const sections = (r: Results): Array<Section> => {
   const cpu = os.cpus()
   const p = r.protocol
   const seconds = (ms: number) => `${fmt(ms / 1000, ms % 1000 === 0 ? 0 : 1)} s`
+  const flags = peerNodeFlags()
+  const v8Flags =
+    flags.length === 0 ? "Node's default V8 flags" : `the V8 flags ${flags.map((f) => `\`${f}\``).join(" ")}`
   const header = [
     `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}; Node ${process.version}.`,
     `Command: \`pnpm bench\` (full mode; \`pnpm bench -- --quick\` is the smoke run and writes nothing). Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, load average at the end ${os
@@ -112,13 +115,7 @@ export const sections = (r: Results): Array<Section> => {
       : [
           `The machine was otherwise idle (1-minute load average ${startLoad().toFixed(2)} when \`pnpm bench\` started); the benchmark itself keeps both cores busy, hence the load at the end.`
         ]),
-    `Protocol (issue 23's): every stack is warmed up for ${seconds(p.warmupMs)}, then measured in ${p.rounds} rounds of about ${seconds(p.roundMs)}; within a round the stacks run one after the other, in reversed order every other round. Figures are the median over the rounds with the minimum and maximum in brackets; every ratio is the median of the per-round ratios (both sides of a ratio from the same moment of a noisy machine). Each peer is a process of its own, started with the V8 flags ${
-      peerNodeFlags().length === 0
-        ? "of Node's defaults"
-        : peerNodeFlags()
-            .map((f) => `\`${f}\``)
-            .join(" ")
-    } for every stack alike (why: "64 KiB: the slow level comes after idle periods" below), and CPU time is \`process.cpuUsage()\` (user + system, all threads) of both processes over the same window. Targets are judged on this run alone; "Run-to-run variation" at the end of this file gives earlier full runs.`
+    `Protocol (issue 23's): every stack is warmed up for ${seconds(p.warmupMs)}, then measured in ${p.rounds} rounds of about ${seconds(p.roundMs)}; within a round the stacks run one after the other, in reversed order every other round. Figures are the median over the rounds with the minimum and maximum in brackets; every ratio is the median of the per-round ratios (both sides of a ratio from the same moment of a noisy machine). Each peer is a process of its own, started with ${v8Flags} for every stack alike (why: "64 KiB: the slow level comes after idle periods" below), and CPU time is \`process.cpuUsage()\` (user + system, all threads) of both processes over the same window. Targets are judged on this run alone; "Run-to-run variation" at the end of this file gives earlier full runs.`
   ].join("\n")
 
   const t = r.throughput

@@ -116,7 +116,7 @@ export const spawnPair = async (role: string, clientRole: string, kind: string, 
     }
   }
 }
-type Pair = Awaited<ReturnType<typeof spawnPair>>
+export type Pair = Awaited<ReturnType<typeof spawnPair>>
 
 // ---------------------------------------------------------------- ceilings
 
@@ -201,7 +201,7 @@ interface Transfer {
  * every byte; both processes' CPU time over that window (from a `mark` just before to a `window`
  * read just after).
  */
-const transfer = async (pair: Pair, size: number, count: number, verify: boolean): Promise<Transfer> => {
+export const transfer = async (pair: Pair, size: number, count: number, verify: boolean): Promise<Transfer> => {
   const { server: receiver, client: sender } = pair
   const bytes = size * count
   await mark([sender, receiver])
