@@ -95,6 +95,8 @@ export interface BoundedQueue<A, E> {
   /** Releases what a `holdTaken: "untilReleased"` queue's consumer took (payload plus overhead). */
   readonly releaseTaken: (bytes: number) => void
   readonly length: () => number
+  /** Runs the consumers waiting for an element now, if there is one (see `Options.wakeTakers`). */
+  readonly wakeTakers: () => void
   /** Resolves once the queue is empty (used to flush on close). */
   readonly awaitEmpty: Effect.Effect<void>
 }
@@ -132,6 +134,17 @@ export interface Options {
    * - `false` (the default): released when taken.
    */
   readonly holdTaken?: false | "untilReleased" | "untilNextTake"
+  /**
+   * Who wakes a consumer waiting for an element:
+   *
+   * - `"push"` (the default): every element queued, the consumer running after the producer's
+   *   synchronous run (so a burst wakes it once);
+   * - `"producer"`: only the producer's `wakeTakers`, which runs the consumer at once, inside the
+   *   call. For a producer that queues a burst of elements and then calls it at a point where the
+   *   consumer may run (the connection's reader, after each chunk); it must call it after every
+   *   element it queued before it waits for anything, or a consumer may wait for good.
+   */
+  readonly wakeTakers?: "push" | "producer"
 }
 
 /**
@@ -195,9 +208,10 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     lastTaken = 0
     release(bytes)
   }
+  const wakeOnPush = (options.wakeTakers ?? "push") === "push"
   const push = (value: A, bytes: number) => {
     items.push({ value, charge: bytes })
-    hasItems.notifyAll()
+    if (wakeOnPush) hasItems.notifyAll()
   }
   const shift = (): A => {
     const item = items[head]!
@@ -351,6 +365,7 @@ export const make = <A, E>(maxBytes: number, options: Options = {}): BoundedQueu
     },
     releaseTaken: release,
     length: count,
-    awaitEmpty
+    awaitEmpty,
+    wakeTakers: hasItems.notifyAllNow
   }
 }

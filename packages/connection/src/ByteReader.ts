@@ -21,6 +21,11 @@ export interface ByteReader {
    * a view of what the socket read, or a copy when they span several reads.
    */
   readonly readExactly: (n: number, options?: ReadOptions) => Effect.Effect<Uint8Array, ConnectionClosed>
+  /**
+   * Waits for the socket's next read and keeps its bytes (for a caller that takes what it needs
+   * with `peek` and `readExactlyNow` once enough is buffered).
+   */
+  readonly fill: Effect.Effect<void, ConnectionClosed>
   /** Exactly `n` bytes if that many are already buffered, else `undefined` (nothing consumed). */
   readonly readExactlyNow: (n: number, options?: ReadOptions) => Uint8Array | undefined
   /** The byte at `index` among those buffered (0 is the next one to be read), if there is one. */
@@ -113,12 +118,16 @@ export const make = (socket: ByteSocket): ByteReader => {
 
   // Reads happen in the caller's fiber; an interrupted socket read loses nothing because the
   // piece is only appended once it has arrived.
+  const keep = (piece: Uint8Array) => {
+    pieces.push(piece)
+    available += piece.length
+  }
+  const fill = Effect.map(socket.read, keep)
   const readExactly = (n: number, options?: ReadOptions): Effect.Effect<Uint8Array, ConnectionClosed> =>
     Effect.suspend(() => {
       if (available >= n) return Effect.succeed(n === 0 ? new Uint8Array(0) : take(n, options?.transient))
       return Effect.flatMap(socket.read, (piece) => {
-        pieces.push(piece)
-        available += piece.length
+        keep(piece)
         return readExactly(n, options)
       })
     })
@@ -136,6 +145,7 @@ export const make = (socket: ByteSocket): ByteReader => {
   return {
     socket,
     readExactly,
+    fill,
     readExactlyNow: (n, options) =>
       available >= n ? (n === 0 ? new Uint8Array(0) : take(n, options?.transient)) : undefined,
     peek,

@@ -356,7 +356,15 @@ export const make = <Msg>(
     // the writer's batches until the socket is done with their sealed bytes.
     const incoming = BoundedQueue.make<readonly [number, Msg], ReadError>(
       options.incomingQueueSize ?? defaultQueueSize,
-      { account: scheduled.memory, elementOverhead: incomingMessageOverhead, holdTaken: "untilNextTake" }
+      {
+        account: scheduled.memory,
+        elementOverhead: incomingMessageOverhead,
+        holdTaken: "untilNextTake",
+        // The reader wakes a waiting `read` itself once a chunk's messages are queued: at once,
+        // rather than after the reader has gone back to wait for the socket (on a request/response
+        // path that wait is on the way from the peer's message to the answer).
+        wakeTakers: "producer"
+      }
     )
     const outgoing = BoundedQueue.make<Outgoing, ConnectionClosed>(options.outgoingQueueSize ?? defaultQueueSize, {
       account: scheduled.memory,
@@ -482,18 +490,30 @@ export const make = <Msg>(
     // turned from one into another, never added unconditionally.
     let reserved = 0
 
-    /** One chunk, waiting for its bytes and for room for its permit. */
-    const readChunk = Effect.gen(function* () {
-      const length = Chunk.readHeader(yield* reader.readExactly(Chunk.headerLength))
-      if (length < Chunk.tagLength) return yield* new InvalidIncomingCiphertextSize({ size: length })
+    type Opened = Uint8Array | DecipherError | InvalidIncomingCiphertextSize
+
+    /**
+     * One chunk with its wire size (counted by the caller), waiting for its bytes and for room for
+     * its permit. A chunk that arrives whole in one socket read (every small message's) is taken
+     * by `readChunkNow`, with one effect per socket read; `slowChunk` takes the others.
+     */
+    const readChunk: Effect.Effect<readonly [Opened, number], ConnectionClosed> = Effect.suspend(
+      function next(): Effect.Effect<readonly [Opened, number], ConnectionClosed> {
+        const now = readChunkNow()
+        if (now !== undefined) return Effect.succeed(now)
+        if (reader.buffered() < Chunk.headerLength) return Effect.flatMap(reader.fill, next)
+        return slowChunk
+      }
+    )
+
+    /** A chunk whose header is buffered and whose body is not (or whose permit must wait for room). */
+    const slowChunk = Effect.gen(function* () {
+      const length = Chunk.readHeader(reader.readExactlyNow(Chunk.headerLength)!)
       if (!incoming.reserveNow(2 * length)) yield* incoming.reserveWhenRoom(2 * length)
       reserved += 2 * length
       const body = yield* reader.readExactly(length, transient)
-      yield* scheduled.download(Chunk.headerLength + length)
-      return opened(length, body)
+      return [opened(length, body), Chunk.headerLength + length] as const
     })
-
-    type Opened = Uint8Array | DecipherError | InvalidIncomingCiphertextSize
 
     /**
      * The next chunk if it is already complete in the buffer and its permit fits, with its wire
@@ -560,27 +580,31 @@ export const make = <Msg>(
     // Waits for one chunk, then takes every chunk already complete in the buffer synchronously, so
     // a burst of small messages costs one wake-up rather than several effects per chunk. Each chunk
     // is fed to the decoder as soon as it is opened: its bytes may lie in the reader's reused scratch
-    // buffer, which the next chunk overwrites.
+    // buffer, which the next chunk overwrites. A chunk's bytes are counted before its messages are
+    // delivered (a `read` may run as soon as they are queued, and `stat` then already counts them);
+    // under a download limit the reader waits for its share there, before it decodes the chunk.
+    const downloadLimited = scheduled.downloadLimited
     const readLoop: Effect.Effect<never, ReadError> = Effect.gen(function* () {
       while (true) {
-        let item: Opened = yield* readChunk
-        let batchBytes = 0
+        const first = yield* readChunk
+        let item: Opened = first[0]
+        let wireBytes = first[1]
         while (true) {
-          if (!(item instanceof Uint8Array)) {
-            if (batchBytes > 0) yield* scheduled.download(batchBytes)
-            return yield* Effect.fail(item)
-          }
+          if (downloadLimited) yield* scheduled.download(wireBytes)
+          else scheduled.count("download", wireBytes)
+          if (!(item instanceof Uint8Array)) return yield* Effect.fail(item)
           // What decoded before a bad chunk is still delivered, in order, before the error. A full
           // queue makes the reader wait here, before it reads any further chunk. A chunk is decoded
           // at once (feeding the decoder 2 KiB slices cost 10-25 % of the CPU per message,
           // bench/accounting.ts), so the messages still waiting for room are not charged: at most
           // one chunk's worth (docs/LIMITS.md).
           let waiting = feed(item)
-          if (!Array.isArray(waiting)) {
-            if (batchBytes > 0) yield* scheduled.download(batchBytes)
-            return yield* Effect.fail(waiting as DecodeError)
+          incoming.wakeTakers()
+          if (!Array.isArray(waiting)) return yield* Effect.fail(waiting as DecodeError)
+          for (const message of waiting) {
+            yield* incoming.offer(message, message[0])
+            incoming.wakeTakers()
           }
-          for (const message of waiting) yield* incoming.offer(message, message[0])
           // Dropped before the reader waits for its next chunk: otherwise its registers keep the
           // last messages alive after the application took them (their reassembly buffers,
           // uncharged: 4 MiB per connection in the 2 x 4 MiB echo flood).
@@ -588,9 +612,8 @@ export const make = <Msg>(
           const next = readChunkNow()
           if (next === undefined) break
           item = next[0]
-          batchBytes += next[1]
+          wireBytes = next[1]
         }
-        if (batchBytes > 0) yield* scheduled.download(batchBytes)
       }
     })
     const reading = supervised("ReadFailed", readLoop, (error) =>

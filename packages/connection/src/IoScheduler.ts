@@ -111,6 +111,8 @@ export interface ScheduledConnection {
   readonly stat: () => Stat.Stat
   /** Whether a global upload limit applies (then writers should ask for each message, not for a batch). */
   readonly uploadLimited: boolean
+  /** Whether a global download limit applies (then the reader asks before it decodes each chunk). */
+  readonly downloadLimited: boolean
   /** Counts bytes that already went through without this scheduler (the handshake), never waiting. */
   readonly count: (direction: "download" | "upload", bytes: number) => void
   /** This connection's share of the host's memory budget. */
@@ -362,6 +364,7 @@ export const make = (options: Options = {}): Effect.Effect<IoSchedulerShape, nev
               upload: (bytes: number) => up.request(u, bytes),
               stat: () => Stat.fromCounters(d.counter, u.counter),
               uploadLimited: options.maxUploadSpeed !== undefined,
+              downloadLimited: options.maxDownloadSpeed !== undefined,
               count: (direction: "download" | "upload", bytes: number) =>
                 direction === "download" ? down.account(d, bytes) : up.account(u, bytes),
               memory

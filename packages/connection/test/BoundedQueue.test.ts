@@ -149,4 +149,27 @@ describe("BoundedQueue", () => {
       assert.strictEqual(queue.bytes(), 0)
     })
   )
+
+  it.live('with wakeTakers "producer", a taker waits for the producer\'s wakeTakers, which runs it at once', () =>
+    Effect.gen(function* () {
+      const queue = BoundedQueue.make<number, never>(1024, { wakeTakers: "producer" })
+      const taken: Array<number> = []
+      const taker = yield* Effect.forkChild(
+        Effect.gen(function* () {
+          while (true) taken.push(yield* queue.take)
+        }),
+        { startImmediately: true }
+      )
+      assert.isTrue(queue.offerUnsafe(1, 1))
+      assert.isTrue(queue.offerUnsafe(2, 1))
+      // A scheduler turn later the taker still waits: nothing woke it.
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      assert.deepStrictEqual(taken, [])
+      queue.wakeTakers()
+      // Both taken inside the call, in order, and the taker waits again.
+      assert.deepStrictEqual(taken, [1, 2])
+      assert.strictEqual(queue.length(), 0)
+      yield* Fiber.interrupt(taker)
+    })
+  )
 })

@@ -50,4 +50,88 @@ describe("Signal (the queues' wake-up)", () => {
       assert.strictEqual(woken, before)
     })
   )
+
+  // `it.live`: the default scheduler (`it.effect`'s TestClock scheduler takes the other path, that
+  // of any scheduler but the default one: the pool's TestClock tests hang without it).
+  it.live("under the default scheduler a notified waiter runs in a microtask, before the next turn", () =>
+    Effect.gen(function* () {
+      const signal = Signal.make()
+      let ready = false
+      const order: Array<string> = []
+      const waiter = yield* Effect.forkChild(
+        Effect.andThen(
+          signal.waitFor(() => ready),
+          Effect.sync(() => order.push("waiter"))
+        ),
+        { startImmediately: true }
+      )
+      const turn = yield* Effect.sync(
+        () =>
+          new Promise<void>((resolve) => {
+            // Registered before the notification: a wake-up through the scheduler (a `setImmediate`)
+            // would come after it.
+            setImmediate(() => {
+              order.push("next turn")
+              resolve()
+            })
+            ready = true
+            signal.notifyAll()
+          })
+      )
+      yield* Effect.promise(() => turn)
+      yield* Fiber.join(waiter)
+      assert.deepStrictEqual(order, ["waiter", "next turn"])
+    })
+  )
+
+  it.live("notifyAllNow runs the waiter before it returns", () =>
+    Effect.gen(function* () {
+      const signal = Signal.make()
+      let ready = false
+      let ran = false
+      const waiter = yield* Effect.forkChild(
+        Effect.andThen(
+          signal.waitFor(() => ready),
+          Effect.sync(() => {
+            ran = true
+          })
+        ),
+        { startImmediately: true }
+      )
+      const before = ran
+      ready = true
+      signal.notifyAllNow()
+      assert.isFalse(before)
+      assert.isTrue(ran)
+      yield* Fiber.join(waiter)
+    })
+  )
+
+  it.live("two fibers waking each other for ever still let the event loop run", () =>
+    Effect.gen(function* () {
+      // Microtasks run before any I/O or timer: without a wake-up through the scheduler now and
+      // then, this ping-pong would never let the `setImmediate` below run, and the test would hang.
+      const a = Signal.make()
+      const b = Signal.make()
+      let turn: "a" | "b" = "a"
+      let wakeUps = 0
+      // A plain loop: `Effect.forever` would yield to the scheduler at every iteration by itself.
+      const player = (me: "a" | "b", mine: Signal.Signal, other: Signal.Signal) =>
+        Effect.gen(function* () {
+          while (true) {
+            yield* mine.waitFor(() => turn === me)
+            wakeUps++
+            turn = me === "a" ? "b" : "a"
+            other.notifyAll()
+          }
+        })
+      const fibers = [
+        yield* Effect.forkChild(player("a", a, b), { startImmediately: true }),
+        yield* Effect.forkChild(player("b", b, a), { startImmediately: true })
+      ]
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      yield* Fiber.interruptAll(fibers)
+      assert.isAbove(wakeUps, 1)
+    })
+  )
 })
