@@ -6,8 +6,8 @@
  * about 300 µs of CPU per connection on our machine against 100 µs for the socket itself, which
  * dominated a handshake that is otherwise a few small writes. The behaviour is the same:
  *
- * - `read` gives what the socket has buffered (paused mode, so the kernel window is the back
- *   pressure), then `ConnectionClosed` with reason `ClosedByPeer` at the end of the stream,
+ * - `read` gives what the socket has received (each of Node's reads as it came; the socket stops
+ *   reading while 64 KiB wait unread, so the kernel window is the back pressure), then `ConnectionClosed` with reason `ClosedByPeer` at the end of the stream,
  *   `ResetByPeer` for ECONNRESET/EPIPE/ECONNABORTED, `SocketError` with the code otherwise,
  *   `ClosedLocally` after `close`. Bytes buffered before the end of the stream are still delivered; an error drops them.
  * - `write` hands the bytes to the socket and waits for `drain` when Node's buffer is full;
@@ -30,6 +30,9 @@ const closedByError = ConnectionClosed.fromSocketError
 /** Bytes a socket may hold unsent before a write waits for it to drain: two writer batches. */
 const maxUnflushed = 512 * 1024
 
+/** Bytes received and not yet read past which the socket stops reading (Node's read size). */
+const maxHeld = 64 * 1024
+
 /** How long a closed socket may take to flush what writes handed to Node before it is destroyed. */
 const lingerMs = 5_000
 
@@ -49,7 +52,31 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
     let failed = false
     let closed = false
 
-    const readNow = (): Uint8Array | null => (failed || closed ? null : (conn.read() as Buffer | null))
+    // What arrived while no read was waiting, in order. The socket flows (each of Node's reads is
+    // handed to a waiting read inside its \`data\` event) and is paused once this holds
+    // \`maxHeld\` bytes, so the kernel window is the back pressure beyond that.
+    const held: Array<Uint8Array> = []
+    let heldBytes = 0
+
+    const readNow = (): Uint8Array | null => {
+      if (failed || closed || held.length === 0) return null
+      const chunk = held.shift()!
+      heldBytes -= chunk.length
+      if (heldBytes < maxHeld && conn.isPaused() && !conn.destroyed) conn.resume()
+      return chunk
+    }
+
+    const onData = (chunk: Buffer) => {
+      if (waiter !== undefined && held.length === 0) {
+        const resume = waiter
+        waiter = undefined
+        resume(Effect.succeed(chunk))
+        return
+      }
+      held.push(chunk)
+      heldBytes += chunk.length
+      if (heldBytes >= maxHeld) conn.pause()
+    }
 
     const wake = () => {
       if (waiter === undefined) return
@@ -77,10 +104,12 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
     }
     const onClose = () => onEnd()
 
-    conn.on("readable", wake)
+    conn.on("data", onData)
     conn.on("end", onEnd)
     conn.on("error", onError)
     conn.on("close", onClose)
+    // A socket accepted paused (or paused by whoever had it before) does not flow by itself.
+    conn.resume()
 
     const closedLocally = () => ConnectionClosed.locally()
 
@@ -185,7 +214,7 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<ByteSocket, never
     return Effect.as(
       Effect.addFinalizer(() =>
         Effect.sync(() => {
-          conn.off("readable", wake)
+          conn.off("data", onData)
           conn.off("end", onEnd)
           conn.off("close", onClose)
           // Errors after this point have no reader; keep a listener so they are not thrown.
