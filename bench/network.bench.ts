@@ -483,6 +483,7 @@ const measurePing = async (p: Protocol) => {
   const times = new Map<PingKind, Array<number>>(pingKinds.map((k) => [k, []]))
   const roundP50 = new Map<PingKind, Array<number>>(pingKinds.map((k) => [k, []]))
   for (let r = 0; r < p.rounds; r++) {
+    const line: Array<string> = []
     for (const kind of inRound(pingKinds, r)) {
       const client = pairs.get(kind)!.client
       client.send({ type: "ping", count: p.pings })
@@ -494,7 +495,9 @@ const measurePing = async (p: Protocol) => {
           50
         )
       )
+      line.push(`${kind} ${fmt(roundP50.get(kind)!.at(-1)!, 1)}`)
     }
+    console.log(`ping round ${r + 1} p50: ${line.join(", ")}`)
   }
   const ping: Results["ping"] = {}
   for (const kind of pingKinds) {
